@@ -1,0 +1,15 @@
+//! nightdesk: one keyboard-driven on-call queue for MSP tickets, alerts and backup findings,
+//! sorted by what breaches its SLA first.
+
+pub mod action;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod i18n;
+pub mod keymap;
+pub mod model;
+pub mod queue;
+pub mod sla;
+pub mod sources;
+pub mod theme;
+pub mod ui;
