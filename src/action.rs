@@ -54,6 +54,8 @@ impl Context {
     pub fn parents(self) -> &'static [Context] {
         match self {
             Context::Global | Context::Filter | Context::Command => &[],
+            // The detail pane sits beside the queue: queue keys keep working while it is open.
+            Context::Detail => &[Context::Queue, Context::Global],
             _ => &[Context::Global],
         }
     }

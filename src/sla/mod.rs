@@ -4,6 +4,8 @@
 //! Clocks are computed once when an item changes ([`evaluate`]); per-second work is only
 //! comparing `now` with the precomputed instants ([`Clock::level`]).
 
+pub mod spec;
+
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{Item, Priority};
