@@ -11,5 +11,6 @@ pub mod model;
 pub mod queue;
 pub mod sla;
 pub mod sources;
+pub mod text;
 pub mod theme;
 pub mod ui;

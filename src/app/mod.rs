@@ -1,1 +1,5 @@
-//! app (in progress)
+//! The application: state, the update function that applies actions and source events to
+//! it, and the event loop that ties terminal, sources and rendering together.
+
+pub mod input;
+pub mod terminal;

@@ -1,1 +1,246 @@
-//! i18n (in progress)
+//! The message catalog: every string the UI shows, in English and German. Rendering code
+//! asks the catalog by key ([`Msg`]) and never holds UI text itself.
+
+use crate::action::ActionId;
+
+/// The UI language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    De,
+}
+
+impl Lang {
+    /// Picks the language from `--lang`/config (`en`, `de`, `auto`) and, for `auto`, from the
+    /// locale variables in the order POSIX gives them (LC_ALL, LC_MESSAGES, LANG).
+    pub fn detect(choice: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Lang {
+        match choice.map(str::to_ascii_lowercase).as_deref() {
+            Some("de") => return Lang::De,
+            Some("en") => return Lang::En,
+            _ => {}
+        }
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| env(v))
+            .find(|v| !v.is_empty())
+            .map(|v| {
+                if v.to_ascii_lowercase().starts_with("de") {
+                    Lang::De
+                } else {
+                    Lang::En
+                }
+            })
+            .unwrap_or(Lang::En)
+    }
+
+    pub fn is_german(self) -> bool {
+        self == Lang::De
+    }
+}
+
+macro_rules! catalog {
+    ($($key:ident => $en:literal, $de:literal;)*) => {
+        /// Keys of the message catalog.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $($key,)* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key,)*];
+        }
+
+        /// The text of `msg` in `lang`. `{}` marks where [`fill`] puts arguments.
+        pub fn t(lang: Lang, msg: Msg) -> &'static str {
+            match (lang, msg) {
+                $((Lang::En, Msg::$key) => $en, (Lang::De, Msg::$key) => $de,)*
+            }
+        }
+    };
+}
+
+catalog! {
+    AppTitle => "nightdesk", "nightdesk";
+    ColPriority => "Pri", "Pri";
+    ColSla => "SLA left", "SLA Rest";
+    ColDue => "Due", "Fällig";
+    ColTenant => "Tenant", "Kunde";
+    ColKind => "Kind", "Art";
+    ColTitle => "Title", "Titel";
+    ColHost => "Host", "Host";
+    ColStatus => "Status", "Status";
+    ColAge => "Age", "Alter";
+    KindTicket => "ticket", "Ticket";
+    KindAlert => "alert", "Alarm";
+    KindBackup => "backup", "Backup";
+    StatusNew => "new", "neu";
+    StatusAcknowledged => "ack", "quittiert";
+    StatusWaiting => "waiting", "wartet";
+    StatusResolved => "resolved", "gelöst";
+    SlaBreached => "overdue", "überfällig";
+    SlaPaused => "paused", "pausiert";
+    SlaMet => "met", "erfüllt";
+    SlaNone => "no SLA", "kein SLA";
+    ClockFirstResponse => "first response", "Erstreaktion";
+    ClockNextUpdate => "next update", "nächstes Update";
+    ClockResolution => "resolution", "Lösung";
+    Stale => "stale {}", "veraltet {}";
+    QueueEmpty => "Nothing in the queue.", "Die Queue ist leer.";
+    QueueNoMatch => "No item matches the filter.", "Kein Eintrag passt zum Filter.";
+    QueueTitle => "Queue", "Queue";
+    QueueCount => "{} of {}", "{} von {}";
+    DetailTitle => "Detail", "Details";
+    DetailTenant => "Tenant", "Kunde";
+    DetailSource => "Source", "Quelle";
+    DetailId => "ID", "ID";
+    DetailHost => "Host", "Host";
+    DetailAddress => "Address", "Adresse";
+    DetailPriority => "Priority", "Priorität";
+    DetailStatus => "Status", "Status";
+    DetailCreated => "Created", "Erstellt";
+    DetailUpdated => "Updated", "Geändert";
+    DetailAssignee => "Assignee", "Bearbeiter";
+    DetailLabels => "Labels", "Labels";
+    DetailLink => "Link", "Link";
+    DetailClocks => "SLA clocks", "SLA-Uhren";
+    DetailRelated => "Related (same tenant and host)", "Zugehörig (gleicher Kunde und Host)";
+    DetailNoRelated => "none", "keine";
+    DetailNobody => "nobody", "niemand";
+    DetailDueAt => "due {}", "fällig {}";
+    DetailMetAt => "met {}", "erfüllt {}";
+    DetailPausedSince => "paused since {}", "pausiert seit {}";
+    TenantsTitle => "Tenants", "Kunden";
+    TenantsAll => "all tenants", "alle Kunden";
+    HelpTitle => "Keys ({})", "Tasten ({})";
+    HelpInherited => "from {}", "aus {}";
+    FilterPrompt => "/", "/";
+    FilterError => "filter: {}", "Filter: {}";
+    FilterActive => "filter: {}", "Filter: {}";
+    CommandPrompt => ":", ":";
+    CommandUnknown => "unknown command: {}", "unbekannter Befehl: {}";
+    PendingKeys => "keys: {} …", "Tasten: {} …";
+    TooSmall => "Terminal too small: {}x{}, need at least {}x{}.", "Terminal zu klein: {}x{}, mindestens {}x{} nötig.";
+    SourcesOk => "sources ok", "Quellen ok";
+    SourceDown => "{} down", "{} ausgefallen";
+    SourceAuthFailed => "{} auth failed", "{} Anmeldung fehlgeschlagen";
+    SourceDegraded => "{} degraded", "{} gestört";
+    SourcePending => "{} pending", "{} ausstehend";
+    HealthOk => "ok", "ok";
+    HealthPending => "pending", "ausstehend";
+    HealthDegraded => "degraded", "gestört";
+    HealthDown => "down", "ausgefallen";
+    HealthAuthFailed => "auth failed", "Anmeldung fehlgeschlagen";
+    BlindSince => "monitoring of {} is blind since {}", "Überwachung von {} ist blind seit {}";
+    ActionSent => "{}: sent to {}", "{}: an {} gesendet";
+    ActionOk => "{}: done", "{}: erledigt";
+    ActionFailed => "{} failed: {}", "{} fehlgeschlagen: {}";
+    ActionUnsupported => "{} is not supported by {}", "{} wird von {} nicht unterstützt";
+    NothingSelected => "nothing selected", "nichts ausgewählt";
+    AckComment => "acknowledged from nightdesk", "in nightdesk quittiert";
+    HintHelp => "help", "Hilfe";
+    HintFilter => "filter", "Filter";
+    HintQuit => "quit", "Beenden";
+    HintCommand => "command", "Befehl";
+}
+
+/// Replaces each `{}` in `template` by the next argument.
+pub fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some(pos) = rest.find("{}") {
+        out.push_str(&rest[..pos]);
+        out.push_str(args.next().copied().unwrap_or(""));
+        rest = &rest[pos + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One-line description of an action, for the help screen and the command line.
+pub fn describe(lang: Lang, id: ActionId) -> &'static str {
+    let (en, de) = action_text(id);
+    match lang {
+        Lang::En => en,
+        Lang::De => de,
+    }
+}
+
+fn action_text(id: ActionId) -> (&'static str, &'static str) {
+    use ActionId::*;
+    match id {
+        Noop => ("do nothing (unbinds a key)", "nichts tun (hebt eine Belegung auf)"),
+        Quit => ("quit nightdesk", "nightdesk beenden"),
+        Help => ("show the keys of the active keymap", "Tasten der aktiven Belegung zeigen"),
+        Filter => ("filter the queue", "Queue filtern"),
+        CommandLine => ("open the command line", "Befehlszeile öffnen"),
+        Cancel => ("close, cancel or clear", "schließen, abbrechen oder leeren"),
+        Redraw => ("redraw the whole screen", "ganzen Bildschirm neu zeichnen"),
+        ToggleTenants => ("show or hide the tenant list", "Kundenliste ein- oder ausblenden"),
+        SelectNext => ("select the next row", "nächste Zeile wählen"),
+        SelectPrev => ("select the previous row", "vorige Zeile wählen"),
+        SelectFirst => ("select the first row", "erste Zeile wählen"),
+        SelectLast => ("select the last row", "letzte Zeile wählen"),
+        PageDown => ("one page down", "eine Seite weiter"),
+        PageUp => ("one page up", "eine Seite zurück"),
+        OpenDetail => ("open the detail pane", "Detailansicht öffnen"),
+        CloseDetail => ("close the detail pane", "Detailansicht schließen"),
+        ToggleDetail => ("open or close the detail pane", "Detailansicht öffnen oder schließen"),
+        ClearFilter => ("clear the filter", "Filter löschen"),
+        SetFilter => ("set the filter to the given text", "Filter auf den Text setzen"),
+        FilterTenant => ("filter to the selected item's tenant", "auf den Kunden des Eintrags filtern"),
+        FilterHost => ("filter to the selected item's host", "auf den Host des Eintrags filtern"),
+        Ack => ("acknowledge the selected item at its source", "Eintrag an der Quelle quittieren"),
+        Unack => ("take back the acknowledgement", "Quittierung zurücknehmen"),
+        Take => ("assign the selected item to me", "Eintrag mir zuweisen"),
+        ShowTenant => ("filter to the tenant chosen in the list", "auf den gewählten Kunden filtern"),
+        Accept => ("accept the input", "Eingabe übernehmen"),
+        Complete => ("complete the action name", "Aktionsnamen vervollständigen"),
+        DeleteBackward => ("delete the character before the cursor", "Zeichen vor dem Cursor löschen"),
+        DeleteWord => ("delete the word before the cursor", "Wort vor dem Cursor löschen"),
+        ClearLine => ("clear the input line", "Eingabezeile leeren"),
+        CursorLeft => ("cursor left", "Cursor nach links"),
+        CursorRight => ("cursor right", "Cursor nach rechts"),
+        CursorHome => ("cursor to the start", "Cursor an den Anfang"),
+        CursorEnd => ("cursor to the end", "Cursor ans Ende"),
+        HistoryPrev => ("previous input from history", "vorige Eingabe"),
+        HistoryNext => ("next input from history", "nächste Eingabe"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::REGISTRY;
+
+    #[test]
+    fn every_message_has_both_languages_with_same_placeholders() {
+        for &m in Msg::ALL {
+            let (en, de) = (t(Lang::En, m), t(Lang::De, m));
+            assert!(!en.is_empty() && !de.is_empty(), "{m:?} empty");
+            assert_eq!(en.matches("{}").count(), de.matches("{}").count(), "{m:?}");
+        }
+        for spec in REGISTRY {
+            assert!(!describe(Lang::En, spec.id).is_empty());
+            assert!(!describe(Lang::De, spec.id).is_empty());
+        }
+    }
+
+    #[test]
+    fn language_from_choice_then_locale() {
+        let env = |k: &str| (k == "LANG").then(|| "de_DE.UTF-8".to_string());
+        assert_eq!(Lang::detect(None, env), Lang::De);
+        assert_eq!(Lang::detect(Some("en"), env), Lang::En);
+        assert_eq!(Lang::detect(Some("auto"), |_| None), Lang::En);
+        let lc_all = |k: &str| match k {
+            "LC_ALL" => Some("en_US.UTF-8".to_string()),
+            _ => Some("de_DE.UTF-8".to_string()),
+        };
+        assert_eq!(Lang::detect(None, lc_all), Lang::En);
+    }
+
+    #[test]
+    fn fill_places_arguments_in_order() {
+        assert_eq!(fill("{} of {}", &["3", "10"]), "3 of 10");
+        assert_eq!(fill("no args", &["x"]), "no args");
+    }
+}

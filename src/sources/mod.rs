@@ -2,6 +2,7 @@
 //! the messages a running source sends to the application.
 
 pub mod demo;
+pub mod runner;
 
 use std::future::Future;
 use std::pin::Pin;

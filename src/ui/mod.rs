@@ -1,1 +1,3 @@
-//! ui (in progress)
+//! Rendering only: draws the state into a buffer. Nothing here changes state.
+
+pub mod format;

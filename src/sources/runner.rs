@@ -1,0 +1,188 @@
+//! Runs each source in its own tokio task: polls on its interval with a timeout, retries a
+//! failed fetch with exponential backoff and jitter, carries out write-backs, and reports
+//! everything to the application as [`SourceEvent`]s. One source failing never delays another.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{Source, SourceError, SourceEvent, WriteBack};
+use crate::clock::SharedClock;
+use crate::model::{Health, ItemKey};
+
+/// How often and how patiently a source is polled.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PollPolicy {
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// First retry delay after a failure; doubles up to `interval`.
+    pub min_backoff: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
+            min_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A request to a running source.
+#[derive(Debug)]
+pub enum SourceCommand {
+    WriteBack { item: ItemKey, action: WriteBack },
+    /// Fetch now instead of waiting for the interval.
+    Refresh,
+}
+
+/// Handle to a spawned source task.
+pub struct SourceHandle {
+    pub commands: mpsc::UnboundedSender<SourceCommand>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Spawns `source` on the current runtime.
+pub fn spawn(
+    source: Box<dyn Source>,
+    policy: PollPolicy,
+    clock: SharedClock,
+    events: mpsc::UnboundedSender<SourceEvent>,
+) -> SourceHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(source, policy, clock, events, rx));
+    SourceHandle { commands: tx, task }
+}
+
+async fn run(
+    mut source: Box<dyn Source>,
+    policy: PollPolicy,
+    clock: SharedClock,
+    events: mpsc::UnboundedSender<SourceEvent>,
+    mut commands: mpsc::UnboundedReceiver<SourceCommand>,
+) {
+    let mut failures: u32 = 0;
+    let mut health = Health::Pending;
+    loop {
+        let ok = poll_once(&mut *source, &policy, &clock, &events, &mut health).await;
+        failures = if ok { 0 } else { failures.saturating_add(1) };
+        let wait = next_delay(&policy, failures, fastrand::f64());
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => break,
+                cmd = commands.recv() => match cmd {
+                    None => return,
+                    Some(SourceCommand::Refresh) => break,
+                    Some(SourceCommand::WriteBack { item, action }) => {
+                        write_back(&mut *source, &policy, &clock, &events, item, action).await;
+                        break;
+                    }
+                },
+            }
+        }
+        if events.is_closed() {
+            return;
+        }
+    }
+}
+
+/// Fetches once; sends data and any change of health. Returns whether the fetch succeeded.
+async fn poll_once(
+    source: &mut dyn Source,
+    policy: &PollPolicy,
+    clock: &SharedClock,
+    events: &mpsc::UnboundedSender<SourceEvent>,
+    health: &mut Health,
+) -> bool {
+    let id = source.id().clone();
+    let now = clock.now();
+    let result = match tokio::time::timeout(policy.timeout, source.fetch(now)).await {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::Timeout(policy.timeout.as_secs())),
+    };
+    let (new_health, ok) = match result {
+        Ok(fetched) => {
+            let _ = events.send(SourceEvent::Data {
+                source: id.clone(),
+                at: clock.now(),
+                fetched,
+            });
+            (Health::Ok, true)
+        }
+        Err(e) => {
+            tracing::warn!(source = %id, error = %e, "fetch failed");
+            (e.health(), false)
+        }
+    };
+    if new_health != *health {
+        *health = new_health.clone();
+        let _ = events.send(SourceEvent::Health {
+            source: id,
+            at: clock.now(),
+            health: new_health,
+        });
+    }
+    ok
+}
+
+async fn write_back(
+    source: &mut dyn Source,
+    policy: &PollPolicy,
+    clock: &SharedClock,
+    events: &mpsc::UnboundedSender<SourceEvent>,
+    item: ItemKey,
+    action: WriteBack,
+) {
+    let now = clock.now();
+    let result = match tokio::time::timeout(policy.timeout, source.write_back(&item, &action, now))
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::Timeout(policy.timeout.as_secs())),
+    };
+    tracing::info!(source = %source.id(), item = %item.external_id, action = action.name(), ok = result.is_ok(), "write-back");
+    let _ = events.send(SourceEvent::WriteBackDone {
+        source: source.id().clone(),
+        item,
+        action: action.name(),
+        result,
+    });
+}
+
+/// Delay before the next poll: the interval when healthy; after `failures` failures an
+/// exponential backoff from `min_backoff`, capped at the interval, with ±25 % jitter
+/// (`jitter` in 0..1) so many sources that failed together do not retry in lockstep.
+pub fn next_delay(policy: &PollPolicy, failures: u32, jitter: f64) -> Duration {
+    let base = if failures == 0 {
+        policy.interval
+    } else {
+        let exp = policy
+            .min_backoff
+            .saturating_mul(1u32 << (failures - 1).min(16));
+        exp.min(policy.interval)
+    };
+    base.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_interval_with_jitter() {
+        let p = PollPolicy {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
+            min_backoff: Duration::from_secs(1),
+        };
+        assert_eq!(next_delay(&p, 0, 0.5), Duration::from_secs(30));
+        assert_eq!(next_delay(&p, 1, 0.5), Duration::from_secs(1));
+        assert_eq!(next_delay(&p, 3, 0.5), Duration::from_secs(4));
+        assert_eq!(next_delay(&p, 10, 0.5), Duration::from_secs(30));
+        assert_eq!(next_delay(&p, 1, 0.0), Duration::from_millis(750));
+        assert_eq!(next_delay(&p, 1, 1.0), Duration::from_millis(1250));
+    }
+}
