@@ -1,1 +1,122 @@
-fn main() {}
+//! The `nightdesk` command: parses the command line and wires the parts together.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use nightdesk::cli;
+
+/// Keyboard-driven on-call console: tickets, alerts and backup findings of many tenants in
+/// one queue, sorted by what breaches its SLA first.
+#[derive(Parser, Debug)]
+#[command(name = "nightdesk", disable_version_flag = true)]
+struct Args {
+    /// Config file (default: $XDG_CONFIG_HOME/nightdesk/config.toml).
+    #[arg(long, global = true, env = "NIGHTDESK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// UI language: en, de or auto (from LANG).
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
+    /// Theme name (night, day, high-contrast, mono or a user theme).
+    #[arg(long, global = true, value_name = "NAME")]
+    theme: Option<String>,
+    /// Keymap preset (default, vim, emacs); the user keymap file still applies on top.
+    #[arg(long, global = true, value_name = "PRESET")]
+    keymap: Option<String>,
+    /// Print the version and the config, data and log paths in use.
+    #[arg(short = 'V', long)]
+    version: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run on the built-in demo world: no config and no network needed.
+    Demo {
+        /// Seed of the demo world (same seed, same world).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Let time run N times faster than real time.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Virtual start time of the world (RFC 3339), default now.
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
+    },
+    /// Write a commented starter config to the config path.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Check keymap files.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print shell completions to stdout.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Parse and validate the config file; one line per problem.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// Check a keymap file (default: the user keymap) for unknown actions, bad keys,
+    /// prefix clashes and duplicates.
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let globals = cli::Globals {
+        config: args.config,
+        lang: args.lang,
+        theme: args.theme,
+        keymap: args.keymap,
+    };
+    if args.version {
+        return cli::version(&globals);
+    }
+    let result = match args.command {
+        None => cli::run_configured(&globals),
+        Some(Command::Demo { seed, speed, start }) => {
+            cli::run_demo(&globals, seed, speed, start.as_deref())
+        }
+        Some(Command::Init { force }) => cli::init(&globals, force),
+        Some(Command::Config {
+            command: ConfigCommand::Check,
+        }) => cli::config_check(&globals),
+        Some(Command::Keys {
+            command: KeysCommand::Check { file },
+        }) => cli::keys_check(&globals, file),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Args::command(), "nightdesk", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nightdesk: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

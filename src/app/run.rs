@@ -1,0 +1,198 @@
+//! The event loop: terminal input, source events and a one-second clock feed the state; a
+//! frame is drawn only when the rendered screen differs from the last one, wrapped in
+//! synchronized output so a slow link never shows half a frame.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::{queue, terminal};
+use futures_util::StreamExt;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use tokio::sync::mpsc;
+
+use super::state::App;
+use super::terminal::TerminalGuard;
+use super::update::Effect;
+use crate::clock::SharedClock;
+use crate::i18n::{Msg, fill, t};
+use crate::model::SourceId;
+use crate::sources::SourceEvent;
+use crate::sources::runner::{SourceCommand, SourceHandle};
+use crate::theme::Theme;
+
+/// Shortest time between two frames while events stream in (coalesces bursts).
+const FRAME_GAP: Duration = Duration::from_millis(16);
+
+/// Draws frames only when something visible changed.
+pub struct Painter {
+    last: Option<(Buffer, Option<Position>)>,
+    clear: bool,
+}
+
+impl Painter {
+    pub fn new() -> Self {
+        Self {
+            last: None,
+            clear: false,
+        }
+    }
+
+    /// Forgets the last frame so the next paint compares against nothing.
+    pub fn invalidate(&mut self) {
+        self.last = None;
+    }
+
+    /// The next paint clears the terminal and repaints every cell (after a child program
+    /// or when the user asks for a redraw).
+    pub fn repaint_all(&mut self) {
+        self.last = None;
+        self.clear = true;
+    }
+
+    /// Renders the state off-screen; if it differs from what the terminal shows, writes the
+    /// difference inside a synchronized update. Returns whether anything was written.
+    pub fn paint<B>(
+        &mut self,
+        terminal: &mut ratatui::Terminal<B>,
+        app: &mut App,
+        theme: &Theme,
+    ) -> std::io::Result<bool>
+    where
+        B: ratatui::backend::Backend + Write,
+    {
+        let size = terminal.size()?;
+        let area = Rect::new(0, 0, size.width, size.height);
+        app.set_page(crate::ui::queue_rows(
+            area,
+            app.detail_open,
+            app.mode == super::state::Mode::Tenants,
+        ));
+        let mut next = Buffer::empty(area);
+        let cursor = crate::ui::render(app, theme, area, &mut next);
+        if let Some((last, last_cursor)) = &self.last
+            && *last == next
+            && *last_cursor == cursor
+        {
+            return Ok(false);
+        }
+        queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
+        if std::mem::take(&mut self.clear) {
+            terminal.clear()?;
+        }
+        terminal.draw(|f| {
+            if f.area() == area {
+                f.buffer_mut().content.clone_from(&next.content);
+            } else {
+                crate::ui::render(app, theme, f.area(), f.buffer_mut());
+            }
+            if let Some(p) = cursor {
+                f.set_cursor_position(p);
+            }
+        })?;
+        queue!(terminal.backend_mut(), terminal::EndSynchronizedUpdate)?;
+        terminal.backend_mut().flush()?;
+        self.last = Some((next, cursor));
+        Ok(true)
+    }
+}
+
+impl Default for Painter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Runs the TUI until the user quits. Sources must already be spawned, sending on `events`.
+pub async fn run(
+    mut app: App,
+    theme: Theme,
+    clock: SharedClock,
+    handles: HashMap<SourceId, SourceHandle>,
+    mut events: mpsc::UnboundedReceiver<SourceEvent>,
+) -> anyhow::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut painter = Painter::new();
+    let mut input = EventStream::new();
+    let mut second = tokio::time::interval(Duration::from_secs(1));
+    second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    app.tick(clock.now());
+    painter.paint(&mut guard.terminal, &mut app, &theme)?;
+    let mut last_paint = Instant::now();
+    let mut due: Option<Instant> = None;
+    while !app.quit {
+        let deadline = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline.into()), if due.is_some() => {}
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => {
+                    for effect in on_terminal_event(&mut app, ev, &mut painter) {
+                        carry_out(&mut app, &handles, effect, &mut painter);
+                    }
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(ev) = events.recv() => {
+                app.on_source_event(ev);
+                while let Ok(more) = events.try_recv() {
+                    app.on_source_event(more);
+                }
+            }
+            _ = second.tick() => app.tick(clock.now()),
+        }
+        if last_paint.elapsed() >= FRAME_GAP {
+            painter.paint(&mut guard.terminal, &mut app, &theme)?;
+            last_paint = Instant::now();
+            due = None;
+        } else {
+            due = Some(last_paint + FRAME_GAP);
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+fn on_terminal_event(app: &mut App, ev: Event, painter: &mut Painter) -> Vec<Effect> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => app.on_key(k),
+        Event::Paste(text) => {
+            app.on_paste(&text);
+            Vec::new()
+        }
+        Event::Resize(_, _) => {
+            painter.invalidate();
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn carry_out(
+    app: &mut App,
+    handles: &HashMap<SourceId, SourceHandle>,
+    effect: Effect,
+    painter: &mut Painter,
+) {
+    match effect {
+        Effect::FullRedraw => painter.repaint_all(),
+        Effect::WriteBack {
+            source,
+            item,
+            action,
+        } => match handles.get(&source) {
+            Some(h) => {
+                let _ = h.commands.send(SourceCommand::WriteBack { item, action });
+            }
+            None => {
+                let text = fill(
+                    t(app.lang, Msg::ActionUnsupported),
+                    &[action.name(), source.as_str()],
+                );
+                app.flash_error(text);
+            }
+        },
+    }
+}

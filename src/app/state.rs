@@ -1,0 +1,150 @@
+//! The application state. Changed only by [`App::apply`] (actions), [`App::on_source_event`]
+//! and [`App::tick`]; rendering reads it and never writes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+
+use super::input::LineInput;
+use crate::i18n::Lang;
+use crate::keymap::{Key, Keymap};
+use crate::model::{Health, ItemKey, Priority, SourceId, TenantId};
+use crate::queue::{Filterer, Queue};
+
+/// Which part of the screen has the keyboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Queue,
+    Filter,
+    Command,
+    Help,
+    Tenants,
+}
+
+/// What the status bar knows about a source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceInfo {
+    pub kind: &'static str,
+    /// The tenant a source belongs to, when it watches one tenant only.
+    pub tenant: Option<TenantId>,
+    pub health: Health,
+    /// When the current health began.
+    pub since: Timestamp,
+    pub last_ok: Option<Timestamp>,
+}
+
+/// A short message in the status line (result of an action, an error).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub at: Timestamp,
+}
+
+/// A tenant as the tenant list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantInfo {
+    pub id: TenantId,
+    pub name: String,
+}
+
+/// Everything the UI shows.
+pub struct App {
+    pub lang: Lang,
+    /// My agent name (take assigns to it, acks carry it as author).
+    pub user: String,
+    pub now: Timestamp,
+    pub keymap: Keymap,
+    pub queue: Queue,
+    pub filterer: Filterer,
+    /// Entry ids of the queue after filtering, in SLA order.
+    pub view: Vec<u32>,
+    /// Counts of unresolved items per priority in the view.
+    pub view_counts: [usize; 4],
+    pub filter_error: Option<String>,
+    /// The selected item (kept across refreshes by key, not by row).
+    pub selected: Option<ItemKey>,
+    /// Row of the selection in `view`.
+    pub cursor: usize,
+    /// First row shown.
+    pub offset: usize,
+    /// Rows the queue table can show (from the last layout).
+    pub page: usize,
+    pub mode: Mode,
+    pub detail_open: bool,
+    pub filter: LineInput,
+    pub command: LineInput,
+    /// Action names that complete what is typed on the command line.
+    pub completions: Vec<&'static str>,
+    pub pending: Vec<Key>,
+    pub help_scroll: usize,
+    pub sources: BTreeMap<SourceId, SourceInfo>,
+    pub tenants: Vec<TenantInfo>,
+    pub tenant_names: HashMap<TenantId, String>,
+    pub tenant_cursor: usize,
+    pub flash: Option<Flash>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(
+        lang: Lang,
+        user: String,
+        now: Timestamp,
+        keymap: Keymap,
+        queue: Queue,
+        tenants: Vec<TenantInfo>,
+    ) -> Self {
+        let tenant_names = tenants
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone()))
+            .collect();
+        let mut app = Self {
+            lang,
+            user,
+            now,
+            keymap,
+            queue,
+            filterer: Filterer::default(),
+            view: Vec::new(),
+            view_counts: [0; 4],
+            filter_error: None,
+            selected: None,
+            cursor: 0,
+            offset: 0,
+            page: 20,
+            mode: Mode::Queue,
+            detail_open: false,
+            filter: LineInput::default(),
+            command: LineInput::default(),
+            completions: Vec::new(),
+            pending: Vec::new(),
+            help_scroll: 0,
+            sources: BTreeMap::new(),
+            tenants,
+            tenant_names,
+            tenant_cursor: 0,
+            flash: None,
+            quit: false,
+        };
+        app.refresh_view();
+        app
+    }
+
+    /// The display name of a tenant (its id when no name is configured).
+    pub fn tenant_name<'a>(&'a self, id: &'a TenantId) -> &'a str {
+        self.tenant_names
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or(id.as_str())
+    }
+
+    /// The selected entry id, if the view has one.
+    pub fn selected_id(&self) -> Option<u32> {
+        self.view.get(self.cursor).copied()
+    }
+
+    pub fn count(&self, p: Priority) -> usize {
+        self.view_counts[p.index()]
+    }
+}

@@ -1,0 +1,502 @@
+//! How the state changes: key presses become actions through the keymap, actions and source
+//! events change the state and may ask for effects (write-backs, quit) that the event loop
+//! carries out.
+
+use crossterm::event::KeyEvent;
+use jiff::Timestamp;
+
+use super::state::{App, Flash, Mode, SourceInfo};
+use crate::action::{Action, ActionId, Context, REGISTRY};
+use crate::i18n::{Msg, fill, t};
+use crate::keymap::{Key, Resolution};
+use crate::model::{
+    Health, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory,
+};
+use crate::sources::{Fetched, SourceEvent, WriteBack};
+
+/// Work the event loop does on the state's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    WriteBack {
+        source: SourceId,
+        item: ItemKey,
+        action: WriteBack,
+    },
+    /// Repaint everything (after `redraw`).
+    FullRedraw,
+}
+
+/// The id of the pseudo-source under which nightdesk files its own items (source outages).
+pub const OWN_SOURCE: &str = "nightdesk";
+
+impl App {
+    /// The keymap context of the current mode.
+    pub fn context(&self) -> Context {
+        match self.mode {
+            Mode::Queue if self.detail_open => Context::Detail,
+            Mode::Queue => Context::Queue,
+            Mode::Filter => Context::Filter,
+            Mode::Command => Context::Command,
+            Mode::Help => Context::Help,
+            Mode::Tenants => Context::Tenants,
+        }
+    }
+
+    /// A key press: resolve it through the keymap (with pending sequences), or type it.
+    pub fn on_key(&mut self, event: KeyEvent) -> Vec<Effect> {
+        let Some(key) = Key::from_event(&event) else {
+            return Vec::new();
+        };
+        let resolution = self.keymap.resolve(self.context(), &self.pending, key.clone());
+        match resolution {
+            Resolution::Action(action) => {
+                self.pending.clear();
+                self.apply(action)
+            }
+            Resolution::Pending(_) => {
+                self.pending.push(key);
+                Vec::new()
+            }
+            Resolution::Unbound => {
+                let was_pending = !self.pending.is_empty();
+                self.pending.clear();
+                if !was_pending {
+                    self.type_text(&key);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Pasted text goes into the active input line.
+    pub fn on_paste(&mut self, text: &str) {
+        let line = match self.mode {
+            Mode::Filter => &mut self.filter,
+            Mode::Command => &mut self.command,
+            _ => return,
+        };
+        line.insert_str(text);
+        self.after_edit();
+    }
+
+    fn type_text(&mut self, key: &Key) {
+        let Some(c) = key.printable() else { return };
+        match self.mode {
+            Mode::Filter => self.filter.insert(c),
+            Mode::Command => self.command.insert(c),
+            _ => return,
+        }
+        self.after_edit();
+    }
+
+    fn after_edit(&mut self) {
+        match self.mode {
+            Mode::Filter => self.refresh_view(),
+            Mode::Command => self.complete_command(false),
+            _ => {}
+        }
+    }
+
+    /// Applies one action. Actions that make no sense in the current state do nothing.
+    pub fn apply(&mut self, action: Action) -> Vec<Effect> {
+        use ActionId::*;
+        match action.id {
+            Noop => {}
+            Quit => self.quit = true,
+            Help => self.toggle_mode(Mode::Help),
+            Filter => self.mode = Mode::Filter,
+            CommandLine => {
+                self.command.clear();
+                self.mode = Mode::Command;
+                self.complete_command(false);
+            }
+            Cancel => self.cancel(),
+            Redraw => return vec![Effect::FullRedraw],
+            ToggleTenants => self.toggle_mode(Mode::Tenants),
+            SelectNext => self.move_selection(1),
+            SelectPrev => self.move_selection(-1),
+            SelectFirst => self.select_row(0),
+            SelectLast => self.select_row(usize::MAX),
+            PageDown => self.move_selection(self.page.max(1) as isize),
+            PageUp => self.move_selection(-(self.page.max(1) as isize)),
+            OpenDetail => self.detail_open = true,
+            CloseDetail => self.detail_open = false,
+            ToggleDetail => self.detail_open = !self.detail_open,
+            ClearFilter => self.set_filter(""),
+            SetFilter => self.set_filter(action.arg.as_deref().unwrap_or("")),
+            FilterTenant => self.filter_by_selected(|i| Some(format!("t:{}", i.tenant))),
+            FilterHost => self.filter_by_selected(|i| i.host.as_ref().map(|h| format!("h:{h}"))),
+            Ack | Unack | Take => return self.write_back(action.id),
+            ShowTenant => self.show_tenant(),
+            Accept => return self.accept(),
+            Complete => self.complete_command(true),
+            DeleteBackward => self.edit(|l| l.delete_backward()),
+            DeleteWord => self.edit(|l| l.delete_word()),
+            ClearLine => self.edit(|l| l.clear()),
+            CursorLeft => self.edit(|l| l.left()),
+            CursorRight => self.edit(|l| l.right()),
+            CursorHome => self.edit(|l| l.home()),
+            CursorEnd => self.edit(|l| l.end()),
+            HistoryPrev => self.edit(|l| l.history_prev()),
+            HistoryNext => self.edit(|l| l.history_next()),
+        }
+        Vec::new()
+    }
+
+    fn toggle_mode(&mut self, mode: Mode) {
+        self.mode = if self.mode == mode { Mode::Queue } else { mode };
+        self.help_scroll = 0;
+    }
+
+    fn edit(&mut self, f: impl FnOnce(&mut super::input::LineInput)) {
+        match self.mode {
+            Mode::Filter => f(&mut self.filter),
+            Mode::Command => f(&mut self.command),
+            _ => return,
+        }
+        self.after_edit();
+    }
+
+    /// Esc: leave the current layer, or clear what it holds.
+    fn cancel(&mut self) {
+        self.pending.clear();
+        match self.mode {
+            Mode::Filter => {
+                self.filter.clear();
+                self.mode = Mode::Queue;
+                self.refresh_view();
+            }
+            Mode::Command | Mode::Help | Mode::Tenants => self.mode = Mode::Queue,
+            Mode::Queue if self.detail_open => self.detail_open = false,
+            Mode::Queue if !self.filter.text().is_empty() => self.set_filter(""),
+            Mode::Queue => self.flash = None,
+        }
+    }
+
+    fn accept(&mut self) -> Vec<Effect> {
+        match self.mode {
+            Mode::Filter => {
+                self.filter.commit_history();
+                self.mode = Mode::Queue;
+                Vec::new()
+            }
+            Mode::Command => self.run_command(),
+            Mode::Tenants => {
+                self.show_tenant();
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn run_command(&mut self) -> Vec<Effect> {
+        let line = self.command.text().trim().to_string();
+        self.command.commit_history();
+        self.mode = Mode::Queue;
+        if line.is_empty() {
+            return Vec::new();
+        }
+        match line.parse::<Action>() {
+            Ok(action) => self.apply(action),
+            Err(e) => {
+                self.flash_error(fill(t(self.lang, Msg::CommandUnknown), &[&e.to_string()]));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Completion over action names for the command line; `cycle` moves to the next match.
+    fn complete_command(&mut self, cycle: bool) {
+        let typed = self.command.text().trim_start().to_string();
+        if cycle && !self.completions.is_empty() {
+            let pos = self.completions.iter().position(|c| *c == typed);
+            let next = pos.map_or(0, |p| (p + 1) % self.completions.len());
+            self.command.set(self.completions[next]);
+            return;
+        }
+        self.completions = REGISTRY
+            .iter()
+            .map(|s| s.name)
+            .filter(|n| n.starts_with(typed.as_str()) && *n != "noop")
+            .collect();
+        if cycle && let [only] = self.completions.as_slice() {
+            self.command.set(only);
+        }
+    }
+
+    fn show_tenant(&mut self) {
+        if let Some(t) = self.tenant_cursor.checked_sub(1).and_then(|i| self.tenants.get(i)) {
+            let q = format!("t:{}", t.id);
+            self.set_filter(&q);
+        } else {
+            self.set_filter("");
+        }
+        self.mode = Mode::Queue;
+    }
+
+    fn filter_by_selected(&mut self, term: impl Fn(&Item) -> Option<String>) {
+        let Some(term) = self.selected_item().and_then(term) else {
+            return;
+        };
+        self.set_filter(&term);
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter.set(text);
+        self.filter.commit_history();
+        self.refresh_view();
+    }
+
+    pub fn selected_item(&self) -> Option<&Item> {
+        self.selected_id().map(|id| &self.queue.entry(id).item)
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        match self.mode {
+            Mode::Help => {
+                self.help_scroll = self.help_scroll.saturating_add_signed(delta);
+            }
+            Mode::Tenants => {
+                let max = self.tenants.len();
+                self.tenant_cursor = self.tenant_cursor.saturating_add_signed(delta).min(max);
+            }
+            _ => self.select_row(self.cursor.saturating_add_signed(delta)),
+        }
+    }
+
+    fn select_row(&mut self, row: usize) {
+        if self.mode == Mode::Tenants {
+            self.tenant_cursor = row.min(self.tenants.len());
+            return;
+        }
+        if self.view.is_empty() {
+            self.cursor = 0;
+            self.selected = None;
+            return;
+        }
+        self.cursor = row.min(self.view.len() - 1);
+        self.selected = Some(self.queue.entry(self.view[self.cursor]).item.key.clone());
+        self.scroll_to_cursor();
+    }
+
+    fn scroll_to_cursor(&mut self) {
+        let page = self.page.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + page {
+            self.offset = self.cursor + 1 - page;
+        }
+        let max_offset = self.view.len().saturating_sub(page);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// Recomputes the filtered view and keeps the selection on the same item, at the same
+    /// screen row where possible.
+    pub fn refresh_view(&mut self) {
+        match self.filterer.apply(&self.queue, self.filter.text(), self.now) {
+            Ok(ids) => {
+                self.view = ids;
+                self.filter_error = None;
+            }
+            Err(e) => self.filter_error = Some(e.to_string()),
+        }
+        self.view_counts = [0; 4];
+        for &id in &self.view {
+            let item = &self.queue.entry(id).item;
+            if item.status.category != StatusCategory::Resolved {
+                self.view_counts[item.priority.index()] += 1;
+            }
+        }
+        self.restore_selection();
+    }
+
+    fn restore_selection(&mut self) {
+        let screen_row = self.cursor.saturating_sub(self.offset);
+        let found = self.selected.as_ref().and_then(|key| {
+            let id = self.queue.id_of(key)?;
+            self.view.iter().position(|&v| v == id)
+        });
+        match found {
+            Some(row) => {
+                self.cursor = row;
+                self.offset = row.saturating_sub(screen_row);
+            }
+            None => {
+                self.cursor = self.cursor.min(self.view.len().saturating_sub(1));
+                self.selected = self
+                    .view
+                    .get(self.cursor)
+                    .map(|&id| self.queue.entry(id).item.key.clone());
+            }
+        }
+        self.scroll_to_cursor();
+    }
+
+    fn write_back(&mut self, id: ActionId) -> Vec<Effect> {
+        let Some(item) = self.selected_item() else {
+            self.flash_error(t(self.lang, Msg::NothingSelected).to_string());
+            return Vec::new();
+        };
+        let key = item.key.clone();
+        let action = match id {
+            ActionId::Ack => WriteBack::Ack {
+                comment: t(self.lang, Msg::AckComment).to_string(),
+                author: self.user.clone(),
+                minutes: None,
+            },
+            ActionId::Unack => WriteBack::Unack {
+                author: self.user.clone(),
+            },
+            _ => WriteBack::Assign {
+                agent: self.user.clone(),
+            },
+        };
+        let source = key.source.as_str().to_string();
+        self.flash_info(fill(t(self.lang, Msg::ActionSent), &[id.name(), &source]));
+        vec![Effect::WriteBack {
+            source: key.source.clone(),
+            item: key,
+            action,
+        }]
+    }
+
+    pub fn flash_info(&mut self, text: String) {
+        self.flash = Some(Flash {
+            text,
+            error: false,
+            at: self.now,
+        });
+    }
+
+    pub fn flash_error(&mut self, text: String) {
+        self.flash = Some(Flash {
+            text,
+            error: true,
+            at: self.now,
+        });
+    }
+
+    /// Registers a source so the status bar lists it before its first answer.
+    pub fn add_source(&mut self, id: SourceId, kind: &'static str, tenant: Option<crate::model::TenantId>) {
+        self.sources.insert(
+            id,
+            SourceInfo {
+                kind,
+                tenant,
+                health: Health::Pending,
+                since: self.now,
+                last_ok: None,
+            },
+        );
+    }
+
+    /// A message from a source task.
+    pub fn on_source_event(&mut self, event: SourceEvent) {
+        match event {
+            SourceEvent::Data {
+                source,
+                at,
+                fetched,
+            } => {
+                match fetched {
+                    Fetched::Full(items) => self.queue.apply_full(&source, items),
+                    Fetched::Delta { upserts, removed } => {
+                        self.queue.apply_delta(upserts, &removed)
+                    }
+                }
+                if let Some(info) = self.sources.get_mut(&source) {
+                    info.last_ok = Some(at);
+                }
+            }
+            SourceEvent::Health {
+                source,
+                at,
+                health,
+            } => self.on_health(source, at, health),
+            SourceEvent::WriteBackDone {
+                source,
+                item,
+                action,
+                result,
+            } => {
+                let _ = item;
+                match result {
+                    Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
+                    Err(e) => self.flash_error(fill(
+                        t(self.lang, Msg::ActionFailed),
+                        &[action, &format!("{source}: {e}")],
+                    )),
+                }
+            }
+        }
+        self.refresh_view();
+    }
+
+    fn on_health(&mut self, source: SourceId, at: Timestamp, health: Health) {
+        let stale = health.is_stale();
+        let tenant = self.sources.get(&source).and_then(|s| s.tenant.clone());
+        if let Some(info) = self.sources.get_mut(&source) {
+            if info.health.is_stale() != stale || info.health.name() != health.name() {
+                info.since = at;
+            }
+            info.health = health;
+        }
+        let since = self.sources.get(&source).map_or(at, |s| s.since);
+        self.queue
+            .set_source_stale(&source, stale.then_some(since));
+        let key = ItemKey::new(&SourceId::new(OWN_SOURCE), &format!("source-down/{source}"));
+        if stale {
+            let item = self.outage_item(&source, tenant, since, key);
+            self.queue.upsert(item);
+        } else {
+            self.queue.remove(&key);
+        }
+    }
+
+    /// The queue item that stands for a source that cannot be read: "monitoring of X is blind".
+    fn outage_item(
+        &self,
+        source: &SourceId,
+        tenant: Option<crate::model::TenantId>,
+        since: Timestamp,
+        key: ItemKey,
+    ) -> Item {
+        let tenant = tenant.unwrap_or_else(|| crate::model::TenantId::new(OWN_SOURCE));
+        let since_text = crate::ui::format::local_time(since);
+        let who = format!("{} ({source})", self.tenant_name(&tenant));
+        let title = fill(t(self.lang, Msg::BlindSince), &[&who, &since_text]);
+        Item {
+            key,
+            tenant,
+            kind: Kind::Alert,
+            title: title.into(),
+            host: None,
+            address: None,
+            priority: Priority::P2,
+            status: Status::new(StatusCategory::New, "source down"),
+            created: since,
+            updated: since,
+            assignee: None,
+            labels: vec![("source".into(), source.0.clone())],
+            link: None,
+            sla: SlaFacts::default(),
+        }
+    }
+
+    /// Once a second: move the clock; SLA levels change by comparing instants only.
+    pub fn tick(&mut self, now: Timestamp) {
+        self.now = now;
+        let report = self.queue.tick(now);
+        if report.any_changed() && self.filter.text().contains("sla") {
+            self.refresh_view();
+        }
+    }
+
+    /// Tells the state how many rows the queue table has (from the layout).
+    pub fn set_page(&mut self, rows: usize) {
+        if self.page != rows {
+            self.page = rows;
+            self.scroll_to_cursor();
+        }
+    }
+}

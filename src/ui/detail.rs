@@ -1,0 +1,166 @@
+//! The detail pane: every field of the selected item, its SLA clocks, and the related items
+//! of the same tenant and host (the ticket, the alerts and the backup finding together).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::format;
+use crate::app::state::App;
+use crate::i18n::{Msg, fill, t};
+use crate::model::Item;
+use crate::sla::{ClockKind, Level};
+use crate::text::sanitize;
+use crate::theme::Theme;
+
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(theme.style("border"))
+        .title(Span::styled(t(app.lang, Msg::DetailTitle), theme.style("title")));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(id) = app.selected_id() else {
+        return;
+    };
+    let entry = app.queue.entry(id);
+    let mut lines = vec![Line::styled(
+        sanitize(&entry.item.title).into_owned(),
+        theme.style("title"),
+    )];
+    lines.extend(fields(app, theme, &entry.item));
+    lines.extend(clocks(app, theme, entry));
+    lines.extend(related(app, theme, &entry.item));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+fn field<'a>(theme: &Theme, label: &'a str, value: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<10} "), theme.style("detail.label")),
+        Span::styled(value, theme.style("detail.value")),
+    ])
+}
+
+fn fields<'a>(app: &'a App, theme: &Theme, item: &'a Item) -> Vec<Line<'a>> {
+    let l = app.lang;
+    let opt = |v: Option<&str>| v.map(|s| sanitize(s).into_owned()).unwrap_or_default();
+    let when = |ts: jiff::Timestamp| {
+        format!(
+            "{} ({})",
+            crate::sla::due_label(ts, &app.tz, l.is_german()),
+            format::age(app.now.duration_since(ts))
+        )
+    };
+    let mut out = vec![
+        field(theme, t(l, Msg::DetailTenant), sanitize(app.tenant_name(&item.tenant)).into_owned()),
+        field(
+            theme,
+            t(l, Msg::DetailSource),
+            format!("{} / {}", item.key.source, sanitize(&item.key.external_id)),
+        ),
+        field(theme, t(l, Msg::DetailHost), opt(item.host.as_deref())),
+        field(theme, t(l, Msg::DetailAddress), opt(item.address.as_deref())),
+        field(
+            theme,
+            t(l, Msg::DetailPriority),
+            format!("{}  {}", item.priority, sanitize(&item.status.label)),
+        ),
+        field(theme, t(l, Msg::DetailCreated), when(item.created)),
+        field(theme, t(l, Msg::DetailUpdated), when(item.updated)),
+        field(
+            theme,
+            t(l, Msg::DetailAssignee),
+            item.assignee
+                .as_deref()
+                .map(|a| sanitize(a).into_owned())
+                .unwrap_or_else(|| t(l, Msg::DetailNobody).to_string()),
+        ),
+    ];
+    if !item.labels.is_empty() {
+        let labels = item
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{}={}", sanitize(k), sanitize(v)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(field(theme, t(l, Msg::DetailLabels), labels));
+    }
+    if let Some(link) = &item.link {
+        out.push(field(theme, t(l, Msg::DetailLink), sanitize(link).into_owned()));
+    }
+    out
+}
+
+fn clocks<'a>(app: &App, theme: &Theme, entry: &crate::queue::Entry) -> Vec<Line<'a>> {
+    let l = app.lang;
+    let mut out = vec![Line::styled(t(l, Msg::DetailClocks), theme.style("help.section"))];
+    if entry.clocks.clocks.is_empty() {
+        out.push(Line::styled(t(l, Msg::SlaNone), theme.style("sla.none")));
+    }
+    for clock in &entry.clocks.clocks {
+        let name = t(
+            l,
+            match clock.kind {
+                ClockKind::FirstResponse => Msg::ClockFirstResponse,
+                ClockKind::NextUpdate => Msg::ClockNextUpdate,
+                ClockKind::Resolution => Msg::ClockResolution,
+            },
+        );
+        let label = |ts| crate::sla::due_label(ts, &app.tz, l.is_german());
+        let (state, style) = match clock.level(app.now) {
+            Level::Met => (
+                fill(t(l, Msg::DetailMetAt), &[&label(clock.met_at.unwrap_or(clock.due))]),
+                "sla.met",
+            ),
+            Level::Paused => (
+                fill(
+                    t(l, Msg::DetailPausedSince),
+                    &[&label(clock.paused_since.unwrap_or(clock.due))],
+                ),
+                "sla.paused",
+            ),
+            level => (
+                format!(
+                    "{}  {}",
+                    fill(t(l, Msg::DetailDueAt), &[&label(clock.due)]),
+                    format::countdown(clock.remaining(app.now))
+                ),
+                match level {
+                    Level::Breached => "sla.breached",
+                    Level::Warning(_) => "sla.warning",
+                    _ => "sla.ok",
+                },
+            ),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("{name:<16} "), theme.style("detail.label")),
+            Span::styled(state, theme.style(style)),
+        ]));
+    }
+    out
+}
+
+fn related<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
+    let l = app.lang;
+    let mut out = vec![Line::styled(t(l, Msg::DetailRelated), theme.style("help.section"))];
+    let ids = app.queue.related(&item.key);
+    if ids.is_empty() {
+        out.push(Line::styled(t(l, Msg::DetailNoRelated), theme.style("text.muted")));
+    }
+    for id in ids.into_iter().take(8) {
+        let r = &app.queue.entry(id).item;
+        out.push(Line::styled(
+            format!(
+                "{} {:<6} {}",
+                r.priority,
+                r.kind.name(),
+                sanitize(&r.title)
+            ),
+            theme.style("related"),
+        ));
+    }
+    out
+}

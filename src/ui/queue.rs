@@ -1,0 +1,243 @@
+//! The queue table: one row per visible item, SLA state shown by style and by text/glyph.
+
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
+
+use super::format;
+use crate::app::state::App;
+use crate::i18n::{Lang, Msg, fill, t};
+use crate::model::{Item, Kind, Priority, StatusCategory};
+use crate::queue::Entry;
+use crate::sla::{Clock, Level};
+use crate::text::{sanitize, truncate};
+use crate::theme::Theme;
+
+/// A column of the table; which ones show depends on the width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Col {
+    Priority,
+    Sla,
+    Due,
+    Tenant,
+    Kind,
+    Title,
+    Host,
+    Status,
+    Age,
+}
+
+fn columns(width: u16) -> Vec<(Col, Constraint)> {
+    use Col::*;
+    use Constraint::*;
+    let mut cols = vec![
+        (Priority, Length(3)),
+        (Sla, Length(8)),
+        (Due, Length(8)),
+        (Tenant, Length(if width >= 120 { 22 } else { 10 })),
+        (Kind, Length(if width >= 120 { 6 } else { 3 })),
+        (Title, Min(12)),
+        (Host, Length(if width >= 120 { 22 } else { 10 })),
+    ];
+    if width >= 100 {
+        cols.push((Status, Length(if width >= 140 { 18 } else { 9 })));
+        cols.push((Age, Length(4)));
+    }
+    cols
+}
+
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.height < 2 {
+        return;
+    }
+    let cols = columns(area.width);
+    let header = Row::new(cols.iter().map(|(c, _)| Cell::from(header_text(app.lang, *c))))
+        .style(theme.style("header"));
+    let rows_area = area.height as usize - 1;
+    let end = (app.offset + rows_area).min(app.view.len());
+    let rows: Vec<Row> = (app.offset..end)
+        .map(|row| {
+            let entry = app.queue.entry(app.view[row]);
+            let selected = row == app.cursor;
+            build_row(app, theme, entry, &cols, area.width, selected)
+        })
+        .collect();
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| *w).collect();
+    Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .render(area, buf);
+    if app.view.is_empty() {
+        render_empty(app, theme, area, buf);
+    }
+}
+
+fn render_empty(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let msg = if app.filter.text().is_empty() {
+        Msg::QueueEmpty
+    } else {
+        Msg::QueueNoMatch
+    };
+    let r = Rect {
+        y: area.y + 2,
+        height: 1,
+        ..area
+    };
+    Paragraph::new(Line::styled(t(app.lang, msg), theme.style("text.muted")))
+        .centered()
+        .render(r, buf);
+}
+
+fn header_text(lang: Lang, col: Col) -> &'static str {
+    let msg = match col {
+        Col::Priority => Msg::ColPriority,
+        Col::Sla => Msg::ColSla,
+        Col::Due => Msg::ColDue,
+        Col::Tenant => Msg::ColTenant,
+        Col::Kind => Msg::ColKind,
+        Col::Title => Msg::ColTitle,
+        Col::Host => Msg::ColHost,
+        Col::Status => Msg::ColStatus,
+        Col::Age => Msg::ColAge,
+    };
+    t(lang, msg)
+}
+
+fn build_row<'a>(
+    app: &'a App,
+    theme: &Theme,
+    entry: &'a Entry,
+    cols: &[(Col, Constraint)],
+    width: u16,
+    selected: bool,
+) -> Row<'a> {
+    let item = &entry.item;
+    let stale = app.queue.stale_since(entry);
+    let clock = entry.clocks.nearest_unmet();
+    let cells = cols.iter().map(|(col, _)| match col {
+        Col::Priority => priority_cell(theme, item.priority),
+        Col::Sla => sla_cell(theme, clock, app.now),
+        Col::Due => Cell::from(due_text(app, clock)).style(theme.style("text.muted")),
+        Col::Tenant => Cell::from(sanitize(app.tenant_name(&item.tenant)).into_owned()),
+        Col::Kind => kind_cell(app.lang, theme, item.kind, width),
+        Col::Title => title_cell(app, theme, item, stale),
+        Col::Host => Cell::from(
+            item.host
+                .as_deref()
+                .map(|h| sanitize(h).into_owned())
+                .unwrap_or_default(),
+        ),
+        Col::Status => status_cell(app.lang, theme, item),
+        Col::Age => Cell::from(format::age(app.now.duration_since(item.created))),
+    });
+    let mut style = if stale.is_some() {
+        theme.style("data.stale")
+    } else {
+        Style::default()
+    };
+    if selected {
+        style = style.patch(theme.style("selection"));
+    }
+    Row::new(cells).style(style)
+}
+
+fn priority_cell(theme: &Theme, p: Priority) -> Cell<'static> {
+    let name = match p {
+        Priority::P1 => "priority.p1",
+        Priority::P2 => "priority.p2",
+        Priority::P3 => "priority.p3",
+        Priority::P4 => "priority.p4",
+    };
+    let text = if p == Priority::P1 { "!P1" } else { "" };
+    let text = if text.is_empty() {
+        format!(" {p}")
+    } else {
+        text.to_string()
+    };
+    Cell::from(text).style(theme.style(name))
+}
+
+/// The SLA cell: glyph + countdown. The glyph carries the meaning without colour:
+/// `!!` breached, `! ` warning, `‖ ` paused, `✓ ` met, `  ` fine, `—` no SLA.
+fn sla_cell(theme: &Theme, clock: Option<&Clock>, now: Timestamp) -> Cell<'static> {
+    let Some(clock) = clock else {
+        return Cell::from("  —").style(theme.style("sla.none"));
+    };
+    let level = clock.level(now);
+    let (glyph, style) = match level {
+        Level::Breached => ("!!", "sla.breached"),
+        Level::Warning(_) => ("! ", "sla.warning"),
+        Level::Paused => ("‖ ", "sla.paused"),
+        Level::Met => ("✓ ", "sla.met"),
+        Level::Ok => ("  ", "sla.ok"),
+    };
+    let remaining = match level {
+        Level::Paused => clock.remaining_when_paused.unwrap_or_default(),
+        _ => clock.remaining(now),
+    };
+    Cell::from(format!("{glyph}{}", format::countdown(remaining))).style(theme.style(style))
+}
+
+fn due_text(app: &App, clock: Option<&Clock>) -> String {
+    match clock {
+        Some(c) if c.paused_since.is_none() => {
+            crate::sla::due_label(c.due, &app.tz, app.lang.is_german())
+        }
+        Some(_) => t(app.lang, Msg::SlaPaused).to_string(),
+        None => String::new(),
+    }
+}
+
+fn kind_cell(lang: Lang, theme: &Theme, kind: Kind, width: u16) -> Cell<'static> {
+    let (msg, style) = match kind {
+        Kind::Ticket => (Msg::KindTicket, "kind.ticket"),
+        Kind::Alert => (Msg::KindAlert, "kind.alert"),
+        Kind::Backup => (Msg::KindBackup, "kind.backup"),
+    };
+    let full = t(lang, msg);
+    let text = if width >= 120 {
+        full.to_string()
+    } else {
+        full.chars().take(3).collect()
+    };
+    Cell::from(text).style(theme.style(style))
+}
+
+fn title_cell<'a>(
+    app: &'a App,
+    theme: &Theme,
+    item: &'a Item,
+    stale: Option<Timestamp>,
+) -> Cell<'a> {
+    let title = truncate(&sanitize(&item.title), 200).into_owned();
+    match stale {
+        Some(since) => {
+            let age = format::age(app.now.duration_since(since));
+            let tag = fill(t(app.lang, Msg::Stale), &[&age]);
+            Cell::from(Line::from(vec![
+                Span::styled(format!("[{tag}] "), theme.style("data.stale")),
+                Span::raw(title),
+            ]))
+        }
+        None => Cell::from(title),
+    }
+}
+
+fn status_cell(lang: Lang, theme: &Theme, item: &Item) -> Cell<'static> {
+    let (msg, style) = match item.status.category {
+        StatusCategory::New => (Msg::StatusNew, "status.new"),
+        StatusCategory::Acknowledged => (Msg::StatusAcknowledged, "status.acknowledged"),
+        StatusCategory::Waiting => (Msg::StatusWaiting, "status.waiting"),
+        StatusCategory::Resolved => (Msg::StatusResolved, "status.resolved"),
+    };
+    let label = sanitize(&item.status.label);
+    let text = if label.is_empty() {
+        t(lang, msg).to_string()
+    } else {
+        label.into_owned()
+    };
+    Cell::from(text).style(theme.style(style))
+}
