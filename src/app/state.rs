@@ -77,6 +77,8 @@ pub struct App {
     /// Action names that complete what is typed on the command line.
     pub completions: Vec<&'static str>,
     pub pending: Vec<Key>,
+    /// What the pending keys can still become: (remaining keys, action), for a hint.
+    pub continuations: Vec<(String, String)>,
     pub help_scroll: usize,
     pub sources: BTreeMap<SourceId, SourceInfo>,
     pub tenants: Vec<TenantInfo>,
@@ -119,6 +121,7 @@ impl App {
             command: LineInput::default(),
             completions: Vec::new(),
             pending: Vec::new(),
+            continuations: Vec::new(),
             help_scroll: 0,
             sources: BTreeMap::new(),
             tenants,

@@ -47,21 +47,25 @@ impl App {
         let Some(key) = Key::from_event(&event) else {
             return Vec::new();
         };
-        let resolution = self.keymap.resolve(self.context(), &self.pending, key.clone());
+        let resolution = self.keymap.resolve(self.context(), &self.pending, key);
         match resolution {
             Resolution::Action(action) => {
-                self.pending.clear();
+                self.clear_pending();
                 self.apply(action)
             }
-            Resolution::Pending(_) => {
+            Resolution::Pending(continuations) => {
                 self.pending.push(key);
+                self.continuations = continuations
+                    .into_iter()
+                    .map(|(keys, action)| (keys.to_string(), action.to_string()))
+                    .collect();
                 Vec::new()
             }
             Resolution::Unbound => {
                 let was_pending = !self.pending.is_empty();
-                self.pending.clear();
+                self.clear_pending();
                 if !was_pending {
-                    self.type_text(&key);
+                    self.type_text(key);
                 }
                 Vec::new()
             }
@@ -79,8 +83,8 @@ impl App {
         self.after_edit();
     }
 
-    fn type_text(&mut self, key: &Key) {
-        let Some(c) = key.printable() else { return };
+    fn type_text(&mut self, key: Key) {
+        let Some(c) = key.text_char() else { return };
         match self.mode {
             Mode::Filter => self.filter.insert(c),
             Mode::Command => self.command.insert(c),
@@ -159,7 +163,7 @@ impl App {
 
     /// Esc: leave the current layer, or clear what it holds.
     fn cancel(&mut self) {
-        self.pending.clear();
+        self.clear_pending();
         match self.mode {
             Mode::Filter => {
                 self.filter.clear();
@@ -498,5 +502,12 @@ impl App {
             self.page = rows;
             self.scroll_to_cursor();
         }
+    }
+}
+
+impl App {
+    fn clear_pending(&mut self) {
+        self.pending.clear();
+        self.continuations.clear();
     }
 }

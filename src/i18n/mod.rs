@@ -111,7 +111,6 @@ catalog! {
     TenantsTitle => "Tenants", "Kunden";
     TenantsAll => "all tenants", "alle Kunden";
     HelpTitle => "Keys ({})", "Tasten ({})";
-    HelpInherited => "from {}", "aus {}";
     FilterPrompt => "/", "/";
     FilterError => "filter: {}", "Filter: {}";
     FilterActive => "filter: {}", "Filter: {}";

@@ -15,16 +15,21 @@ use crate::theme::Theme;
 pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for ctx in Context::ALL {
-        let bindings = app.keymap.bindings(ctx);
-        if bindings.is_empty() {
+        let own: Vec<_> = app
+            .keymap
+            .bindings(ctx)
+            .into_iter()
+            .filter(|b| !b.inherited)
+            .collect();
+        if own.is_empty() {
             continue;
         }
         out.push(Line::styled(format!("[{}]", ctx.name()), theme.style("help.section")));
-        for (keys, action) in bindings {
+        for b in own {
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<12} "), theme.style("help.key")),
-                Span::styled(format!("{action:<22} "), theme.style("help.action")),
-                Span::raw(describe(app.lang, action.id).to_string()),
+                Span::styled(format!("  {:<12} ", b.display), theme.style("help.key")),
+                Span::styled(format!("{:<22} ", b.action.to_string()), theme.style("help.action")),
+                Span::raw(describe(app.lang, b.action.id).to_string()),
             ]));
         }
     }

@@ -59,7 +59,12 @@ pub fn render_input_line(
     if !app.pending.is_empty() {
         let keys: Vec<String> = app.pending.iter().map(|k| k.to_string()).collect();
         let text = fill(t(app.lang, Msg::PendingKeys), &[&keys.join(" ")]);
-        Paragraph::new(Span::styled(text, theme.style("warning"))).render(area, buf);
+        let mut spans = vec![Span::styled(text, theme.style("warning"))];
+        for (keys, action) in &app.continuations {
+            spans.push(Span::styled(format!("  {keys}"), theme.style("help.key")));
+            spans.push(Span::styled(format!(" {action}"), theme.style("help.action")));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
         return None;
     }
     let typing = app.mode == Mode::Filter;

@@ -1,0 +1,121 @@
+//! End-to-end tests in a pseudo-terminal: the real binary on the demo world, keys sent as a
+//! person types them, the screen read through a VT emulator.
+
+mod common;
+
+use common::pty::Tui;
+
+/// Reads "N of M" from the top line.
+fn shown_count(screen: &str) -> Option<(usize, usize)> {
+    let top = screen.lines().next()?;
+    let words: Vec<&str> = top.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "of")?;
+    Some((words.get(at - 1)?.parse().ok()?, words.get(at + 1)?.parse().ok()?))
+}
+
+fn start_demo(home: &std::path::Path, extra: &[&str]) -> Tui {
+    let mut args = vec!["demo", "--seed", "7", "--start", "2026-11-27T01:30:00Z"];
+    args.extend_from_slice(extra);
+    let tui = Tui::start(&args, home, 100, 30, &[]);
+    tui.wait_for("the queue to fill", |s| {
+        shown_count(&s.contents()).is_some_and(|(n, _)| n >= 200)
+    });
+    tui
+}
+
+#[test]
+fn filter_narrows_the_list_and_esc_restores_it() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    let (before, total) = shown_count(&tui.screen()).unwrap();
+    assert_eq!(before, total);
+    tui.send("/");
+    tui.type_text("k:backup");
+    tui.wait_for("fewer rows", |s| {
+        shown_count(&s.contents()).is_some_and(|(n, _)| n < before && n > 0)
+    });
+    let screen = tui.screen();
+    let rows: Vec<&str> = screen.lines().skip(3).take(10).collect();
+    assert!(
+        rows.iter().all(|r| r.contains("bac") || r.trim().is_empty()),
+        "only backup findings expected:\n{screen}"
+    );
+    tui.send("\x1b");
+    tui.wait_for("the whole queue again", |s| {
+        shown_count(&s.contents()).is_some_and(|(n, t)| n == t)
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn detail_pane_opens_with_related_items() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    assert!(!tui.screen().contains("Related (same tenant and host)"));
+    tui.send("\r");
+    tui.wait_for_text("Related (same tenant and host)");
+    tui.wait_for_text("SLA clocks");
+    tui.send("\x1b");
+    tui.wait_for("detail closed", |s| {
+        !s.contents().contains("Related (same tenant and host)")
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn help_lists_the_bindings_of_the_active_keymap() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &["--keymap", "emacs"]);
+    tui.send("?");
+    tui.wait_for_text("Keys (emacs)");
+    let screen = tui.screen();
+    assert!(screen.contains("select-next"), "{screen}");
+    assert!(screen.contains("ctrl-n"), "emacs binding missing:\n{screen}");
+    tui.send("\x1b");
+    tui.wait_for("help closed", |s| !s.contents().contains("Keys (emacs)"));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn a_user_keymap_rebinds_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/nightdesk");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("keymap.toml"),
+        "[global]\n\"?\" = \"noop\"\n\"f2\" = \"help\"\n\"q\" = \"noop\"\n\"x\" = \"quit\"\n",
+    )
+    .unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    tui.send("?");
+    tui.send("\x1bOQ"); // F2
+    tui.wait_for_text("Keys (default)");
+    let screen = tui.screen();
+    assert!(screen.contains("f2"), "rebound key not in help:\n{screen}");
+    tui.send("\x1b");
+    tui.wait_for("help closed", |s| !s.contents().contains("Keys (default)"));
+    tui.send("q");
+    tui.send("/");
+    tui.wait_for("the filter prompt, so q did not quit", |s| {
+        s.contents().lines().nth(1).is_some_and(|l| l.starts_with('/'))
+    });
+    tui.send("\x1b");
+    tui.send("x");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn quitting_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    assert!(tui.with_screen(|s| s.alternate_screen()), "TUI runs on the alternate screen");
+    assert!(!tui.cooked(), "TUI runs in raw mode");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.wait_for("the main screen", |s| !s.alternate_screen());
+    assert!(tui.with_screen(|s| !s.hide_cursor()), "cursor shown again");
+    assert!(tui.cooked(), "raw mode left");
+}
