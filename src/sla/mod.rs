@@ -4,11 +4,17 @@
 //! Clocks are computed once when an item changes ([`evaluate`]); per-second work is only
 //! comparing `now` with the precomputed instants ([`Clock::level`]).
 
+pub mod calendar;
+pub mod holidays;
 pub mod spec;
 
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::{Item, Priority};
+use crate::model::{Interval, Item, Priority};
+
+pub use calendar::{BusinessCalendar, Calendar, ClosedDay, Frame};
+pub use holidays::{Bundesland, RegionalHoliday};
 
 /// Which promise a clock measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,8 +34,32 @@ pub struct PriorityTargets {
     pub around_the_clock: bool,
 }
 
-/// A tenant's contract. (STUB: replaced by the real engine.)
-#[derive(Clone, Debug)]
+impl PriorityTargets {
+    /// No targets: items of this priority get no computed clocks.
+    pub const NONE: PriorityTargets = PriorityTargets {
+        first_response: None,
+        next_update: None,
+        resolution: None,
+        around_the_clock: false,
+    };
+}
+
+/// Status labels in which clocks pause unless a contract says otherwise (lower case).
+pub const DEFAULT_PAUSE_STATUSES: [&str; 6] = [
+    "waiting",
+    "waiting for customer",
+    "warten auf kunde",
+    "pending",
+    "stalled",
+    "on hold",
+];
+
+/// Warning fractions of the target unless a contract says otherwise.
+pub const DEFAULT_WARN_FRACTIONS: [f64; 2] = [0.75, 0.9];
+
+/// A tenant's contract: targets per priority, when clocks pause, when to warn, and the
+/// calendar business time runs on.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Contract {
     pub name: String,
     pub targets: [PriorityTargets; 4],
@@ -37,9 +67,85 @@ pub struct Contract {
     pub pause_statuses: Vec<String>,
     /// Warning fractions of the target, ascending (default 0.75, 0.9).
     pub warn_fractions: Vec<f64>,
+    /// Business calendar for priorities that are not `around_the_clock`.
+    pub calendar: Calendar,
 }
 
-/// How a clock stands at a given instant.
+static ALWAYS_OPEN: Calendar = Calendar::AlwaysOpen;
+
+impl Contract {
+    /// The calendar the clocks of `priority` run on.
+    pub fn calendar_for(&self, priority: Priority) -> &Calendar {
+        if self.targets[priority.index()].around_the_clock {
+            &ALWAYS_OPEN
+        } else {
+            &self.calendar
+        }
+    }
+
+    /// True when an item whose status label is `label` has its clocks paused
+    /// (case-insensitive, surrounding spaces ignored).
+    pub fn pauses_on(&self, label: &str) -> bool {
+        let label = label.trim().to_lowercase();
+        self.pause_statuses
+            .iter()
+            .any(|s| s.trim().to_lowercase() == label)
+    }
+
+    /// The same contract with the public holidays of `state` instead of the calendar's own
+    /// (for tenants in different states sharing one contract). 24x7 calendars stay 24x7.
+    pub fn with_state(&self, state: Bundesland) -> Contract {
+        Contract {
+            calendar: self.calendar.with_state(Some(state)),
+            ..self.clone()
+        }
+    }
+
+    /// The same contract on another calendar.
+    pub fn with_calendar(&self, calendar: Calendar) -> Contract {
+        Contract {
+            calendar,
+            ..self.clone()
+        }
+    }
+
+    /// The zone in which due times of this contract are shown: the business calendar's zone,
+    /// or Europe/Berlin for a 24x7 contract.
+    pub fn display_time_zone(&self) -> TimeZone {
+        self.calendar
+            .time_zone()
+            .cloned()
+            .unwrap_or_else(calendar::default_time_zone)
+    }
+}
+
+impl Default for Contract {
+    /// P1 30m/4h around the clock; P2 1h/8h, P3 4h/24h, P4 8h/80h in business hours
+    /// (Monday to Friday 08:00-17:00 Europe/Berlin, nationwide holidays).
+    fn default() -> Self {
+        let h = |n: i64| Some(SignedDuration::from_hours(n));
+        let t = |fr, res, atc| PriorityTargets {
+            first_response: fr,
+            next_update: None,
+            resolution: res,
+            around_the_clock: atc,
+        };
+        Contract {
+            name: "standard".into(),
+            targets: [
+                t(Some(SignedDuration::from_mins(30)), h(4), true),
+                t(h(1), h(8), false),
+                t(h(4), h(24), false),
+                t(h(8), h(80), false),
+            ],
+            pause_statuses: DEFAULT_PAUSE_STATUSES.map(String::from).to_vec(),
+            warn_fractions: DEFAULT_WARN_FRACTIONS.to_vec(),
+            calendar: Calendar::business(BusinessCalendar::office_hours()),
+        }
+    }
+}
+
+/// How a clock stands at a given instant. Precedence: Met > Paused > Breached > Warning > Ok.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Ok,
@@ -54,12 +160,18 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clock {
     pub kind: ClockKind,
+    /// When the clock started (item creation; for next update: the last update).
+    pub started: Timestamp,
+    /// The contract's target (business time); None when the due time was supplied.
+    pub target: Option<SignedDuration>,
     /// Absolute due time. For a paused clock: the due time if it resumed at `paused_since`.
+    /// `Timestamp::MAX` when the calendar never opens again.
     pub due: Timestamp,
     /// Instants at which each warning fraction is reached.
     pub warn_at: Vec<Timestamp>,
     pub paused_since: Option<Timestamp>,
-    /// Remaining target time frozen while paused (calendar time, not wall time).
+    /// Remaining target time frozen while paused (calendar time, not wall time); negative
+    /// when the clock was already overdue when it paused.
     pub remaining_when_paused: Option<SignedDuration>,
     pub met_at: Option<Timestamp>,
     /// True when the due time came from the source, not from the contract.
@@ -78,7 +190,7 @@ impl Clock {
             return Level::Breached;
         }
         match self.warn_at.iter().rposition(|w| now >= *w) {
-            Some(i) => Level::Warning(i as u8),
+            Some(i) => Level::Warning(u8::try_from(i).unwrap_or(u8::MAX)),
             None => Level::Ok,
         }
     }
@@ -87,6 +199,26 @@ impl Clock {
     pub fn remaining(&self, now: Timestamp) -> SignedDuration {
         self.due.duration_since(now)
     }
+
+    /// Neither met nor paused.
+    pub fn is_running(&self) -> bool {
+        self.met_at.is_none() && self.paused_since.is_none()
+    }
+
+    /// For a met clock: whether it was met by its due time.
+    pub fn met_in_time(&self) -> Option<bool> {
+        self.met_at.map(|met| met <= self.due)
+    }
+}
+
+/// Queue order by SLA, independent of "now": running unmet clocks by nearest absolute due
+/// (seconds since the epoch), then paused clocks by their frozen remaining time (seconds),
+/// then items without an unmet clock. Derived `Ord` compares the variant first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SortKey {
+    Running { due: i64 },
+    Paused { remaining: i64 },
+    NoClock,
 }
 
 /// All clocks of an item.
@@ -96,12 +228,13 @@ pub struct SlaClocks {
 }
 
 impl SlaClocks {
-    /// The unmet, running clock that falls due first; if none runs, the first paused one.
+    /// The unmet, running clock that falls due first; if none runs, the paused one with the
+    /// least remaining time.
     pub fn nearest_unmet(&self) -> Option<&Clock> {
         let running = self
             .clocks
             .iter()
-            .filter(|c| c.met_at.is_none() && c.paused_since.is_none())
+            .filter(|c| c.is_running())
             .min_by_key(|c| c.due);
         running.or_else(|| {
             self.clocks
@@ -110,59 +243,282 @@ impl SlaClocks {
                 .min_by_key(|c| c.remaining_when_paused)
         })
     }
+
+    /// The item's place in the SLA-sorted queue (see [`SortKey`]).
+    pub fn sort_key(&self) -> SortKey {
+        match self.nearest_unmet() {
+            Some(c) if c.paused_since.is_none() => SortKey::Running {
+                due: c.due.as_second(),
+            },
+            Some(c) => SortKey::Paused {
+                remaining: c.remaining_when_paused.map_or(i64::MAX, |r| r.as_secs()),
+            },
+            None => SortKey::NoClock,
+        }
+    }
+
+    /// The clock of one kind, if the item has it.
+    pub fn get(&self, kind: ClockKind) -> Option<&Clock> {
+        self.clocks.iter().find(|c| c.kind == kind)
+    }
 }
 
-/// Compute the clocks of `item` under `contract`. (STUB: 24x7, no pauses.)
+/// Compute the clocks of `item` under `contract`. Independent of "now".
+///
+/// - First response starts at `created`, met at `first_response_at` (or at `resolved_at`:
+///   resolving answers the customer too).
+/// - Next update (only with a target) starts at the first response or the latest update
+///   after it, and is met when the item is resolved.
+/// - Resolution starts at `created`, met at `resolved_at`.
+///
+/// Past pauses push a computed due time out by the business time they cover between the
+/// clock's start and its due. While the item's status is a pause status, unmet clocks are
+/// paused since `status_since` (or `updated`). Supplied due times win over computed ones and
+/// are not extended by pauses.
 pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
-    let t = &contract.targets[item.priority.index()];
-    let mut clocks = Vec::new();
-    let mut push = |kind, target: Option<SignedDuration>, met| {
-        if let Some(target) = target {
-            let due = item.created.checked_add(target).unwrap_or(item.created);
-            clocks.push(Clock {
-                kind,
-                due,
-                warn_at: vec![],
-                paused_since: None,
-                remaining_when_paused: None,
-                met_at: met,
-                supplied: false,
-            });
-        }
+    let sla = &item.sla;
+    let targets = &contract.targets[item.priority.index()];
+    let ctx = ClockContext {
+        calendar: contract.calendar_for(item.priority),
+        warn_fractions: &contract.warn_fractions,
+        past_pauses: merged_pauses(&sla.past_pauses),
+        running_pause: contract
+            .pauses_on(&item.status.label)
+            .then(|| sla.status_since.unwrap_or(item.updated)),
     };
-    push(
+    let mut clocks = Vec::with_capacity(3);
+    clocks.extend(ctx.clock(
         ClockKind::FirstResponse,
-        t.first_response,
-        item.sla.first_response_at,
-    );
-    push(ClockKind::Resolution, t.resolution, item.sla.resolved_at);
+        item.created,
+        targets.first_response,
+        sla.supplied_first_response_due,
+        sla.first_response_at.or(sla.resolved_at),
+    ));
+    if let (Some(target), Some(first)) = (targets.next_update, sla.first_response_at) {
+        let start = sla.last_update_at.map_or(first, |u| u.max(first));
+        clocks.extend(ctx.clock(
+            ClockKind::NextUpdate,
+            start,
+            Some(target),
+            None,
+            sla.resolved_at,
+        ));
+    }
+    clocks.extend(ctx.clock(
+        ClockKind::Resolution,
+        item.created,
+        targets.resolution,
+        sla.supplied_resolution_due,
+        sla.resolved_at,
+    ));
     SlaClocks { clocks }
 }
 
-impl Default for Contract {
-    fn default() -> Self {
-        let h = |n: i64| Some(SignedDuration::from_hours(n));
-        let t = |fr, res, atc| PriorityTargets {
-            first_response: fr,
-            next_update: None,
-            resolution: res,
-            around_the_clock: atc,
+/// The parts of [`evaluate`] shared by all clocks of one item.
+struct ClockContext<'a> {
+    calendar: &'a Calendar,
+    warn_fractions: &'a [f64],
+    /// Past pauses, sorted and merged.
+    past_pauses: Vec<Interval>,
+    /// Start of the running pause, if the item is in a pause status.
+    running_pause: Option<Timestamp>,
+}
+
+impl ClockContext<'_> {
+    fn clock(
+        &self,
+        kind: ClockKind,
+        started: Timestamp,
+        target: Option<SignedDuration>,
+        supplied_due: Option<Timestamp>,
+        met_at: Option<Timestamp>,
+    ) -> Option<Clock> {
+        match (supplied_due, target) {
+            (Some(due), _) => Some(self.supplied_clock(kind, started, due, met_at)),
+            (None, Some(target)) => Some(self.computed_clock(kind, started, target, met_at)),
+            (None, None) => None,
+        }
+    }
+
+    /// When the clock pauses: at the running pause (never before the clock's start), unless
+    /// the clock is met.
+    fn paused_since(&self, started: Timestamp, met_at: Option<Timestamp>) -> Option<Timestamp> {
+        match met_at {
+            Some(_) => None,
+            None => self.running_pause.map(|p| p.max(started)),
+        }
+    }
+
+    fn computed_clock(
+        &self,
+        kind: ClockKind,
+        started: Timestamp,
+        target: SignedDuration,
+        met_at: Option<Timestamp>,
+    ) -> Clock {
+        let paused_since = self.paused_since(started, met_at);
+        // Pauses after the clock stopped (met, or now paused) do not move its due time.
+        let horizon = paused_since.or(met_at).unwrap_or(Timestamp::MAX);
+        let pauses = clip_pauses(&self.past_pauses, started, horizon);
+        let reach = |amount| add_business_excluding(self.calendar, started, amount, &pauses);
+        let remaining_when_paused = paused_since
+            .map(|since| target - consumed_business(self.calendar, started, since, &pauses));
+        Clock {
+            kind,
+            started,
+            target: Some(target),
+            due: reach(target),
+            warn_at: self
+                .warn_fractions
+                .iter()
+                .map(|f| reach(fraction_of(target, *f)))
+                .collect(),
+            paused_since,
+            remaining_when_paused,
+            met_at,
+            supplied: false,
+        }
+    }
+
+    fn supplied_clock(
+        &self,
+        kind: ClockKind,
+        started: Timestamp,
+        due: Timestamp,
+        met_at: Option<Timestamp>,
+    ) -> Clock {
+        let span = self.calendar.business_between(started, due);
+        let warn_at = if span.is_positive() {
+            self.warn_fractions
+                .iter()
+                .map(|f| self.calendar.add_business(started, fraction_of(span, *f)))
+                .collect()
+        } else {
+            Vec::new()
         };
-        Contract {
-            name: "standard".into(),
-            targets: [
-                t(Some(SignedDuration::from_mins(30)), h(4), true),
-                t(h(1), h(8), false),
-                t(h(4), h(24), false),
-                t(h(8), h(80), false),
-            ],
-            pause_statuses: vec!["waiting".into()],
-            warn_fractions: vec![0.75, 0.9],
+        let paused_since = self.paused_since(started, met_at);
+        Clock {
+            kind,
+            started,
+            target: None,
+            due,
+            warn_at,
+            paused_since,
+            remaining_when_paused: paused_since
+                .map(|since| self.calendar.business_between(since, due)),
+            met_at,
+            supplied: true,
         }
     }
 }
 
-#[allow(dead_code)]
-fn _priority_used(p: Priority) -> usize {
-    p.index()
+/// `fraction` (clamped to 0..=1) of `d`, to whole seconds.
+fn fraction_of(d: SignedDuration, fraction: f64) -> SignedDuration {
+    let fraction = if fraction.is_nan() {
+        1.0
+    } else {
+        fraction.clamp(0.0, 1.0)
+    };
+    SignedDuration::from_secs((d.as_secs_f64() * fraction).round() as i64)
 }
+
+/// Sorted, non-empty, merged pause intervals.
+fn merged_pauses(pauses: &[Interval]) -> Vec<Interval> {
+    let mut sorted: Vec<Interval> = pauses.iter().filter(|p| p.start < p.end).copied().collect();
+    sorted.sort_by_key(|p| p.start);
+    let mut out: Vec<Interval> = Vec::with_capacity(sorted.len());
+    for p in sorted {
+        match out.last_mut() {
+            Some(last) if p.start <= last.end => last.end = last.end.max(p.end),
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+/// The parts of sorted pauses that fall within `[from, to)`.
+fn clip_pauses(pauses: &[Interval], from: Timestamp, to: Timestamp) -> Vec<Interval> {
+    pauses
+        .iter()
+        .map(|p| Interval {
+            start: p.start.max(from),
+            end: p.end.min(to),
+        })
+        .filter(|p| p.start < p.end)
+        .collect()
+}
+
+/// The instant at which `amount` of business time outside `pauses` has passed since
+/// `start`: a single walk that hops over each pause (pauses sorted, disjoint, after `start`).
+fn add_business_excluding(
+    calendar: &Calendar,
+    start: Timestamp,
+    amount: SignedDuration,
+    pauses: &[Interval],
+) -> Timestamp {
+    let mut cursor = start;
+    let mut remaining = amount;
+    for pause in pauses {
+        if pause.start > cursor {
+            let reached = calendar.add_business(cursor, remaining);
+            if reached <= pause.start {
+                return reached;
+            }
+            remaining -= calendar.business_between(cursor, pause.start);
+        }
+        cursor = cursor.max(pause.end);
+    }
+    calendar.add_business(cursor, remaining)
+}
+
+/// Business time in `[start, until)` that was not paused.
+fn consumed_business(
+    calendar: &Calendar,
+    start: Timestamp,
+    until: Timestamp,
+    pauses: &[Interval],
+) -> SignedDuration {
+    let paused: SignedDuration = clip_pauses(pauses, start, until)
+        .iter()
+        .map(|p| calendar.business_between(p.start, p.end))
+        .sum();
+    calendar.business_between(start, until) - paused
+}
+
+const WEEKDAYS_DE: [&str; 7] = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"];
+const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// A due time as the queue shows it: local weekday and clock time, `"Mo 09:30"` (German) or
+/// `"Mon 09:30"` (English). A due time that never comes (`Timestamp::MAX`) shows as `"∞"`.
+pub fn due_label(due: Timestamp, tz: &TimeZone, lang_is_german: bool) -> String {
+    if due == Timestamp::MAX {
+        return "∞".to_owned();
+    }
+    let local = tz.to_datetime(due);
+    let names = if lang_is_german {
+        &WEEKDAYS_DE
+    } else {
+        &WEEKDAYS_EN
+    };
+    let day = names[local.weekday().to_monday_zero_offset() as usize];
+    format!("{day} {:02}:{:02}", local.hour(), local.minute())
+}
+
+/// Remaining (or, negative, overdue) time as the queue shows it next to the due time:
+/// `"2d 03h"` from one day on, `"3h 05m"` from one hour on, `"42m 07s"` below one hour (the
+/// only case with seconds). Overdue time gets a leading `-`; the breach glyph is the UI's.
+pub fn remaining_label(remaining: SignedDuration) -> String {
+    let sign = if remaining.is_negative() { "-" } else { "" };
+    let secs = remaining.as_secs().unsigned_abs();
+    let (days, hours, mins) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60);
+    if days > 0 {
+        format!("{sign}{days}d {hours:02}h")
+    } else if hours > 0 {
+        format!("{sign}{hours}h {mins:02}m")
+    } else {
+        format!("{sign}{mins}m {:02}s", secs % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests;
