@@ -1,0 +1,125 @@
+//! Write-backs on the demo world, as the real systems would take them: the monitoring and
+//! backup feeds take ack and unack, the PSA takes assignments. The effect shows in the next
+//! fetch. A monitoring feed in its outage window refuses like an unreachable server.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::lifecycle::{self, AckKind};
+use super::world::{Feed, World};
+use crate::model::ItemKey;
+use crate::sources::{Capabilities, SourceError, WriteBack};
+
+/// What the feed's system lets the user do.
+pub fn capabilities(feed: Feed) -> Capabilities {
+    match feed {
+        Feed::Psa => Capabilities {
+            assign: true,
+            ..Capabilities::default()
+        },
+        Feed::Monitoring(_) | Feed::Backup => Capabilities {
+            ack: true,
+            unack: true,
+            ..Capabilities::default()
+        },
+    }
+}
+
+fn check_supported(feed: Feed, action: &WriteBack) -> Result<(), SourceError> {
+    let caps = capabilities(feed);
+    let supported = match action {
+        WriteBack::Ack { .. } => caps.ack,
+        WriteBack::Unack { .. } => caps.unack,
+        WriteBack::Assign { .. } => caps.assign,
+    };
+    supported.then_some(()).ok_or(SourceError::Unsupported)
+}
+
+impl World {
+    /// Carry out `action` on the item `key` of `feed` at `now` (after advancing to it).
+    pub fn write_back(
+        &mut self,
+        feed: Feed,
+        key: &ItemKey,
+        action: &WriteBack,
+        now: Timestamp,
+    ) -> Result<(), SourceError> {
+        self.advance_to(now);
+        self.check_reachable(feed)?;
+        check_supported(feed, action)?;
+        let index = self.find(feed, key).ok_or_else(|| unknown(key))?;
+        let at = now.max(self.now);
+        match action {
+            WriteBack::Ack {
+                comment,
+                author,
+                minutes,
+            } => self.ack_item(feed, index, author, comment, *minutes, at),
+            WriteBack::Unack { .. } => self.unack_item(feed, index, at),
+            WriteBack::Assign { agent } => self.assign_ticket(index, agent, at),
+        }
+        Ok(())
+    }
+
+    /// Position of the item in the feed's list, if the feed shows it.
+    fn find(&self, feed: Feed, key: &ItemKey) -> Option<usize> {
+        if &key.source != self.source_id(feed) {
+            return None;
+        }
+        self.live
+            .of(feed)
+            .iter()
+            .position(|t| t.item.key.external_id == key.external_id && self.in_feed(feed, &t.item))
+    }
+
+    fn ack_item(
+        &mut self,
+        feed: Feed,
+        index: usize,
+        author: &str,
+        comment: &str,
+        minutes: Option<u32>,
+        at: Timestamp,
+    ) {
+        let t = &mut self.live.of_mut(feed)[index];
+        if let Some(restore) = t.life.restore.take() {
+            // Acknowledging again replaces the earlier acknowledgement.
+            lifecycle::unack(&mut t.item, restore, at);
+        }
+        let comment = (!comment.is_empty()).then(|| Arc::from(comment));
+        let how = AckKind::Acknowledged;
+        let restore = lifecycle::ack(
+            &mut self.words,
+            &mut t.item,
+            how,
+            author.into(),
+            comment,
+            at,
+        );
+        t.life.restore = Some(restore);
+        t.life.ack_until = minutes.map(|m| at + SignedDuration::from_mins(i64::from(m)));
+    }
+
+    /// Taking back an acknowledgement that is not there changes nothing.
+    fn unack_item(&mut self, feed: Feed, index: usize, at: Timestamp) {
+        let t = &mut self.live.of_mut(feed)[index];
+        t.life.ack_until = None;
+        if let Some(restore) = t.life.restore.take() {
+            lifecycle::unack(&mut t.item, restore, at);
+        }
+    }
+
+    fn assign_ticket(&mut self, index: usize, agent: &str, at: Timestamp) {
+        let agent = Arc::from(agent);
+        let item = &mut self.live.tickets[index].item;
+        lifecycle::assign(&mut self.words, item, agent, at);
+    }
+}
+
+fn unknown(key: &ItemKey) -> SourceError {
+    SourceError::Protocol(format!(
+        "{} has no item '{}' (404)",
+        key.source, key.external_id
+    ))
+}
