@@ -308,3 +308,31 @@ fn broken_or_unknown_theme_falls_back_to_night_with_its_errors() {
     assert_eq!(choice.theme.name(), "night");
     assert!(choice.warnings[0].message.contains("unknown theme `nope`"));
 }
+
+#[test]
+fn quoted_dotted_and_nested_names_are_the_same_style() {
+    let forms = [
+        "[styles]\n\"priority.p1\" = { fg = \"red\" }\n",
+        "[styles]\npriority.p1 = { fg = \"red\" }\n",
+        "[styles.priority.p1]\nfg = \"red\"\n",
+    ];
+    for text in forms {
+        let theme = parse_text("mine", text).unwrap();
+        assert_eq!(
+            theme.defined(StyleName::PriorityP1),
+            Some(Style::new().fg(Color::Red)),
+            "{text}"
+        );
+        assert_eq!(theme.defined(StyleName::Priority), None, "{text}");
+    }
+    let err = parse_text(
+        "mine",
+        "[styles]\n\"priority.p1\" = \"red\"\npriority.p1 = \"blue\"\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("style `priority.p1` is defined twice"),
+        "{err}"
+    );
+}

@@ -261,6 +261,12 @@ fn explain_toml_message(message: &str, also_expected: &[&str]) -> (String, Optio
         );
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, _)) = rest.split_once(", expected struct ") {
+            return (
+                format!("invalid type: {found}, expected a table"),
+                Some("write the keys under a `[name]` header or as `{ key = value }`".into()),
+            );
+        }
         let hint = if rest.ends_with("expected a string") {
             Some("put the value in double quotes")
         } else if rest.ends_with("expected a boolean") {
@@ -378,6 +384,14 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("did you mean `theme`?"));
         let (_, hint) = explain_toml_message("unknown field `zzz`, expected `seed`", &["id"]);
         assert_eq!(hint.as_deref(), Some("expected one of `seed`, `id`"));
+    }
+
+    #[test]
+    fn internal_struct_names_do_not_leak() {
+        let (message, hint) =
+            explain_toml_message("invalid type: string \"x\", expected struct RawUi", &[]);
+        assert_eq!(message, "invalid type: string \"x\", expected a table");
+        assert!(hint.unwrap().contains("[name]"));
     }
 
     #[test]
