@@ -3,12 +3,14 @@
 
 pub mod action;
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod i18n;
 pub mod keymap;
 pub mod model;
 pub mod queue;
+pub mod setup;
 pub mod sla;
 pub mod sources;
 pub mod text;

@@ -2,4 +2,7 @@
 //! it, and the event loop that ties terminal, sources and rendering together.
 
 pub mod input;
+pub mod run;
+pub mod state;
 pub mod terminal;
+pub mod update;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 use super::input::LineInput;
 use crate::i18n::Lang;
@@ -54,6 +55,8 @@ pub struct App {
     /// My agent name (take assigns to it, acks carry it as author).
     pub user: String,
     pub now: Timestamp,
+    /// Zone in which clock times are shown.
+    pub tz: TimeZone,
     pub keymap: Keymap,
     pub queue: Queue,
     pub filterer: Filterer,
@@ -93,6 +96,7 @@ impl App {
         lang: Lang,
         user: String,
         now: Timestamp,
+        tz: TimeZone,
         keymap: Keymap,
         queue: Queue,
         tenants: Vec<TenantInfo>,
@@ -105,6 +109,7 @@ impl App {
             lang,
             user,
             now,
+            tz,
             keymap,
             queue,
             filterer: Filterer::default(),

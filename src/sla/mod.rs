@@ -45,9 +45,11 @@ impl PriorityTargets {
 }
 
 /// Status labels in which clocks pause unless a contract says otherwise (lower case).
-pub const DEFAULT_PAUSE_STATUSES: [&str; 6] = [
+pub const DEFAULT_PAUSE_STATUSES: [&str; 8] = [
     "waiting",
     "waiting for customer",
+    "waiting for vendor",
+    "waiting for third party",
     "warten auf kunde",
     "pending",
     "stalled",

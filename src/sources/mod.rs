@@ -9,7 +9,7 @@ use std::pin::Pin;
 
 use jiff::Timestamp;
 
-use crate::model::{Health, Item, ItemKey, SourceId};
+use crate::model::{Health, Item, ItemKey, SourceId, TenantId};
 
 /// A boxed future, so that sources can be stored as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -93,6 +93,12 @@ pub trait Source: Send {
     fn kind(&self) -> &'static str;
 
     fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>>;
+
+    /// The tenant this source watches, when it watches exactly one (a customer's own
+    /// monitoring). Used to name the tenant whose monitoring is blind when the source is down.
+    fn tenant(&self) -> Option<TenantId> {
+        None
+    }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::DemoWorld;
 use super::world::Feed;
 use super::writeback;
-use crate::model::{ItemKey, SourceId};
+use crate::model::{ItemKey, SourceId, TenantId};
 use crate::sources::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 
 /// One source over the shared [`DemoWorld`].
@@ -44,6 +44,13 @@ impl Source for DemoSource {
             world.fetch(self.feed).map(Fetched::Full)
         };
         Box::pin(async move { result })
+    }
+
+    fn tenant(&self) -> Option<TenantId> {
+        match self.feed {
+            Feed::Monitoring(i) => super::names::TENANTS.get(i).map(|t| TenantId::new(t.id)),
+            Feed::Psa | Feed::Backup => None,
+        }
     }
 
     fn capabilities(&self) -> Capabilities {

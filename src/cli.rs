@@ -1,0 +1,201 @@
+//! The subcommands behind `main.rs`: run (demo or configured), init, config check, keys
+//! check and the version listing. Each returns the process exit code.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use crate::config::{self, Config, Paths};
+use crate::keymap;
+use crate::setup::{self, Flags, Session};
+use crate::sources::runner;
+
+/// Options that apply to every subcommand.
+#[derive(Clone, Debug, Default)]
+pub struct Globals {
+    pub config: Option<PathBuf>,
+    pub lang: Option<String>,
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+}
+
+impl Globals {
+    fn flags(&self) -> Flags {
+        Flags {
+            lang: self.lang.clone(),
+            theme: self.theme.clone(),
+            keymap: self.keymap.clone(),
+        }
+    }
+
+    fn paths(&self) -> anyhow::Result<Paths> {
+        Paths::discover(self.config.as_deref()).context("cannot find the config directories")
+    }
+}
+
+/// `nightdesk --version`: the version and every path in use, with where it came from.
+pub fn version(globals: &Globals) -> ExitCode {
+    println!("nightdesk {}", env!("CARGO_PKG_VERSION"));
+    match globals.paths() {
+        Ok(paths) => {
+            print!("{paths}");
+            println!("{:<10} {}", "log", paths.log_file().display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("nightdesk: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Sends tracing output to the log file under the state dir (never to the terminal, which
+/// belongs to the TUI). Secrets are never passed to tracing.
+fn init_logging(paths: &Paths) {
+    let file = paths.log_file();
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let Ok(f) = std::fs::OpenOptions::new().create(true).append(true).open(&file) else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NIGHTDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(f))
+        .try_init();
+}
+
+/// `nightdesk demo`.
+pub fn run_demo(globals: &Globals, seed: u64, speed: f64, start: Option<&str>) -> anyhow::Result<ExitCode> {
+    let paths = globals.paths()?;
+    let start = match start {
+        Some(s) => s
+            .parse::<Timestamp>()
+            .with_context(|| format!("--start {s:?} is not an RFC 3339 time like 2026-11-28T02:00:00Z"))?,
+        None => Timestamp::now(),
+    };
+    anyhow::ensure!(speed > 0.0 && speed.is_finite(), "--speed must be a positive number");
+    let ui = Config::load_located(&paths.config_file)
+        .map(|c| c.ui)
+        .unwrap_or_default();
+    let session = setup::demo_session(&paths, &ui, &globals.flags(), seed, speed, start);
+    run_session(&paths, session)
+}
+
+/// `nightdesk` with a config file.
+pub fn run_configured(globals: &Globals) -> anyhow::Result<ExitCode> {
+    let paths = globals.paths()?;
+    let config = match Config::load_located(&paths.config_file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if config.sources.is_empty() {
+        eprintln!(
+            "nightdesk: no sources configured in {}.\n  Try `nightdesk demo`, or `nightdesk init` for a starter config.",
+            paths.config_file.path.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let session = setup::configured_session(&paths, &config, &globals.flags())?;
+    run_session(&paths, session)
+}
+
+fn run_session(paths: &Paths, session: Session) -> anyhow::Result<ExitCode> {
+    init_logging(paths);
+    crate::app::terminal::install_panic_hook(paths.panic_log());
+    for w in &session.warnings {
+        tracing::warn!("{w}");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let Session {
+            mut app,
+            theme,
+            clock,
+            sources,
+            warnings,
+        } = session;
+        if let Some(first) = warnings.first() {
+            app.flash_error(first.clone());
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut handles = HashMap::new();
+        for (source, policy) in sources {
+            let id = source.id().clone();
+            handles.insert(id, runner::spawn(source, policy, clock.clone(), tx.clone()));
+        }
+        crate::app::run::run(app, theme, clock, handles, rx).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `nightdesk init [--force]`.
+pub fn init(globals: &Globals, force: bool) -> anyhow::Result<ExitCode> {
+    let paths = globals.paths()?;
+    match config::init(&paths.config_file.path, force) {
+        Ok(path) => {
+            println!("wrote {}", path.display());
+            println!("next: edit it, then run `nightdesk config check`");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("nightdesk: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `nightdesk config check`: one line per finding; exit 1 when there are errors.
+pub fn config_check(globals: &Globals) -> anyhow::Result<ExitCode> {
+    let paths = globals.paths()?;
+    let report = config::check(&paths);
+    for line in report.lines() {
+        println!("{line}");
+    }
+    if report.has_errors() {
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(cfg) = &report.config {
+        for s in &cfg.sources {
+            println!("{}: ok ({})", s.id, s.kind.name());
+        }
+    }
+    println!("{}: ok", report.config_file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `nightdesk keys check [FILE]`: checks FILE (default: the user keymap) layered on the
+/// configured preset; one line per finding; exit 1 when there are errors.
+pub fn keys_check(globals: &Globals, file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let paths = globals.paths()?;
+    let file = file.unwrap_or_else(|| paths.keymap_file.path.clone());
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let preset = globals.keymap.clone().unwrap_or_else(|| {
+        Config::load_located(&paths.config_file)
+            .map(|c| c.ui.keymap.name().to_string())
+            .unwrap_or_else(|_| "default".to_string())
+    });
+    let findings = keymap::check_layered(&file, &text, &preset);
+    for f in &findings {
+        println!("{f}");
+    }
+    if keymap::has_errors(&findings) {
+        return Ok(ExitCode::from(1));
+    }
+    println!("{}: ok", file.display());
+    Ok(ExitCode::SUCCESS)
+}

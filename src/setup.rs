@@ -1,0 +1,269 @@
+//! Building a session from the config and the command line: language, keymap, theme,
+//! contracts per tenant, the tenant list and the sources. Used by the CLI and by tests, so
+//! the demo and a real configuration go through the same wiring.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::app::state::{App, TenantInfo};
+use crate::clock::{ScaledClock, SharedClock};
+use crate::config::{Config, Paths, SourceKind, UiConfig};
+use crate::i18n::Lang;
+use crate::keymap::Keymap;
+use crate::model::TenantId;
+use crate::queue::{ContractBook, Queue};
+use crate::sla::{Bundesland, Contract};
+use crate::sources::demo::{DemoWorld, TENANTS, demo_sources};
+use crate::sources::runner::PollPolicy;
+use crate::sources::{Source, SourceEvent};
+use crate::theme::{ColorEnv, Theme, ThemeLoader, select_theme};
+
+/// Choices from the command line that override the config's `[ui]`.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    pub lang: Option<String>,
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+}
+
+/// Everything needed to run the TUI.
+pub struct Session {
+    pub app: App,
+    pub theme: Theme,
+    pub clock: SharedClock,
+    pub sources: Vec<(Box<dyn Source>, PollPolicy)>,
+    /// Problems that did not stop the start (a broken user keymap, an unknown theme).
+    pub warnings: Vec<String>,
+}
+
+/// Language, keymap and theme as configured and overridden by flags.
+pub struct UiParts {
+    pub lang: Lang,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub tz: TimeZone,
+    pub user: String,
+    pub warnings: Vec<String>,
+}
+
+pub fn ui_parts(paths: &Paths, ui: &UiConfig, flags: &Flags) -> UiParts {
+    let mut warnings = Vec::new();
+    let lang = resolve_lang(flags.lang.as_deref().or(Some(ui.lang.name())));
+    let preset = flags
+        .keymap
+        .clone()
+        .unwrap_or_else(|| ui.keymap.name().to_string());
+    let keymap = load_keymap(&preset, &paths.keymap_file.path, &mut warnings);
+    let loader = ThemeLoader::new(Some(&paths.themes_dir.path));
+    let requested = flags.theme.as_deref().unwrap_or(&ui.theme);
+    let choice = select_theme(requested, &loader, &ColorEnv::from_process());
+    warnings.extend(choice.warnings.iter().map(|d| d.one_line()));
+    let tz = ui
+        .time_zone
+        .as_deref()
+        .and_then(|z| TimeZone::get(z).ok())
+        .unwrap_or_else(TimeZone::system);
+    let user = ui
+        .user
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "me".to_string());
+    UiParts {
+        lang,
+        keymap,
+        theme: choice.theme,
+        tz,
+        user,
+        warnings,
+    }
+}
+
+fn resolve_lang(choice: Option<&str>) -> Lang {
+    match crate::config::Lang::parse(choice.unwrap_or("auto")).map(|l| l.resolve()) {
+        Some(crate::config::Lang::De) => Lang::De,
+        _ => Lang::En,
+    }
+}
+
+/// The keymap preset plus the user's keymap file; problems become warnings and the rest of
+/// the file still applies (a technician at 3 a.m. must get a working queue).
+fn load_keymap(preset: &str, user_file: &Path, warnings: &mut Vec<String>) -> Keymap {
+    let text = std::fs::read_to_string(user_file).ok();
+    let user = text.as_deref().map(|t| (user_file, t));
+    let (keymap, diagnostics) = Keymap::load_report(preset, user);
+    warnings.extend(diagnostics.iter().map(|d| d.to_string()));
+    keymap
+}
+
+/// Contracts of the demo tenants: the standard contract with each tenant's state holidays.
+pub fn demo_contracts() -> ContractBook {
+    let standard = Contract::default();
+    let mut book = ContractBook::new(Arc::new(standard.clone()));
+    for t in TENANTS {
+        if let Some(state) = Bundesland::parse(t.state) {
+            book.insert(TenantId::new(t.id), Arc::new(standard.with_state(state)));
+        }
+    }
+    book
+}
+
+fn demo_tenants() -> Vec<TenantInfo> {
+    TENANTS
+        .iter()
+        .map(|t| TenantInfo {
+            id: TenantId::new(t.id),
+            name: t.name.to_string(),
+        })
+        .collect()
+}
+
+/// How often a demo source polls, in real time.
+const DEMO_POLL: Duration = Duration::from_secs(2);
+
+/// A session over the built-in demo world.
+pub fn demo_session(
+    paths: &Paths,
+    ui: &UiConfig,
+    flags: &Flags,
+    seed: u64,
+    speed: f64,
+    start: Timestamp,
+) -> Session {
+    let parts = ui_parts(paths, ui, flags);
+    let clock: SharedClock = Arc::new(ScaledClock::new(start, speed));
+    let world = DemoWorld::new(seed, start);
+    let policy = PollPolicy {
+        interval: DEMO_POLL,
+        ..PollPolicy::default()
+    };
+    let sources = demo_sources(&world)
+        .into_iter()
+        .map(|s| (s, policy))
+        .collect();
+    let queue = Queue::new(demo_contracts());
+    let app = App::new(
+        parts.lang,
+        parts.user,
+        start,
+        parts.tz,
+        parts.keymap,
+        queue,
+        demo_tenants(),
+    );
+    let mut session = Session {
+        app,
+        theme: parts.theme,
+        clock,
+        sources,
+        warnings: parts.warnings,
+    };
+    register_sources(&mut session);
+    session
+}
+
+/// A session from a configuration file.
+pub fn configured_session(paths: &Paths, config: &Config, flags: &Flags) -> anyhow::Result<Session> {
+    let parts = ui_parts(paths, &config.ui, flags);
+    let book = configured_contracts(config)?;
+    let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+    let now = clock.now();
+    let mut sources: Vec<(Box<dyn Source>, PollPolicy)> = Vec::new();
+    for sc in &config.sources {
+        let policy = PollPolicy {
+            interval: sc.poll_interval,
+            timeout: sc.timeout,
+            ..PollPolicy::default()
+        };
+        match &sc.kind {
+            SourceKind::Demo(settings) => {
+                let world = DemoWorld::new(settings.seed.unwrap_or(42), now);
+                sources.extend(demo_sources(&world).into_iter().map(|s| (s, policy)));
+            }
+        }
+    }
+    let tenants = config
+        .tenants
+        .iter()
+        .map(|t| TenantInfo {
+            id: t.id.clone(),
+            name: t.name.clone().unwrap_or_else(|| t.id.to_string()),
+        })
+        .collect();
+    let app = App::new(
+        parts.lang,
+        parts.user,
+        now,
+        parts.tz,
+        parts.keymap,
+        Queue::new(book),
+        tenants,
+    );
+    let mut session = Session {
+        app,
+        theme: parts.theme,
+        clock,
+        sources,
+        warnings: parts.warnings,
+    };
+    register_sources(&mut session);
+    Ok(session)
+}
+
+/// Contracts per configured tenant: the named contract with the tenant's state holidays.
+fn configured_contracts(config: &Config) -> anyhow::Result<ContractBook> {
+    let build = |name: &str| -> anyhow::Result<Contract> {
+        match config.contracts.get(name) {
+            Some(spec) => spec
+                .to_contract(name)
+                .map_err(|e| anyhow::anyhow!("contracts.{name}.{e}")),
+            None => Ok(Contract::default()),
+        }
+    };
+    let default = build(&config.defaults.contract)?;
+    let mut book = ContractBook::new(Arc::new(default));
+    for t in &config.tenants {
+        let name = t.contract.as_deref().unwrap_or(&config.defaults.contract);
+        let mut contract = build(name)?;
+        if let Some(state) = t.state.as_deref().and_then(Bundesland::parse) {
+            contract = contract.with_state(state);
+        }
+        book.insert(t.id.clone(), Arc::new(contract));
+    }
+    Ok(book)
+}
+
+fn register_sources(session: &mut Session) {
+    for (source, _) in &session.sources {
+        session
+            .app
+            .add_source(source.id().clone(), source.kind(), source.tenant());
+    }
+}
+
+/// Fetches every source once at `now` and applies the results (tests, one-shot listing).
+pub async fn fetch_once(app: &mut App, sources: &mut [(Box<dyn Source>, PollPolicy)], now: Timestamp) {
+    for (source, _) in sources.iter_mut() {
+        let id = source.id().clone();
+        let health = match source.fetch(now).await {
+            Ok(fetched) => {
+                app.on_source_event(SourceEvent::Data {
+                    source: id.clone(),
+                    at: now,
+                    fetched,
+                });
+                crate::model::Health::Ok
+            }
+            Err(e) => e.health(),
+        };
+        app.on_source_event(SourceEvent::Health {
+            source: id,
+            at: now,
+            health,
+        });
+    }
+    app.tick(now);
+}
