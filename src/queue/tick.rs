@@ -1,0 +1,139 @@
+//! Per-second SLA bookkeeping: each entry has its next level-change instant (a warning
+//! threshold or a due time of a running clock) in a min-heap, so a tick only pops the
+//! instants that `now` has passed.
+
+use std::cmp::Reverse;
+
+use jiff::Timestamp;
+
+use super::Queue;
+use crate::sla::{ClockKind, Level, SlaClocks};
+
+/// One clock of one entry that changed level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LevelChange {
+    pub id: u32,
+    pub clock: ClockKind,
+    pub from: Level,
+    pub to: Level,
+}
+
+/// What changed since the previous tick.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub changes: Vec<LevelChange>,
+}
+
+impl TickReport {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Ids of the entries that changed (each once, in report order).
+    pub fn ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = Vec::with_capacity(self.changes.len());
+        for c in &self.changes {
+            if !ids.contains(&c.id) {
+                ids.push(c.id);
+            }
+        }
+        ids
+    }
+}
+
+/// The first instant after `after` at which a running clock changes level.
+fn next_instant(clocks: &SlaClocks, after: Timestamp) -> Option<Timestamp> {
+    clocks
+        .clocks
+        .iter()
+        .filter(|c| c.met_at.is_none() && c.paused_since.is_none())
+        .flat_map(|c| c.warn_at.iter().chain(std::iter::once(&c.due)))
+        .filter(|t| **t > after)
+        .min()
+        .copied()
+}
+
+fn level_changes(
+    id: u32,
+    clocks: &SlaClocks,
+    from: Timestamp,
+    to: Timestamp,
+    out: &mut Vec<LevelChange>,
+) {
+    for c in &clocks.clocks {
+        let (before, after) = (c.level(from), c.level(to));
+        if before != after {
+            out.push(LevelChange {
+                id,
+                clock: c.kind,
+                from: before,
+                to: after,
+            });
+        }
+    }
+}
+
+impl Queue {
+    /// Find the SLA level changes between the previous tick and `now`.
+    pub fn tick(&mut self, now: Timestamp) -> TickReport {
+        let mut changes = Vec::new();
+        if now < self.last_tick {
+            return self.tick_backwards(now);
+        }
+        while let Some(&Reverse((at, id, version))) = self.schedule.peek() {
+            if at > now {
+                break;
+            }
+            self.schedule.pop();
+            if self.versions[id as usize] != version {
+                continue;
+            }
+            let Some(entry) = self.slots[id as usize].as_ref() else {
+                continue;
+            };
+            level_changes(id, &entry.clocks, self.last_tick, now, &mut changes);
+            if let Some(next) = next_instant(&entry.clocks, now) {
+                self.schedule.push(Reverse((next, id, version)));
+            }
+        }
+        self.last_tick = now;
+        TickReport { changes }
+    }
+
+    /// The clock was set back: compare every entry and schedule everything again.
+    fn tick_backwards(&mut self, now: Timestamp) -> TickReport {
+        let mut changes = Vec::new();
+        for (id, slot) in self.slots.iter().enumerate() {
+            if let Some(entry) = slot {
+                level_changes(id as u32, &entry.clocks, self.last_tick, now, &mut changes);
+            }
+        }
+        self.last_tick = now;
+        self.rebuild_schedule();
+        TickReport { changes }
+    }
+
+    pub(super) fn schedule_next(&mut self, id: u32) {
+        let Some(entry) = self.slots[id as usize].as_ref() else {
+            return;
+        };
+        if let Some(next) = next_instant(&entry.clocks, self.last_tick) {
+            let version = self.versions[id as usize];
+            self.schedule.push(Reverse((next, id, version)));
+        }
+    }
+
+    /// Drop outdated heap entries once they outnumber the live ones.
+    pub(super) fn compact_schedule(&mut self) {
+        if self.schedule.len() > 2 * self.len() + 64 {
+            self.rebuild_schedule();
+        }
+    }
+
+    fn rebuild_schedule(&mut self) {
+        self.schedule.clear();
+        for id in 0..self.slots.len() as u32 {
+            self.schedule_next(id);
+        }
+    }
+}
