@@ -60,7 +60,11 @@ fn init_logging(paths: &Paths) {
     if let Some(dir) = file.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let Ok(f) = std::fs::OpenOptions::new().create(true).append(true).open(&file) else {
+    let Ok(f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+    else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("NIGHTDESK_LOG")
@@ -73,15 +77,23 @@ fn init_logging(paths: &Paths) {
 }
 
 /// `nightdesk demo`.
-pub fn run_demo(globals: &Globals, seed: u64, speed: f64, start: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run_demo(
+    globals: &Globals,
+    seed: u64,
+    speed: f64,
+    start: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let paths = globals.paths()?;
     let start = match start {
-        Some(s) => s
-            .parse::<Timestamp>()
-            .with_context(|| format!("--start {s:?} is not an RFC 3339 time like 2026-11-28T02:00:00Z"))?,
+        Some(s) => s.parse::<Timestamp>().with_context(|| {
+            format!("--start {s:?} is not an RFC 3339 time like 2026-11-28T02:00:00Z")
+        })?,
         None => Timestamp::now(),
     };
-    anyhow::ensure!(speed > 0.0 && speed.is_finite(), "--speed must be a positive number");
+    anyhow::ensure!(
+        speed > 0.0 && speed.is_finite(),
+        "--speed must be a positive number"
+    );
     let ui = Config::load_located(&paths.config_file)
         .map(|c| c.ui)
         .unwrap_or_default();
@@ -173,7 +185,7 @@ pub fn config_check(globals: &Globals) -> anyhow::Result<ExitCode> {
             println!("{}: ok ({})", s.id, s.kind.name());
         }
     }
-    println!("{}: ok", report.config_file.display());
+    println!("{}: ok", report.config_file.path.display());
     Ok(ExitCode::SUCCESS)
 }
 

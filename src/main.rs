@@ -108,7 +108,12 @@ fn main() -> ExitCode {
             command: KeysCommand::Check { file },
         }) => cli::keys_check(&globals, file),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Args::command(), "nightdesk", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Args::command(),
+                "nightdesk",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     };

@@ -52,7 +52,10 @@ pub struct UiParts {
 
 pub fn ui_parts(paths: &Paths, ui: &UiConfig, flags: &Flags) -> UiParts {
     let mut warnings = Vec::new();
-    let lang = resolve_lang(flags.lang.as_deref().or(Some(ui.lang.name())));
+    let lang = match flags.lang.as_deref() {
+        Some(choice) => resolve_lang(choice),
+        None => to_ui_lang(ui.lang.resolve()),
+    };
     let preset = flags
         .keymap
         .clone()
@@ -82,9 +85,14 @@ pub fn ui_parts(paths: &Paths, ui: &UiConfig, flags: &Flags) -> UiParts {
     }
 }
 
-fn resolve_lang(choice: Option<&str>) -> Lang {
-    match crate::config::Lang::parse(choice.unwrap_or("auto")).map(|l| l.resolve()) {
-        Some(crate::config::Lang::De) => Lang::De,
+fn resolve_lang(choice: &str) -> Lang {
+    let lang = crate::config::Lang::parse(choice).unwrap_or(crate::config::Lang::Auto);
+    to_ui_lang(lang.resolve())
+}
+
+fn to_ui_lang(lang: crate::config::Lang) -> Lang {
+    match lang {
+        crate::config::Lang::De => Lang::De,
         _ => Lang::En,
     }
 }
@@ -144,7 +152,7 @@ pub fn demo_session(
         .into_iter()
         .map(|s| (s, policy))
         .collect();
-    let queue = Queue::new(demo_contracts());
+    let queue = Queue::new(demo_contracts(), start);
     let app = App::new(
         parts.lang,
         parts.user,
@@ -166,7 +174,11 @@ pub fn demo_session(
 }
 
 /// A session from a configuration file.
-pub fn configured_session(paths: &Paths, config: &Config, flags: &Flags) -> anyhow::Result<Session> {
+pub fn configured_session(
+    paths: &Paths,
+    config: &Config,
+    flags: &Flags,
+) -> anyhow::Result<Session> {
     let parts = ui_parts(paths, &config.ui, flags);
     let book = configured_contracts(config)?;
     let clock: SharedClock = Arc::new(crate::clock::SystemClock);
@@ -190,7 +202,7 @@ pub fn configured_session(paths: &Paths, config: &Config, flags: &Flags) -> anyh
         .iter()
         .map(|t| TenantInfo {
             id: t.id.clone(),
-            name: t.name.clone().unwrap_or_else(|| t.id.to_string()),
+            name: t.name.clone(),
         })
         .collect();
     let app = App::new(
@@ -199,7 +211,7 @@ pub fn configured_session(paths: &Paths, config: &Config, flags: &Flags) -> anyh
         now,
         parts.tz,
         parts.keymap,
-        Queue::new(book),
+        Queue::new(book, now),
         tenants,
     );
     let mut session = Session {
@@ -223,11 +235,17 @@ fn configured_contracts(config: &Config) -> anyhow::Result<ContractBook> {
             None => Ok(Contract::default()),
         }
     };
-    let default = build(&config.defaults.contract)?;
+    let default_name = config.defaults.contract.as_deref();
+    let default = match default_name {
+        Some(name) => build(name)?,
+        None => Contract::default(),
+    };
     let mut book = ContractBook::new(Arc::new(default));
     for t in &config.tenants {
-        let name = t.contract.as_deref().unwrap_or(&config.defaults.contract);
-        let mut contract = build(name)?;
+        let mut contract = match t.contract.as_deref().or(default_name) {
+            Some(name) => build(name)?,
+            None => Contract::default(),
+        };
         if let Some(state) = t.state.as_deref().and_then(Bundesland::parse) {
             contract = contract.with_state(state);
         }
@@ -245,7 +263,11 @@ fn register_sources(session: &mut Session) {
 }
 
 /// Fetches every source once at `now` and applies the results (tests, one-shot listing).
-pub async fn fetch_once(app: &mut App, sources: &mut [(Box<dyn Source>, PollPolicy)], now: Timestamp) {
+pub async fn fetch_once(
+    app: &mut App,
+    sources: &mut [(Box<dyn Source>, PollPolicy)],
+    now: Timestamp,
+) {
     for (source, _) in sources.iter_mut() {
         let id = source.id().clone();
         let health = match source.fetch(now).await {

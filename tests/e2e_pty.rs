@@ -10,7 +10,10 @@ fn shown_count(screen: &str) -> Option<(usize, usize)> {
     let top = screen.lines().next()?;
     let words: Vec<&str> = top.split_whitespace().collect();
     let at = words.iter().position(|w| *w == "of")?;
-    Some((words.get(at - 1)?.parse().ok()?, words.get(at + 1)?.parse().ok()?))
+    Some((
+        words.get(at - 1)?.parse().ok()?,
+        words.get(at + 1)?.parse().ok()?,
+    ))
 }
 
 fn start_demo(home: &std::path::Path, extra: &[&str]) -> Tui {
@@ -37,7 +40,8 @@ fn filter_narrows_the_list_and_esc_restores_it() {
     let screen = tui.screen();
     let rows: Vec<&str> = screen.lines().skip(3).take(10).collect();
     assert!(
-        rows.iter().all(|r| r.contains("bac") || r.trim().is_empty()),
+        rows.iter()
+            .all(|r| r.contains("bac") || r.trim().is_empty()),
         "only backup findings expected:\n{screen}"
     );
     tui.send("\x1b");
@@ -72,7 +76,10 @@ fn help_lists_the_bindings_of_the_active_keymap() {
     tui.wait_for_text("Keys (emacs)");
     let screen = tui.screen();
     assert!(screen.contains("select-next"), "{screen}");
-    assert!(screen.contains("ctrl-n"), "emacs binding missing:\n{screen}");
+    assert!(
+        screen.contains("ctrl-n"),
+        "emacs binding missing:\n{screen}"
+    );
     tui.send("\x1b");
     tui.wait_for("help closed", |s| !s.contents().contains("Keys (emacs)"));
     tui.send("q");
@@ -100,7 +107,10 @@ fn a_user_keymap_rebinds_keys() {
     tui.send("q");
     tui.send("/");
     tui.wait_for("the filter prompt, so q did not quit", |s| {
-        s.contents().lines().nth(1).is_some_and(|l| l.starts_with('/'))
+        s.contents()
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with('/'))
     });
     tui.send("\x1b");
     tui.send("x");
@@ -111,7 +121,10 @@ fn a_user_keymap_rebinds_keys() {
 fn quitting_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
     let mut tui = start_demo(home.path(), &[]);
-    assert!(tui.with_screen(|s| s.alternate_screen()), "TUI runs on the alternate screen");
+    assert!(
+        tui.with_screen(|s| s.alternate_screen()),
+        "TUI runs on the alternate screen"
+    );
     assert!(!tui.cooked(), "TUI runs in raw mode");
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);

@@ -43,7 +43,9 @@ impl LineInput {
     }
 
     pub fn insert_str(&mut self, s: &str) {
-        s.chars().filter(|c| !c.is_control()).for_each(|c| self.insert(c));
+        s.chars()
+            .filter(|c| !c.is_control())
+            .for_each(|c| self.insert(c));
     }
 
     pub fn delete_backward(&mut self) {

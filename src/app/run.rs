@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use crossterm::{queue, terminal};
 use futures_util::StreamExt;
+use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use tokio::sync::mpsc;
@@ -54,15 +55,12 @@ impl Painter {
 
     /// Renders the state off-screen; if it differs from what the terminal shows, writes the
     /// difference inside a synchronized update. Returns whether anything was written.
-    pub fn paint<B>(
+    pub fn paint<W: Write>(
         &mut self,
-        terminal: &mut ratatui::Terminal<B>,
+        terminal: &mut ratatui::Terminal<CrosstermBackend<W>>,
         app: &mut App,
         theme: &Theme,
-    ) -> std::io::Result<bool>
-    where
-        B: ratatui::backend::Backend + Write,
-    {
+    ) -> std::io::Result<bool> {
         let size = terminal.size()?;
         let area = Rect::new(0, 0, size.width, size.height);
         app.set_page(crate::ui::queue_rows(
@@ -93,7 +91,7 @@ impl Painter {
             }
         })?;
         queue!(terminal.backend_mut(), terminal::EndSynchronizedUpdate)?;
-        terminal.backend_mut().flush()?;
+        Write::flush(terminal.backend_mut())?;
         self.last = Some((next, cursor));
         Ok(true)
     }
@@ -120,6 +118,7 @@ pub async fn run(
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     app.tick(clock.now());
     painter.paint(&mut guard.terminal, &mut app, &theme)?;
+    let mut filters = FilterRunner::new();
     let mut last_paint = Instant::now();
     let mut due: Option<Instant> = None;
     while !app.quit {
@@ -142,7 +141,9 @@ pub async fn run(
                 }
             }
             _ = second.tick() => app.tick(clock.now()),
+            Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
         }
+        filters.start(app.take_filter_jobs());
         if last_paint.elapsed() >= FRAME_GAP {
             painter.paint(&mut guard.terminal, &mut app, &theme)?;
             last_paint = Instant::now();
@@ -194,5 +195,43 @@ fn carry_out(
                 app.flash_error(text);
             }
         },
+    }
+}
+
+/// Runs filter jobs on the blocking pool so typing never waits for a fuzzy pass over a large
+/// queue; a newer job cancels the one before it.
+struct FilterRunner {
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    tx: mpsc::UnboundedSender<(u64, Vec<u32>)>,
+    done: mpsc::UnboundedReceiver<(u64, Vec<u32>)>,
+}
+
+impl FilterRunner {
+    fn new() -> Self {
+        let (tx, done) = mpsc::unbounded_channel();
+        Self {
+            cancel: None,
+            tx,
+            done,
+        }
+    }
+
+    fn start(&mut self, jobs: Vec<crate::queue::FilterJob>) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let Some(job) = jobs.into_iter().last() else {
+            return;
+        };
+        if let Some(old) = self.cancel.take() {
+            old.store(true, Ordering::Relaxed);
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancel = Some(cancel.clone());
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(ids) = job.run(&cancel) {
+                let _ = tx.send((job.generation(), ids));
+            }
+        });
     }
 }

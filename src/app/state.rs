@@ -10,7 +10,7 @@ use super::input::LineInput;
 use crate::i18n::Lang;
 use crate::keymap::{Key, Keymap};
 use crate::model::{Health, ItemKey, Priority, SourceId, TenantId};
-use crate::queue::{Filterer, Queue};
+use crate::queue::{FilterJob, Filterer, Queue};
 
 /// Which part of the screen has the keyboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,8 @@ pub struct App {
     pub keymap: Keymap,
     pub queue: Queue,
     pub filterer: Filterer,
+    /// Filter jobs for the event loop to run off the UI thread.
+    pub filter_jobs: Vec<FilterJob>,
     /// Entry ids of the queue after filtering, in SLA order.
     pub view: Vec<u32>,
     /// Counts of unresolved items per priority in the view.
@@ -101,6 +103,8 @@ impl App {
         queue: Queue,
         tenants: Vec<TenantInfo>,
     ) -> Self {
+        let mut filterer = Filterer::default();
+        filterer.set_tenant_names(tenants.iter().map(|t| (&t.id, t.name.as_str())));
         let tenant_names = tenants
             .iter()
             .map(|t| (t.id.clone(), t.name.clone()))
@@ -112,7 +116,8 @@ impl App {
             tz,
             keymap,
             queue,
-            filterer: Filterer::default(),
+            filterer,
+            filter_jobs: Vec::new(),
             view: Vec::new(),
             view_counts: [0; 4],
             filter_error: None,
@@ -145,6 +150,11 @@ impl App {
             .get(id)
             .map(String::as_str)
             .unwrap_or(id.as_str())
+    }
+
+    /// The entry behind a view id (ids in the view are live; `None` only in a race).
+    pub fn entry(&self, id: u32) -> Option<&crate::queue::Entry> {
+        self.queue.entry(id)
     }
 
     /// The selected entry id, if the view has one.

@@ -12,6 +12,7 @@ use crate::keymap::{Key, Resolution};
 use crate::model::{
     Health, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory,
 };
+use crate::queue::{FilterJob, Update};
 use crate::sources::{Fetched, SourceEvent, WriteBack};
 
 /// Work the event loop does on the state's behalf.
@@ -95,7 +96,7 @@ impl App {
 
     fn after_edit(&mut self) {
         match self.mode {
-            Mode::Filter => self.refresh_view(),
+            Mode::Filter => self.requery(),
             Mode::Command => self.complete_command(false),
             _ => {}
         }
@@ -168,7 +169,7 @@ impl App {
             Mode::Filter => {
                 self.filter.clear();
                 self.mode = Mode::Queue;
-                self.refresh_view();
+                self.requery();
             }
             Mode::Command | Mode::Help | Mode::Tenants => self.mode = Mode::Queue,
             Mode::Queue if self.detail_open => self.detail_open = false,
@@ -229,7 +230,11 @@ impl App {
     }
 
     fn show_tenant(&mut self) {
-        if let Some(t) = self.tenant_cursor.checked_sub(1).and_then(|i| self.tenants.get(i)) {
+        if let Some(t) = self
+            .tenant_cursor
+            .checked_sub(1)
+            .and_then(|i| self.tenants.get(i))
+        {
             let q = format!("t:{}", t.id);
             self.set_filter(&q);
         } else {
@@ -248,11 +253,13 @@ impl App {
     pub fn set_filter(&mut self, text: &str) {
         self.filter.set(text);
         self.filter.commit_history();
-        self.refresh_view();
+        self.requery();
     }
 
     pub fn selected_item(&self) -> Option<&Item> {
-        self.selected_id().map(|id| &self.queue.entry(id).item)
+        self.selected_id()
+            .and_then(|id| self.queue.entry(id))
+            .map(|e| &e.item)
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -279,7 +286,7 @@ impl App {
             return;
         }
         self.cursor = row.min(self.view.len() - 1);
-        self.selected = Some(self.queue.entry(self.view[self.cursor]).item.key.clone());
+        self.selected = self.key_at(self.cursor);
         self.scroll_to_cursor();
     }
 
@@ -294,21 +301,54 @@ impl App {
         self.offset = self.offset.min(max_offset);
     }
 
-    /// Recomputes the filtered view and keeps the selection on the same item, at the same
-    /// screen row where possible.
+    /// Brings the filtered view up to date after the queue changed or time moved on.
     pub fn refresh_view(&mut self) {
-        match self.filterer.apply(&self.queue, self.filter.text(), self.now) {
-            Ok(ids) => {
-                self.view = ids;
+        let update = self.filterer.refresh(&self.queue, self.now);
+        self.take_update(update);
+    }
+
+    /// The filter text changed: filter again (inline, or as a job off the UI thread).
+    fn requery(&mut self) {
+        let update = self
+            .filterer
+            .set_query(self.filter.text(), &self.queue, self.now);
+        self.take_update(update);
+    }
+
+    /// A filter job finished off the UI thread.
+    pub fn filter_done(&mut self, generation: u64, ids: Vec<u32>) {
+        let update = self.filterer.apply(generation, ids, &self.queue, self.now);
+        self.take_update(update);
+    }
+
+    /// Filter jobs waiting to be run by the event loop.
+    pub fn take_filter_jobs(&mut self) -> Vec<FilterJob> {
+        std::mem::take(&mut self.filter_jobs)
+    }
+
+    fn take_update(&mut self, update: Update) {
+        match update {
+            Update::Ready => {
                 self.filter_error = None;
+                self.sync_view();
             }
-            Err(e) => self.filter_error = Some(e.to_string()),
+            Update::Pending(job) => self.filter_jobs.push(job),
+            Update::Invalid(e) => self.filter_error = Some(e.to_string()),
+            Update::Stale => {}
         }
+    }
+
+    /// Copies the filter's result into the view and keeps the selection on the same item,
+    /// at the same screen row where possible.
+    fn sync_view(&mut self) {
+        self.view.clear();
+        self.view.extend_from_slice(self.filterer.ids(&self.queue));
         self.view_counts = [0; 4];
         for &id in &self.view {
-            let item = &self.queue.entry(id).item;
-            if item.status.category != StatusCategory::Resolved {
-                self.view_counts[item.priority.index()] += 1;
+            if let Some(e) = self.queue.entry(id)
+                && e.item.status.category != StatusCategory::Resolved
+            {
+                self.view_counts[e.item.priority.index()] += 1;
             }
         }
         self.restore_selection();
@@ -318,7 +358,7 @@ impl App {
         let screen_row = self.cursor.saturating_sub(self.offset);
         let found = self.selected.as_ref().and_then(|key| {
             let id = self.queue.id_of(key)?;
-            self.view.iter().position(|&v| v == id)
+            self.filterer.position_of(&self.queue, id)
         });
         match found {
             Some(row) => {
@@ -327,10 +367,7 @@ impl App {
             }
             None => {
                 self.cursor = self.cursor.min(self.view.len().saturating_sub(1));
-                self.selected = self
-                    .view
-                    .get(self.cursor)
-                    .map(|&id| self.queue.entry(id).item.key.clone());
+                self.selected = self.key_at(self.cursor);
             }
         }
         self.scroll_to_cursor();
@@ -381,7 +418,12 @@ impl App {
     }
 
     /// Registers a source so the status bar lists it before its first answer.
-    pub fn add_source(&mut self, id: SourceId, kind: &'static str, tenant: Option<crate::model::TenantId>) {
+    pub fn add_source(
+        &mut self,
+        id: SourceId,
+        kind: &'static str,
+        tenant: Option<crate::model::TenantId>,
+    ) {
         self.sources.insert(
             id,
             SourceInfo {
@@ -403,20 +445,18 @@ impl App {
                 fetched,
             } => {
                 match fetched {
-                    Fetched::Full(items) => self.queue.apply_full(&source, items),
+                    Fetched::Full(items) => {
+                        self.queue.apply_full(&source, items);
+                    }
                     Fetched::Delta { upserts, removed } => {
-                        self.queue.apply_delta(upserts, &removed)
+                        self.queue.apply_delta(upserts, &removed);
                     }
                 }
                 if let Some(info) = self.sources.get_mut(&source) {
                     info.last_ok = Some(at);
                 }
             }
-            SourceEvent::Health {
-                source,
-                at,
-                health,
-            } => self.on_health(source, at, health),
+            SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
             SourceEvent::WriteBackDone {
                 source,
                 item,
@@ -446,8 +486,7 @@ impl App {
             info.health = health;
         }
         let since = self.sources.get(&source).map_or(at, |s| s.since);
-        self.queue
-            .set_source_stale(&source, stale.then_some(since));
+        self.queue.set_source_stale(&source, stale.then_some(since));
         let key = ItemKey::new(&SourceId::new(OWN_SOURCE), &format!("source-down/{source}"));
         if stale {
             let item = self.outage_item(&source, tenant, since, key);
@@ -466,7 +505,7 @@ impl App {
         key: ItemKey,
     ) -> Item {
         let tenant = tenant.unwrap_or_else(|| crate::model::TenantId::new(OWN_SOURCE));
-        let since_text = crate::ui::format::local_time(since);
+        let since_text = crate::sla::due_label(since, &self.tz, self.lang.is_german());
         let who = format!("{} ({source})", self.tenant_name(&tenant));
         let title = fill(t(self.lang, Msg::BlindSince), &[&who, &since_text]);
         Item {
@@ -490,10 +529,8 @@ impl App {
     /// Once a second: move the clock; SLA levels change by comparing instants only.
     pub fn tick(&mut self, now: Timestamp) {
         self.now = now;
-        let report = self.queue.tick(now);
-        if report.any_changed() && self.filter.text().contains("sla") {
-            self.refresh_view();
-        }
+        self.queue.tick(now);
+        self.refresh_view();
     }
 
     /// Tells the state how many rows the queue table has (from the layout).
@@ -506,6 +543,11 @@ impl App {
 }
 
 impl App {
+    fn key_at(&self, row: usize) -> Option<ItemKey> {
+        let id = *self.view.get(row)?;
+        self.queue.entry(id).map(|e| e.item.key.clone())
+    }
+
     fn clear_pending(&mut self) {
         self.pending.clear();
         self.continuations.clear();

@@ -155,6 +155,19 @@ pub fn fill(template: &str, args: &[&str]) -> String {
     out
 }
 
+/// The UI word for an item kind.
+pub fn kind_label(lang: Lang, kind: crate::model::Kind) -> &'static str {
+    use crate::model::Kind;
+    t(
+        lang,
+        match kind {
+            Kind::Ticket => Msg::KindTicket,
+            Kind::Alert => Msg::KindAlert,
+            Kind::Backup => Msg::KindBackup,
+        },
+    )
+}
+
 /// One-line description of an action, for the help screen and the command line.
 pub fn describe(lang: Lang, id: ActionId) -> &'static str {
     let (en, de) = action_text(id);
@@ -167,14 +180,23 @@ pub fn describe(lang: Lang, id: ActionId) -> &'static str {
 fn action_text(id: ActionId) -> (&'static str, &'static str) {
     use ActionId::*;
     match id {
-        Noop => ("do nothing (unbinds a key)", "nichts tun (hebt eine Belegung auf)"),
+        Noop => (
+            "do nothing (unbinds a key)",
+            "nichts tun (hebt eine Belegung auf)",
+        ),
         Quit => ("quit nightdesk", "nightdesk beenden"),
-        Help => ("show the keys of the active keymap", "Tasten der aktiven Belegung zeigen"),
+        Help => (
+            "show the keys of the active keymap",
+            "Tasten der aktiven Belegung zeigen",
+        ),
         Filter => ("filter the queue", "Queue filtern"),
         CommandLine => ("open the command line", "Befehlszeile öffnen"),
         Cancel => ("close, cancel or clear", "schließen, abbrechen oder leeren"),
         Redraw => ("redraw the whole screen", "ganzen Bildschirm neu zeichnen"),
-        ToggleTenants => ("show or hide the tenant list", "Kundenliste ein- oder ausblenden"),
+        ToggleTenants => (
+            "show or hide the tenant list",
+            "Kundenliste ein- oder ausblenden",
+        ),
         SelectNext => ("select the next row", "nächste Zeile wählen"),
         SelectPrev => ("select the previous row", "vorige Zeile wählen"),
         SelectFirst => ("select the first row", "erste Zeile wählen"),
@@ -183,19 +205,43 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
         PageUp => ("one page up", "eine Seite zurück"),
         OpenDetail => ("open the detail pane", "Detailansicht öffnen"),
         CloseDetail => ("close the detail pane", "Detailansicht schließen"),
-        ToggleDetail => ("open or close the detail pane", "Detailansicht öffnen oder schließen"),
+        ToggleDetail => (
+            "open or close the detail pane",
+            "Detailansicht öffnen oder schließen",
+        ),
         ClearFilter => ("clear the filter", "Filter löschen"),
-        SetFilter => ("set the filter to the given text", "Filter auf den Text setzen"),
-        FilterTenant => ("filter to the selected item's tenant", "auf den Kunden des Eintrags filtern"),
-        FilterHost => ("filter to the selected item's host", "auf den Host des Eintrags filtern"),
-        Ack => ("acknowledge the selected item at its source", "Eintrag an der Quelle quittieren"),
+        SetFilter => (
+            "set the filter to the given text",
+            "Filter auf den Text setzen",
+        ),
+        FilterTenant => (
+            "filter to the selected item's tenant",
+            "auf den Kunden des Eintrags filtern",
+        ),
+        FilterHost => (
+            "filter to the selected item's host",
+            "auf den Host des Eintrags filtern",
+        ),
+        Ack => (
+            "acknowledge the selected item at its source",
+            "Eintrag an der Quelle quittieren",
+        ),
         Unack => ("take back the acknowledgement", "Quittierung zurücknehmen"),
         Take => ("assign the selected item to me", "Eintrag mir zuweisen"),
-        ShowTenant => ("filter to the tenant chosen in the list", "auf den gewählten Kunden filtern"),
+        ShowTenant => (
+            "filter to the tenant chosen in the list",
+            "auf den gewählten Kunden filtern",
+        ),
         Accept => ("accept the input", "Eingabe übernehmen"),
         Complete => ("complete the action name", "Aktionsnamen vervollständigen"),
-        DeleteBackward => ("delete the character before the cursor", "Zeichen vor dem Cursor löschen"),
-        DeleteWord => ("delete the word before the cursor", "Wort vor dem Cursor löschen"),
+        DeleteBackward => (
+            "delete the character before the cursor",
+            "Zeichen vor dem Cursor löschen",
+        ),
+        DeleteWord => (
+            "delete the word before the cursor",
+            "Wort vor dem Cursor löschen",
+        ),
         ClearLine => ("clear the input line", "Eingabezeile leeren"),
         CursorLeft => ("cursor left", "Cursor nach links"),
         CursorRight => ("cursor right", "Cursor nach rechts"),

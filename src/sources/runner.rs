@@ -32,7 +32,10 @@ impl Default for PollPolicy {
 /// A request to a running source.
 #[derive(Debug)]
 pub enum SourceCommand {
-    WriteBack { item: ItemKey, action: WriteBack },
+    WriteBack {
+        item: ItemKey,
+        action: WriteBack,
+    },
     /// Fetch now instead of waiting for the interval.
     Refresh,
 }
@@ -137,12 +140,11 @@ async fn write_back(
     action: WriteBack,
 ) {
     let now = clock.now();
-    let result = match tokio::time::timeout(policy.timeout, source.write_back(&item, &action, now))
-        .await
-    {
-        Ok(r) => r,
-        Err(_) => Err(SourceError::Timeout(policy.timeout.as_secs())),
-    };
+    let result =
+        match tokio::time::timeout(policy.timeout, source.write_back(&item, &action, now)).await {
+            Ok(r) => r,
+            Err(_) => Err(SourceError::Timeout(policy.timeout.as_secs())),
+        };
     tracing::info!(source = %source.id(), item = %item.external_id, action = action.name(), ok = result.is_ok(), "write-back");
     let _ = events.send(SourceEvent::WriteBackDone {
         source: source.id().clone(),

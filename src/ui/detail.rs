@@ -18,20 +18,26 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)
         .border_style(theme.style("border"))
-        .title(Span::styled(t(app.lang, Msg::DetailTitle), theme.style("title")));
+        .title(Span::styled(
+            t(app.lang, Msg::DetailTitle),
+            theme.style("title"),
+        ));
     let inner = block.inner(area);
     block.render(area, buf);
     let Some(id) = app.selected_id() else {
         return;
     };
-    let entry = app.queue.entry(id);
+    let Some(entry) = app.entry(id) else {
+        return;
+    };
     let mut lines = vec![Line::styled(
         sanitize(&entry.item.title).into_owned(),
         theme.style("title"),
     )];
-    lines.extend(fields(app, theme, &entry.item));
+    // Most useful first: at 80x24 the pane has about ten lines.
     lines.extend(clocks(app, theme, entry));
     lines.extend(related(app, theme, &entry.item));
+    lines.extend(fields(app, theme, &entry.item));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);
@@ -55,14 +61,22 @@ fn fields<'a>(app: &'a App, theme: &Theme, item: &'a Item) -> Vec<Line<'a>> {
         )
     };
     let mut out = vec![
-        field(theme, t(l, Msg::DetailTenant), sanitize(app.tenant_name(&item.tenant)).into_owned()),
+        field(
+            theme,
+            t(l, Msg::DetailTenant),
+            sanitize(app.tenant_name(&item.tenant)).into_owned(),
+        ),
         field(
             theme,
             t(l, Msg::DetailSource),
             format!("{} / {}", item.key.source, sanitize(&item.key.external_id)),
         ),
         field(theme, t(l, Msg::DetailHost), opt(item.host.as_deref())),
-        field(theme, t(l, Msg::DetailAddress), opt(item.address.as_deref())),
+        field(
+            theme,
+            t(l, Msg::DetailAddress),
+            opt(item.address.as_deref()),
+        ),
         field(
             theme,
             t(l, Msg::DetailPriority),
@@ -79,6 +93,7 @@ fn fields<'a>(app: &'a App, theme: &Theme, item: &'a Item) -> Vec<Line<'a>> {
                 .unwrap_or_else(|| t(l, Msg::DetailNobody).to_string()),
         ),
     ];
+    out.retain(|line| !line.spans.get(1).is_some_and(|v| v.content.is_empty()));
     if !item.labels.is_empty() {
         let labels = item
             .labels
@@ -89,14 +104,21 @@ fn fields<'a>(app: &'a App, theme: &Theme, item: &'a Item) -> Vec<Line<'a>> {
         out.push(field(theme, t(l, Msg::DetailLabels), labels));
     }
     if let Some(link) = &item.link {
-        out.push(field(theme, t(l, Msg::DetailLink), sanitize(link).into_owned()));
+        out.push(field(
+            theme,
+            t(l, Msg::DetailLink),
+            sanitize(link).into_owned(),
+        ));
     }
     out
 }
 
 fn clocks<'a>(app: &App, theme: &Theme, entry: &crate::queue::Entry) -> Vec<Line<'a>> {
     let l = app.lang;
-    let mut out = vec![Line::styled(t(l, Msg::DetailClocks), theme.style("help.section"))];
+    let mut out = vec![Line::styled(
+        t(l, Msg::DetailClocks),
+        theme.style("help.section"),
+    )];
     if entry.clocks.clocks.is_empty() {
         out.push(Line::styled(t(l, Msg::SlaNone), theme.style("sla.none")));
     }
@@ -112,7 +134,10 @@ fn clocks<'a>(app: &App, theme: &Theme, entry: &crate::queue::Entry) -> Vec<Line
         let label = |ts| crate::sla::due_label(ts, &app.tz, l.is_german());
         let (state, style) = match clock.level(app.now) {
             Level::Met => (
-                fill(t(l, Msg::DetailMetAt), &[&label(clock.met_at.unwrap_or(clock.due))]),
+                fill(
+                    t(l, Msg::DetailMetAt),
+                    &[&label(clock.met_at.unwrap_or(clock.due))],
+                ),
                 "sla.met",
             ),
             Level::Paused => (
@@ -145,18 +170,24 @@ fn clocks<'a>(app: &App, theme: &Theme, entry: &crate::queue::Entry) -> Vec<Line
 
 fn related<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
     let l = app.lang;
-    let mut out = vec![Line::styled(t(l, Msg::DetailRelated), theme.style("help.section"))];
+    let mut out = vec![Line::styled(
+        t(l, Msg::DetailRelated),
+        theme.style("help.section"),
+    )];
     let ids = app.queue.related(&item.key);
     if ids.is_empty() {
-        out.push(Line::styled(t(l, Msg::DetailNoRelated), theme.style("text.muted")));
+        out.push(Line::styled(
+            t(l, Msg::DetailNoRelated),
+            theme.style("text.muted"),
+        ));
     }
-    for id in ids.into_iter().take(8) {
-        let r = &app.queue.entry(id).item;
+    for r in ids.into_iter().filter_map(|id| app.entry(id)).take(8) {
+        let r = &r.item;
         out.push(Line::styled(
             format!(
                 "{} {:<6} {}",
                 r.priority,
-                r.kind.name(),
+                crate::i18n::kind_label(l, r.kind),
                 sanitize(&r.title)
             ),
             theme.style("related"),

@@ -69,10 +69,3 @@ mod tests {
         assert_eq!(age(s(-4)), "0s");
     }
 }
-
-/// A wall-clock time `HH:MM` in the system's local zone (the zone of the person on duty).
-pub fn local_time(at: jiff::Timestamp) -> String {
-    at.to_zoned(jiff::tz::TimeZone::system())
-        .strftime("%H:%M")
-        .to_string()
-}

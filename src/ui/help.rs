@@ -24,11 +24,17 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         if own.is_empty() {
             continue;
         }
-        out.push(Line::styled(format!("[{}]", ctx.name()), theme.style("help.section")));
+        out.push(Line::styled(
+            format!("[{}]", ctx.name()),
+            theme.style("help.section"),
+        ));
         for b in own {
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<12} ", b.display), theme.style("help.key")),
-                Span::styled(format!("{:<22} ", b.action.to_string()), theme.style("help.action")),
+                Span::styled(
+                    format!("{:<22} ", b.action.to_string()),
+                    theme.style("help.action"),
+                ),
                 Span::raw(describe(app.lang, b.action.id).to_string()),
             ]));
         }
@@ -57,6 +63,10 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let all = lines(app, theme);
     let max_scroll = all.len().saturating_sub(inner.height as usize);
     let scroll = app.help_scroll.min(max_scroll);
-    let visible: Vec<Line> = all.into_iter().skip(scroll).take(inner.height as usize).collect();
+    let visible: Vec<Line> = all
+        .into_iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .collect();
     Paragraph::new(visible).render(inner, buf);
 }

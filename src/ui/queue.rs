@@ -30,21 +30,30 @@ enum Col {
     Age,
 }
 
-fn columns(width: u16) -> Vec<(Col, Constraint)> {
+/// The columns that fit `width`, each with its width; the title takes what is left.
+fn columns(width: u16) -> Vec<(Col, u16)> {
     use Col::*;
-    use Constraint::*;
-    let mut cols = vec![
-        (Priority, Length(3)),
-        (Sla, Length(8)),
-        (Due, Length(8)),
-        (Tenant, Length(if width >= 120 { 22 } else { 10 })),
-        (Kind, Length(if width >= 120 { 6 } else { 3 })),
-        (Title, Min(12)),
-        (Host, Length(if width >= 120 { 22 } else { 10 })),
-    ];
+    let wide = width >= 120;
+    let mut cols = vec![(Priority, 3), (Sla, 9)];
+    if width >= 70 {
+        cols.push((Due, 9));
+    }
+    cols.push((Tenant, if wide { 24 } else { 10 }));
+    if width >= 70 {
+        cols.push((Kind, if wide { 6 } else { 3 }));
+    }
+    cols.push((Title, 0));
+    if width >= 70 {
+        cols.push((Host, if wide { 24 } else { 10 }));
+    }
     if width >= 100 {
-        cols.push((Status, Length(if width >= 140 { 18 } else { 9 })));
-        cols.push((Age, Length(4)));
+        cols.push((Status, if width >= 140 { 20 } else { 9 }));
+        cols.push((Age, 4));
+    }
+    let fixed: u16 = cols.iter().map(|(_, w)| w + 1).sum();
+    let title = width.saturating_sub(fixed).max(8);
+    for c in cols.iter_mut().filter(|(c, _)| *c == Title) {
+        c.1 = title;
     }
     cols
 }
@@ -54,18 +63,21 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     let cols = columns(area.width);
-    let header = Row::new(cols.iter().map(|(c, _)| Cell::from(header_text(app.lang, *c))))
-        .style(theme.style("header"));
+    let header = Row::new(
+        cols.iter()
+            .map(|(c, _)| Cell::from(header_text(app.lang, *c))),
+    )
+    .style(theme.style("header"));
     let rows_area = area.height as usize - 1;
     let end = (app.offset + rows_area).min(app.view.len());
     let rows: Vec<Row> = (app.offset..end)
-        .map(|row| {
-            let entry = app.queue.entry(app.view[row]);
+        .filter_map(|row| {
+            let entry = app.entry(app.view[row])?;
             let selected = row == app.cursor;
-            build_row(app, theme, entry, &cols, area.width, selected)
+            Some(build_row(app, theme, entry, &cols, area.width, selected))
         })
         .collect();
-    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| *w).collect();
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -110,26 +122,21 @@ fn build_row<'a>(
     app: &'a App,
     theme: &Theme,
     entry: &'a Entry,
-    cols: &[(Col, Constraint)],
+    cols: &[(Col, u16)],
     width: u16,
     selected: bool,
 ) -> Row<'a> {
     let item = &entry.item;
     let stale = app.queue.stale_since(entry);
     let clock = entry.clocks.nearest_unmet();
-    let cells = cols.iter().map(|(col, _)| match col {
+    let cells = cols.iter().map(|&(col, w)| match col {
         Col::Priority => priority_cell(theme, item.priority),
         Col::Sla => sla_cell(theme, clock, app.now),
         Col::Due => Cell::from(due_text(app, clock)).style(theme.style("text.muted")),
-        Col::Tenant => Cell::from(sanitize(app.tenant_name(&item.tenant)).into_owned()),
+        Col::Tenant => Cell::from(fit(app.tenant_name(&item.tenant), w)),
         Col::Kind => kind_cell(app.lang, theme, item.kind, width),
-        Col::Title => title_cell(app, theme, item, stale),
-        Col::Host => Cell::from(
-            item.host
-                .as_deref()
-                .map(|h| sanitize(h).into_owned())
-                .unwrap_or_default(),
-        ),
+        Col::Title => title_cell(app, theme, item, stale, w),
+        Col::Host => Cell::from(fit(short_host(item.host.as_deref(), width), w)),
         Col::Status => status_cell(app.lang, theme, item),
         Col::Age => Cell::from(format::age(app.now.duration_since(item.created))),
     });
@@ -182,6 +189,7 @@ fn sla_cell(theme: &Theme, clock: Option<&Clock>, now: Timestamp) -> Cell<'stati
 }
 
 fn due_text(app: &App, clock: Option<&Clock>) -> String {
+    // The due clock time of a running clock; a paused clock has none.
     match clock {
         Some(c) if c.paused_since.is_none() => {
             crate::sla::due_label(c.due, &app.tz, app.lang.is_german())
@@ -211,19 +219,34 @@ fn title_cell<'a>(
     theme: &Theme,
     item: &'a Item,
     stale: Option<Timestamp>,
+    w: u16,
 ) -> Cell<'a> {
-    let title = truncate(&sanitize(&item.title), 200).into_owned();
     match stale {
         Some(since) => {
             let age = format::age(app.now.duration_since(since));
-            let tag = fill(t(app.lang, Msg::Stale), &[&age]);
+            let tag = format!("[{}] ", fill(t(app.lang, Msg::Stale), &[&age]));
+            let rest = (w as usize).saturating_sub(crate::text::width(&tag));
             Cell::from(Line::from(vec![
-                Span::styled(format!("[{tag}] "), theme.style("data.stale")),
-                Span::raw(title),
+                Span::styled(tag, theme.style("data.stale")),
+                Span::raw(fit(&item.title, rest as u16)),
             ]))
         }
-        None => Cell::from(title),
+        None => Cell::from(fit(&item.title, w)),
     }
+}
+
+/// Sanitised and cut to `w` cells with an ellipsis.
+fn fit(text: &str, w: u16) -> String {
+    truncate(&sanitize(text), w as usize).into_owned()
+}
+
+/// On narrow screens only the host part before the first dot (`srv-dc01`).
+fn short_host(host: Option<&str>, width: u16) -> &str {
+    let host = host.unwrap_or("");
+    if width >= 120 {
+        return host;
+    }
+    host.split('.').next().unwrap_or(host)
 }
 
 fn status_cell(lang: Lang, theme: &Theme, item: &Item) -> Cell<'static> {

@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget};
 
-use crate::app::state::{App, Mode};
 use crate::action::ActionId;
+use crate::app::state::{App, Mode};
 use crate::i18n::{Msg, fill, t};
 use crate::model::{Health, Priority};
 use crate::text::{sanitize, width};
@@ -28,7 +28,10 @@ pub fn render_top(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Priority::P3 => "priority.p3",
             Priority::P4 => "priority.p4",
         };
-        spans.push(Span::styled(format!(" {p} {} ", app.count(p)), theme.style(style)));
+        spans.push(Span::styled(
+            format!(" {p} {} ", app.count(p)),
+            theme.style(style),
+        ));
     }
     let count = fill(
         t(app.lang, Msg::QueueCount),
@@ -62,7 +65,10 @@ pub fn render_input_line(
         let mut spans = vec![Span::styled(text, theme.style("warning"))];
         for (keys, action) in &app.continuations {
             spans.push(Span::styled(format!("  {keys}"), theme.style("help.key")));
-            spans.push(Span::styled(format!(" {action}"), theme.style("help.action")));
+            spans.push(Span::styled(
+                format!(" {action}"),
+                theme.style("help.action"),
+            ));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
         return None;
@@ -78,7 +84,10 @@ pub fn render_input_line(
     ];
     if let Some(err) = &app.filter_error {
         let msg = fill(t(app.lang, Msg::FilterError), &[err]);
-        spans.push(Span::styled(format!("   {msg}"), theme.style("filter.error")));
+        spans.push(Span::styled(
+            format!("   {msg}"),
+            theme.style("filter.error"),
+        ));
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
     typing.then(|| cursor_at(area, width(prompt) + 1, &app.filter))
@@ -87,7 +96,10 @@ pub fn render_input_line(
 fn cursor_at(area: Rect, prefix: usize, line: &crate::app::input::LineInput) -> Position {
     let before: String = line.text().chars().take(line.cursor()).collect();
     let x = area.x as usize + prefix + width(&before);
-    Position::new(x.min(area.right().saturating_sub(1) as usize) as u16, area.y)
+    Position::new(
+        x.min(area.right().saturating_sub(1) as usize) as u16,
+        area.y,
+    )
 }
 
 /// Bottom line: command line when typing one, else sources, flash message and key hints.
@@ -106,7 +118,10 @@ pub fn render_bottom(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     if let Some(flash) = &app.flash {
         let style = if flash.error { "error" } else { "statusbar" };
         spans.push(Span::raw(" │ "));
-        spans.push(Span::styled(sanitize(&flash.text).into_owned(), theme.style(style)));
+        spans.push(Span::styled(
+            sanitize(&flash.text).into_owned(),
+            theme.style(style),
+        ));
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
     render_hints(app, theme, area, buf);
@@ -119,7 +134,11 @@ fn source_spans(app: &App, theme: &Theme) -> Vec<Span<'static>> {
     let ok = app.sources.values().filter(|s| s.health.is_ok()).count();
     let mut spans = vec![Span::styled(
         format!(" {} {ok}/{total}", t(app.lang, Msg::SourcesOk)),
-        theme.style(if ok == total { "health.ok" } else { "health.degraded" }),
+        theme.style(if ok == total {
+            "health.ok"
+        } else {
+            "health.degraded"
+        }),
     )];
     for (id, info) in app.sources.iter().filter(|(_, s)| !s.health.is_ok()) {
         let (msg, style) = match info.health {
@@ -148,7 +167,10 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     for (id, msg) in hints {
         if let Some(keys) = app.keymap.keys_for(app.context(), id).first() {
             spans.push(Span::styled(keys.to_string(), theme.style("statusbar.key")));
-            spans.push(Span::styled(format!(" {} ", t(app.lang, msg)), Style::default()));
+            spans.push(Span::styled(
+                format!(" {} ", t(app.lang, msg)),
+                Style::default(),
+            ));
         }
     }
     let line = Line::from(spans);
@@ -191,7 +213,11 @@ pub fn render_completions(app: &App, theme: &Theme, queue: Rect, buf: &mut Buffe
         .iter()
         .take(n as usize)
         .map(|name| {
-            let style = if *name == typed { "completion.selected" } else { "completion" };
+            let style = if *name == typed {
+                "completion.selected"
+            } else {
+                "completion"
+            };
             let id = crate::action::ActionId::by_name(name).expect("registry name");
             Line::styled(
                 format!(" {name:<18} {}", crate::i18n::describe(app.lang, id)),

@@ -53,7 +53,11 @@ impl Tui {
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn nightdesk");
         drop(pty.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            rows.try_into().expect("rows > 0"),
+            cols.try_into().expect("cols > 0"),
+            0,
+        )));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
         let (p, r) = (parser.clone(), raw.clone());

@@ -1,0 +1,56 @@
+//! Shared helpers for the integration tests.
+
+#![allow(dead_code)]
+
+pub mod pty;
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use nightdesk::config::{BaseDirs, Paths, UiConfig};
+use nightdesk::setup::{self, Flags, Session};
+
+/// The instant the render tests freeze the world at: a Friday night in winter, 02:30 in
+/// Berlin.
+pub fn frozen_start() -> Timestamp {
+    "2026-11-27T01:30:00Z".parse().unwrap()
+}
+
+/// Paths with every directory under `home`.
+pub fn paths_under(home: &Path) -> Paths {
+    Paths::resolve(
+        None,
+        None,
+        BaseDirs {
+            config: home.join("config"),
+            data: home.join("data"),
+            state: home.join("state"),
+        },
+    )
+}
+
+/// A demo session with the first fetch of every source applied at `at`, in English, Berlin
+/// time and the given keymap preset; no tasks are started.
+pub fn primed_demo(home: &Path, seed: u64, at: Timestamp, keymap: &str) -> Session {
+    let ui = UiConfig {
+        time_zone: Some("Europe/Berlin".into()),
+        ..UiConfig::default()
+    };
+    let flags = Flags {
+        lang: Some("en".into()),
+        theme: Some("night".into()),
+        keymap: Some(keymap.into()),
+    };
+    let mut session =
+        setup::demo_session(&paths_under(home), &ui, &flags, seed, 1.0, frozen_start());
+    session.app.filterer.set_inline_limit(usize::MAX);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(setup::fetch_once(
+        &mut session.app,
+        &mut session.sources,
+        at,
+    ));
+    session
+}

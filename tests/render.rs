@@ -1,0 +1,166 @@
+//! Render snapshots of the main screens at 80x24 and 200x50 with a frozen clock and a seeded
+//! demo world, plus checks of the cell styles where colour carries meaning.
+
+mod common;
+
+use common::{frozen_start, primed_demo};
+use nightdesk::action::{Action, ActionId};
+use nightdesk::setup::Session;
+use nightdesk::theme::{StyleName, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+fn draw(session: &mut Session, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let app = &mut session.app;
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    app.set_page(nightdesk::ui::queue_rows(
+        area,
+        app.detail_open,
+        app.mode == nightdesk::app::state::Mode::Tenants,
+    ));
+    terminal
+        .draw(|f| {
+            nightdesk::ui::render(app, &session.theme, f.area(), f.buffer_mut());
+        })
+        .unwrap();
+    terminal
+}
+
+fn session() -> (tempfile::TempDir, Session) {
+    let home = tempfile::tempdir().unwrap();
+    let s = primed_demo(home.path(), 42, frozen_start(), "default");
+    (home, s)
+}
+
+fn act(session: &mut Session, id: ActionId) {
+    session.app.apply(Action::new(id));
+}
+
+#[test]
+fn queue_80x24() {
+    let (_h, mut s) = session();
+    insta::assert_snapshot!(draw(&mut s, 80, 24).backend());
+}
+
+#[test]
+fn queue_200x50() {
+    let (_h, mut s) = session();
+    insta::assert_snapshot!(draw(&mut s, 200, 50).backend());
+}
+
+#[test]
+fn detail_80x24() {
+    let (_h, mut s) = session();
+    act(&mut s, ActionId::OpenDetail);
+    insta::assert_snapshot!(draw(&mut s, 80, 24).backend());
+}
+
+#[test]
+fn detail_and_tenants_200x50() {
+    let (_h, mut s) = session();
+    act(&mut s, ActionId::OpenDetail);
+    act(&mut s, ActionId::ToggleTenants);
+    insta::assert_snapshot!(draw(&mut s, 200, 50).backend());
+}
+
+#[test]
+fn help_80x24() {
+    let (_h, mut s) = session();
+    act(&mut s, ActionId::Help);
+    insta::assert_snapshot!(draw(&mut s, 80, 24).backend());
+}
+
+#[test]
+fn filtered_80x24() {
+    let (_h, mut s) = session();
+    s.app.apply("set-filter k:alert p:1".parse().unwrap());
+    insta::assert_snapshot!(draw(&mut s, 80, 24).backend());
+}
+
+#[test]
+fn too_small_terminal_shows_one_message() {
+    let (_h, mut s) = session();
+    let t = draw(&mut s, 50, 10);
+    let text = buffer_text(t.backend().buffer());
+    assert!(text.contains("Terminal too small: 50x10"), "{text}");
+    assert!(!text.contains("SLA left"));
+}
+
+#[test]
+fn german_ui_comes_from_the_catalog() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = primed_demo(home.path(), 42, frozen_start(), "default");
+    s.app.lang = nightdesk::i18n::Lang::De;
+    let text = buffer_text(draw(&mut s, 120, 30).backend().buffer());
+    assert!(
+        text.contains("SLA Rest") && text.contains("Kunde"),
+        "{text}"
+    );
+    assert!(text.contains("Fr "), "German weekday expected: {text}");
+}
+
+fn buffer_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Finds the first row whose text contains `needle`; returns (row, column).
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    (0..buf.area.height).find_map(|y| {
+        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        line.find(needle)
+            .map(|byte| (y, line[..byte].chars().count() as u16))
+    })
+}
+
+#[test]
+fn p1_cells_use_the_p1_style_and_a_text_marker() {
+    let (_h, mut s) = session();
+    let theme: &Theme = &s.theme;
+    let p1 = theme.get(StyleName::from_name("priority.p1").unwrap());
+    let t = draw(&mut s, 120, 40);
+    let buf = t.backend().buffer();
+    let (y, x) = find(buf, "!P1").expect("a P1 row is on screen");
+    let cell = &buf[(x + 1, y)];
+    assert_eq!(cell.fg, p1.fg.unwrap(), "P1 colour");
+    assert!(cell.modifier.contains(Modifier::BOLD), "P1 bold");
+}
+
+#[test]
+fn breached_sla_cells_use_the_breach_style_and_glyph() {
+    let (_h, mut s) = session();
+    let breached = s.theme.get(StyleName::from_name("sla.breached").unwrap());
+    let t = draw(&mut s, 120, 40);
+    let buf = t.backend().buffer();
+    let (y, x) = find(buf, "!!-").expect("a breached row is on screen");
+    let cell = &buf[(x + 3, y)];
+    assert_eq!(cell.fg, breached.fg.unwrap());
+    assert!(cell.modifier.contains(Modifier::UNDERLINED) || cell.modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn hostile_text_from_a_source_is_shown_inert() {
+    let (_h, mut s) = session();
+    s.app.apply("set-filter t:koenig".parse().unwrap());
+    let t = draw(&mut s, 200, 50);
+    let buf = t.backend().buffer();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            assert!(
+                !sym.chars().any(|c| c.is_control()),
+                "control character reached cell ({x},{y}): {sym:?}"
+            );
+        }
+    }
+    assert!(find(buf, "␛").is_some(), "the escape shows as a symbol");
+}
