@@ -113,6 +113,12 @@ fn a_user_keymap_rebinds_keys() {
             .is_some_and(|l| l.starts_with('/'))
     });
     tui.send("\x1b");
+    tui.wait_for("the filter closed", |s| {
+        s.contents()
+            .lines()
+            .nth(1)
+            .is_some_and(|l| !l.starts_with('/'))
+    });
     tui.send("x");
     assert_eq!(tui.wait_exit(), 0);
 }
@@ -131,4 +137,24 @@ fn quitting_restores_the_terminal() {
     tui.wait_for("the main screen", |s| !s.alternate_screen());
     assert!(tui.with_screen(|s| !s.hide_cursor()), "cursor shown again");
     assert!(tui.cooked(), "raw mode left");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_is_logged() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Tui::start(
+        &["demo", "--seed", "7"],
+        home.path(),
+        100,
+        30,
+        &[("NIGHTDESK_CRASH_TEST", "1")],
+    );
+    let code = tui.wait_exit();
+    assert_ne!(code, 0, "a panic is not a clean exit");
+    tui.wait_for("the main screen", |s| !s.alternate_screen());
+    assert!(tui.cooked(), "raw mode left after the panic");
+    tui.wait_for_text("nightdesk crashed; details in");
+    let log = std::fs::read_to_string(home.path().join("state/nightdesk/panic.log"))
+        .expect("panic.log written");
+    assert!(log.contains("crash test requested"), "{log}");
 }

@@ -118,6 +118,11 @@ pub async fn run(
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     app.tick(clock.now());
     painter.paint(&mut guard.terminal, &mut app, &theme)?;
+    // A deliberate crash after the first frame, for the test that proves the terminal is
+    // restored and the panic logged (set only by that test).
+    if std::env::var_os("NIGHTDESK_CRASH_TEST").is_some() {
+        panic!("crash test requested by NIGHTDESK_CRASH_TEST");
+    }
     let mut filters = FilterRunner::new();
     let mut last_paint = Instant::now();
     let mut due: Option<Instant> = None;

@@ -12,28 +12,6 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Picks the language from `--lang`/config (`en`, `de`, `auto`) and, for `auto`, from the
-    /// locale variables in the order POSIX gives them (LC_ALL, LC_MESSAGES, LANG).
-    pub fn detect(choice: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Lang {
-        match choice.map(str::to_ascii_lowercase).as_deref() {
-            Some("de") => return Lang::De,
-            Some("en") => return Lang::En,
-            _ => {}
-        }
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|v| env(v))
-            .find(|v| !v.is_empty())
-            .map(|v| {
-                if v.to_ascii_lowercase().starts_with("de") {
-                    Lang::De
-                } else {
-                    Lang::En
-                }
-            })
-            .unwrap_or(Lang::En)
-    }
-
     pub fn is_german(self) -> bool {
         self == Lang::De
     }
@@ -268,19 +246,6 @@ mod tests {
             assert!(!describe(Lang::En, spec.id).is_empty());
             assert!(!describe(Lang::De, spec.id).is_empty());
         }
-    }
-
-    #[test]
-    fn language_from_choice_then_locale() {
-        let env = |k: &str| (k == "LANG").then(|| "de_DE.UTF-8".to_string());
-        assert_eq!(Lang::detect(None, env), Lang::De);
-        assert_eq!(Lang::detect(Some("en"), env), Lang::En);
-        assert_eq!(Lang::detect(Some("auto"), |_| None), Lang::En);
-        let lc_all = |k: &str| match k {
-            "LC_ALL" => Some("en_US.UTF-8".to_string()),
-            _ => Some("de_DE.UTF-8".to_string()),
-        };
-        assert_eq!(Lang::detect(None, lc_all), Lang::En);
     }
 
     #[test]

@@ -71,20 +71,17 @@ async fn run(
         let ok = poll_once(&mut *source, &policy, &clock, &events, &mut health).await;
         failures = if ok { 0 } else { failures.saturating_add(1) };
         let wait = next_delay(&policy, failures, fastrand::f64());
-        let sleep = tokio::time::sleep(wait);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                _ = &mut sleep => break,
-                cmd = commands.recv() => match cmd {
-                    None => return,
-                    Some(SourceCommand::Refresh) => break,
-                    Some(SourceCommand::WriteBack { item, action }) => {
-                        write_back(&mut *source, &policy, &clock, &events, item, action).await;
-                        break;
-                    }
-                },
-            }
+        // Wait for the next poll; a command ends the wait early (a write-back is followed
+        // by a fetch at once, so the item's state comes from the source, not from a guess).
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            cmd = commands.recv() => match cmd {
+                None => return,
+                Some(SourceCommand::Refresh) => {}
+                Some(SourceCommand::WriteBack { item, action }) => {
+                    write_back(&mut *source, &policy, &clock, &events, item, action).await;
+                }
+            },
         }
         if events.is_closed() {
             return;
