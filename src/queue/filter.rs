@@ -28,7 +28,7 @@ use crate::model::{StatusCategory, TenantId};
 /// Candidates per cancellation check in a job.
 const JOB_CHUNK: usize = 4096;
 /// Default for [`Filterer::set_inline_limit`].
-const DEFAULT_INLINE_LIMIT: usize = 16_384;
+const DEFAULT_INLINE_LIMIT: usize = 4_096;
 /// Cached results may hold this many ids per queue entry in total (at least 64k).
 const CACHE_IDS_PER_ENTRY: usize = 8;
 const CACHE_MAX_RESULTS: usize = 48;
@@ -145,52 +145,100 @@ impl FilterJob {
 
     /// The matching ids in queue order, or `None` when `cancel` was set.
     pub fn run(&self, cancel: &AtomicBool) -> Option<Vec<u32>> {
-        run_part(&self.candidates, &self.haystacks, &self.pattern, cancel)
+        self.run_parallel(cancel, 1)
     }
 
     /// [`Self::run`] split over `threads` scoped threads.
     pub fn run_parallel(&self, cancel: &AtomicBool, threads: usize) -> Option<Vec<u32>> {
-        let threads = threads.max(1);
-        if threads == 1 || self.candidates.len() < 2 * JOB_CHUNK {
-            return self.run(cancel);
-        }
-        let part = self.candidates.len().div_ceil(threads);
-        let results: Vec<Option<Vec<u32>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = self
-                .candidates
+        filter_in_slot_order(
+            &self.candidates,
+            &self.haystacks,
+            &self.pattern,
+            cancel,
+            threads,
+        )
+    }
+}
+
+/// Test `candidates` (in queue order) and return the matches in the same order. The tests
+/// run in slot order, so the haystacks are read front to back rather than at random.
+fn filter_in_slot_order(
+    candidates: &[u32],
+    haystacks: &HaystackSnapshot,
+    pattern: &TextPattern,
+    cancel: &AtomicBool,
+    threads: usize,
+) -> Option<Vec<u32>> {
+    let Some(&max) = candidates.iter().max() else {
+        return Some(Vec::new());
+    };
+    let mut wanted = Bitset::new(max as usize + 1);
+    candidates.iter().for_each(|&id| wanted.set(id, true));
+    let words = &wanted.0;
+    let threads = threads.clamp(1, words.len().div_ceil(WORDS_PER_BLOCK));
+    let hits = if threads == 1 {
+        scan_words(words, 0, haystacks, pattern, cancel)?
+    } else {
+        let part = words.len().div_ceil(threads);
+        let parts: Vec<Option<Vec<u64>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = words
                 .chunks(part)
-                .map(|ids| s.spawn(|| run_part(ids, &self.haystacks, &self.pattern, cancel)))
+                .enumerate()
+                .map(|(i, w)| s.spawn(move || scan_words(w, i * part, haystacks, pattern, cancel)))
                 .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or(None))
                 .collect()
         });
-        let mut out = Vec::new();
-        for r in results {
-            out.extend(r?);
+        let mut all = Vec::with_capacity(words.len());
+        for p in parts {
+            all.extend(p?);
         }
-        Some(out)
-    }
+        all
+    };
+    let hits = Bitset(hits);
+    Some(
+        candidates
+            .iter()
+            .copied()
+            .filter(|&id| hits.get(id))
+            .collect(),
+    )
 }
 
-fn run_part(
-    ids: &[u32],
+/// Bitset words per cancellation check (4096 slots).
+const WORDS_PER_BLOCK: usize = JOB_CHUNK / 64;
+
+/// Test the slots whose bits are set in `words` (word 0 is word `first` of the full set);
+/// the result has a bit set for each match.
+fn scan_words(
+    words: &[u64],
+    first: usize,
     haystacks: &HaystackSnapshot,
     pattern: &TextPattern,
     cancel: &AtomicBool,
-) -> Option<Vec<u32>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(JOB_CHUNK) {
+) -> Option<Vec<u64>> {
+    let mut out = vec![0u64; words.len()];
+    for (block, block_words) in words.chunks(WORDS_PER_BLOCK).enumerate() {
         if cancel.load(AtomicOrdering::Relaxed) {
             return None;
         }
-        out.extend(
-            chunk
-                .iter()
-                .copied()
-                .filter(|&id| pattern.matches(haystacks.get(id), haystacks.mask(id))),
-        );
+        for (j, &word) in block_words.iter().enumerate() {
+            let w = block * WORDS_PER_BLOCK + j;
+            let base = ((first + w) * 64) as u32;
+            let mut bits = word;
+            let mut hit = 0u64;
+            while bits != 0 {
+                let bit = bits.trailing_zeros();
+                bits &= bits - 1;
+                let id = base + bit;
+                if pattern.matches(haystacks.get(id), haystacks.mask(id)) {
+                    hit |= 1 << bit;
+                }
+            }
+            out[w] = hit;
+        }
     }
     Some(out)
 }
@@ -227,6 +275,7 @@ struct Matches {
     ids: Vec<u32>,
 }
 
+#[derive(Clone)]
 struct Pending {
     generation: u64,
     stable: Query,
@@ -235,7 +284,7 @@ struct Pending {
 }
 
 /// What is on screen.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Shown {
     /// Matches of the stable part; `None`: no stable filter.
     stable: Option<Matches>,
@@ -247,6 +296,7 @@ struct Shown {
 }
 
 /// The incremental filter the UI thread owns.
+#[derive(Clone)]
 pub struct Filterer {
     names: TenantNames,
     inline_limit: usize,
@@ -436,11 +486,10 @@ impl Filterer {
             let ids = if pattern.is_empty() {
                 candidates
             } else {
-                let h = queue.haystacks();
-                candidates
-                    .into_iter()
-                    .filter(|&id| pattern.matches(h.get(id), h.mask(id)))
-                    .collect()
+                let never = AtomicBool::new(false);
+                let snapshot = queue.haystacks().snapshot();
+                filter_in_slot_order(&candidates, &snapshot, &pattern, &never, 1)
+                    .expect("not cancelled")
             };
             let m = Matches {
                 query: stable,

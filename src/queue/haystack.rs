@@ -3,6 +3,7 @@
 //! same tenant), stored compactly in shared chunks so a filter job on another thread can own a
 //! snapshot without copying the text.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::Item;
@@ -39,20 +40,23 @@ pub fn fold(text: &str) -> String {
 
 /// The folded search text of an item.
 pub fn haystack_of(item: &Item) -> String {
-    let host = item.host.as_deref().unwrap_or("");
-    let mut out = String::with_capacity(
-        item.title.len() + item.tenant.as_str().len() + host.len() + item.key.external_id.len() + 3,
-    );
-    fold_into(&item.title, &mut out);
+    let mut out = String::new();
+    haystack_into(item, &mut out);
+    out
+}
+
+/// [`haystack_of`] into a reused buffer (cleared first).
+pub fn haystack_into(item: &Item, out: &mut String) {
+    out.clear();
+    fold_into(&item.title, out);
     out.push(' ');
-    fold_into(item.tenant.as_str(), &mut out);
-    if !host.is_empty() {
+    fold_into(item.tenant.as_str(), out);
+    if let Some(host) = item.host.as_deref().filter(|h| !h.is_empty()) {
         out.push(' ');
-        fold_into(host, &mut out);
+        fold_into(host, out);
     }
     out.push(' ');
-    fold_into(&item.key.external_id, &mut out);
-    out
+    fold_into(&item.key.external_id, out);
 }
 
 /// One bit per byte class present in `bytes` (letters and digits have a bit each). A pattern
@@ -123,17 +127,29 @@ impl Chunk {
     }
 }
 
-/// Haystacks of all slots. Changes are staged and written chunk by chunk on [`Self::flush`].
+/// Haystacks of all slots. Changes are staged (their text appended to one arena, so a bulk
+/// load makes no small allocations) and written chunk by chunk on [`Self::flush`].
 #[derive(Debug, Default)]
 pub struct Haystacks {
     chunks: Vec<Arc<Chunk>>,
-    staged: Vec<(u32, String)>,
+    staged: HashMap<u32, (u32, u32)>,
+    arena: String,
 }
 
 impl Haystacks {
     /// Replace the haystack of slot `id` at the next flush (empty for a freed slot).
-    pub fn stage(&mut self, id: u32, text: String) {
-        self.staged.push((id, text));
+    pub fn stage(&mut self, id: u32, text: &str) {
+        let start = self.arena.len() as u32;
+        self.arena.push_str(text);
+        self.staged.insert(id, (start, self.arena.len() as u32));
+    }
+
+    /// The haystack slot `id` will have after the next flush.
+    pub fn latest(&self, id: u32) -> &str {
+        match self.staged.get(&id) {
+            Some(&(start, end)) => &self.arena[start as usize..end as usize],
+            None => self.get(id),
+        }
     }
 
     /// Write staged changes; each touched chunk is rebuilt once.
@@ -141,9 +157,14 @@ impl Haystacks {
         if self.staged.is_empty() {
             return;
         }
-        let mut staged = std::mem::take(&mut self.staged);
-        // Stable sort: for a slot staged twice, the later text comes last and wins.
-        staged.sort_by_key(|(id, _)| *id);
+        let arena = std::mem::take(&mut self.arena);
+        let mut staged: Vec<(u32, &str)> = self
+            .staged
+            .drain()
+            .map(|(id, (start, end))| (id, &arena[start as usize..end as usize]))
+            .collect();
+        self.staged = HashMap::new();
+        staged.sort_unstable_by_key(|(id, _)| *id);
         let mut start = 0;
         while start < staged.len() {
             let chunk = (staged[start].0 >> CHUNK_BITS) as usize;
@@ -157,15 +178,11 @@ impl Haystacks {
         }
     }
 
-    fn rewrite_chunk(&mut self, chunk: usize, staged: &[(u32, String)]) {
-        let mut changes: Vec<(usize, &str)> = Vec::with_capacity(staged.len());
-        for (id, text) in staged {
-            let slot = (*id as usize) & (CHUNK_LEN - 1);
-            match changes.last_mut() {
-                Some(last) if last.0 == slot => last.1 = text,
-                _ => changes.push((slot, text)),
-            }
-        }
+    fn rewrite_chunk(&mut self, chunk: usize, staged: &[(u32, &str)]) {
+        let changes: Vec<(usize, &str)> = staged
+            .iter()
+            .map(|(id, text)| ((*id as usize) & (CHUNK_LEN - 1), *text))
+            .collect();
         while self.chunks.len() <= chunk {
             self.chunks.push(Arc::default());
         }
@@ -252,14 +269,16 @@ mod tests {
     fn staged_changes_apply_per_chunk_and_snapshots_stay() {
         let mut h = Haystacks::default();
         for id in 0..1500u32 {
-            h.stage(id, format!("item {id}"));
+            h.stage(id, &format!("item {id}"));
         }
         h.flush();
         let snap = h.snapshot();
-        h.stage(3, "changed".into());
-        h.stage(1200, String::new());
-        h.stage(3, "changed twice".into());
-        h.stage(2000, "far away".into());
+        h.stage(3, "changed");
+        h.stage(1200, "");
+        h.stage(3, "changed twice");
+        h.stage(2000, "far away");
+        assert_eq!(h.latest(3), "changed twice");
+        assert_eq!(h.get(3), "item 3");
         h.flush();
         assert_eq!(h.get(3), "changed twice");
         assert_eq!(h.get(4), "item 4");

@@ -11,6 +11,7 @@
 mod contracts;
 mod filter;
 mod haystack;
+mod keys;
 mod matcher;
 mod query;
 mod sort_key;
@@ -21,6 +22,8 @@ mod tick;
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+
+use keys::KeyIndex;
 
 use jiff::Timestamp;
 
@@ -124,7 +127,7 @@ pub struct Queue {
     free: Vec<u32>,
     /// Slots freed in the current batch; reusable once its haystack changes are written.
     freed: Vec<u32>,
-    by_key: HashMap<ItemKey, u32>,
+    by_key: KeyIndex,
     order: Vec<u32>,
     haystacks: haystack::Haystacks,
     tenants: Symbols,
@@ -134,8 +137,10 @@ pub struct Queue {
     related: HashMap<(u32, u32), Vec<u32>>,
     priority_counts: [usize; 4],
     stale: HashMap<SourceId, Timestamp>,
-    /// Next level-change instant per entry: (instant, id, version of the entry).
-    schedule: BinaryHeap<std::cmp::Reverse<(Timestamp, u32, u64)>>,
+    /// Next level-change instant per entry: (instant in ms, id, low bits of its version).
+    schedule: BinaryHeap<std::cmp::Reverse<(i64, u32, u32)>>,
+    /// Reused buffer for building haystacks.
+    scratch: String,
     last_tick: Timestamp,
     revision: u64,
     /// Changes in the current batch, if one is open.
@@ -156,7 +161,7 @@ impl Queue {
             versions: Vec::new(),
             free: Vec::new(),
             freed: Vec::new(),
-            by_key: HashMap::new(),
+            by_key: KeyIndex::default(),
             order: Vec::new(),
             haystacks: haystack::Haystacks::default(),
             tenants: Symbols::default(),
@@ -167,6 +172,7 @@ impl Queue {
             priority_counts: [0; 4],
             stale: HashMap::new(),
             schedule: BinaryHeap::new(),
+            scratch: String::new(),
             last_tick: now,
             revision: 0,
             batch: None,
@@ -194,7 +200,7 @@ impl Queue {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.by_key.len() == 0
     }
 
     pub fn get(&self, key: &ItemKey) -> Option<&Entry> {
@@ -202,7 +208,7 @@ impl Queue {
     }
 
     pub fn id_of(&self, key: &ItemKey) -> Option<u32> {
-        self.by_key.get(key).copied()
+        self.by_key.get(key, |id| self.key_of(id))
     }
 
     pub fn entry(&self, id: u32) -> Option<&Entry> {
@@ -508,7 +514,7 @@ impl Queue {
         }
         self.note_change();
         let id = self.allocate();
-        self.by_key.insert(item.key.clone(), id);
+        self.by_key.insert(&item.key, id);
         self.attach(id, item);
         Upserted {
             id,
@@ -522,8 +528,8 @@ impl Queue {
         let entry = self.slots[id as usize]
             .take()
             .expect("removing a live entry");
-        self.by_key.remove(&entry.item.key);
-        self.haystacks.stage(id, String::new());
+        self.by_key.remove(&entry.item.key, id);
+        self.haystacks.stage(id, "");
         self.freed.push(id);
         self.bump(id);
         entry.item
@@ -580,7 +586,9 @@ impl Queue {
     /// Store `item` in slot `id`: clocks, facets, order, indexes, haystack, schedule.
     fn attach(&mut self, id: u32, item: Item) {
         let contract = self.contracts.contract_for(&item.tenant).clone();
-        let clocks = (self.evaluator)(&contract, &item);
+        let mut clocks = (self.evaluator)(&contract, &item);
+        // A Vec grown by pushes keeps room for 4 clocks (480 bytes); the entry lives long.
+        clocks.clocks.shrink_to_fit();
         let facets = Facets {
             tenant: self.tenants.acquire(&item.tenant.0),
             host: self.hosts.acquire_opt(item.host.as_ref()),
@@ -596,10 +604,12 @@ impl Queue {
             priority: item.priority,
             created: item.created,
         };
-        let hay = haystack_of(&item);
-        if hay != self.haystacks.get(id) {
-            self.haystacks.stage(id, hay);
+        let mut hay = std::mem::take(&mut self.scratch);
+        haystack::haystack_into(&item, &mut hay);
+        if hay != self.haystacks.latest(id) {
+            self.haystacks.stage(id, &hay);
         }
+        self.scratch = hay;
         self.priority_counts[item.priority.index()] += 1;
         if facets.host != NONE {
             self.related

@@ -260,6 +260,18 @@ fn apply_full_removes_only_missing_items_of_that_source() {
 }
 
 #[test]
+fn an_item_repeated_in_one_batch_ends_with_its_last_version() {
+    let mut q = queue();
+    let original = item("s", "1", "t", None, Priority::P2, at(0));
+    q.upsert(original.clone());
+    let mut changed = original.clone();
+    changed.title = "something else".into();
+    q.apply_delta(vec![changed, original.clone()], &[]);
+    assert_eq!(q.get(&original.key).unwrap().item, original);
+    check_invariants(&q);
+}
+
+#[test]
 fn apply_delta_upserts_and_removes() {
     let mut q = queue();
     q.apply_delta(

@@ -80,12 +80,16 @@ impl Queue {
         if now < self.last_tick {
             return self.tick_backwards(now);
         }
+        let now_ms = now.as_millisecond();
+        // Pushed after popping: an instant within the current millisecond but after `now`
+        // would otherwise be popped again at once.
+        let mut again = Vec::new();
         while let Some(&Reverse((at, id, version))) = self.schedule.peek() {
-            if at > now {
+            if at > now_ms {
                 break;
             }
             self.schedule.pop();
-            if self.versions[id as usize] != version {
+            if self.versions[id as usize] as u32 != version {
                 continue;
             }
             let Some(entry) = self.slots[id as usize].as_ref() else {
@@ -93,9 +97,10 @@ impl Queue {
             };
             level_changes(id, &entry.clocks, self.last_tick, now, &mut changes);
             if let Some(next) = next_instant(&entry.clocks, now) {
-                self.schedule.push(Reverse((next, id, version)));
+                again.push(Reverse((next.as_millisecond(), id, version)));
             }
         }
+        self.schedule.extend(again);
         self.last_tick = now;
         TickReport { changes }
     }
@@ -118,8 +123,10 @@ impl Queue {
             return;
         };
         if let Some(next) = next_instant(&entry.clocks, self.last_tick) {
-            let version = self.versions[id as usize];
-            self.schedule.push(Reverse((next, id, version)));
+            // Only the low bits: enough to tell an outdated schedule from the current one.
+            let version = self.versions[id as usize] as u32;
+            self.schedule
+                .push(Reverse((next.as_millisecond(), id, version)));
         }
     }
 
