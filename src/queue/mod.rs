@@ -552,7 +552,7 @@ impl Queue {
             running_due_ms: i64::MAX,
         });
         self.keys.push(OrderKey {
-            sla: SortKey::Unclocked,
+            sla: SortKey::NoClock,
             priority: Priority::P4,
             created: Timestamp::UNIX_EPOCH,
         });

@@ -1,98 +1,14 @@
-//! The SLA part of the queue order, in one place so it can follow the SLA engine.
-//!
-//! The key does not depend on `now`: running clocks sort by their absolute due time, which
-//! keeps the order stable from one second to the next, so ticking never re-sorts.
+//! The SLA part of the queue order. The key comes from the SLA engine
+//! ([`crate::sla::SlaClocks::sort_key`]) and does not depend on `now`: running clocks sort by
+//! their absolute due time, which keeps the order stable from one second to the next, so
+//! ticking never re-sorts. Paused clocks follow, by remaining target time; items without an
+//! unmet clock come last.
 
-use jiff::{SignedDuration, Timestamp};
+pub use crate::sla::SortKey;
 
 use crate::sla::SlaClocks;
 
-/// Where an item's clocks put it in the queue: running unmet clocks by nearest absolute due
-/// time first, then items whose unmet clocks are all paused by remaining target time, then
-/// items without an unmet clock (met, or no SLA at all).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SortKey {
-    Running(Timestamp),
-    Paused(SignedDuration),
-    Unclocked,
-}
-
 /// The sort key of an item's clocks.
 pub fn sort_key(clocks: &SlaClocks) -> SortKey {
-    let unmet = || clocks.clocks.iter().filter(|c| c.met_at.is_none());
-    let running = unmet()
-        .filter(|c| c.paused_since.is_none())
-        .map(|c| c.due)
-        .min();
-    if let Some(due) = running {
-        return SortKey::Running(due);
-    }
-    let paused = unmet()
-        .map(|c| {
-            c.remaining_when_paused.unwrap_or_else(|| {
-                let since = c.paused_since.unwrap_or(c.due);
-                c.due.duration_since(since)
-            })
-        })
-        .min();
-    paused.map_or(SortKey::Unclocked, SortKey::Paused)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sla::{Clock, ClockKind};
-
-    fn clock(due: i64) -> Clock {
-        Clock {
-            kind: ClockKind::Resolution,
-            due: Timestamp::from_second(due).unwrap(),
-            warn_at: vec![],
-            paused_since: None,
-            remaining_when_paused: None,
-            met_at: None,
-            supplied: false,
-        }
-    }
-
-    #[test]
-    fn running_before_paused_before_unclocked() {
-        let running = SlaClocks {
-            clocks: vec![clock(5_000), clock(9_000)],
-        };
-        let mut paused_clock = clock(100);
-        paused_clock.paused_since = Some(Timestamp::from_second(50).unwrap());
-        paused_clock.remaining_when_paused = Some(SignedDuration::from_secs(10));
-        let paused = SlaClocks {
-            clocks: vec![paused_clock],
-        };
-        let mut met_clock = clock(1);
-        met_clock.met_at = Some(Timestamp::from_second(0).unwrap());
-        let met = SlaClocks {
-            clocks: vec![met_clock],
-        };
-        assert_eq!(
-            sort_key(&running),
-            SortKey::Running(Timestamp::from_second(5_000).unwrap())
-        );
-        assert_eq!(
-            sort_key(&paused),
-            SortKey::Paused(SignedDuration::from_secs(10))
-        );
-        assert_eq!(sort_key(&met), SortKey::Unclocked);
-        assert_eq!(sort_key(&SlaClocks::default()), SortKey::Unclocked);
-        assert!(sort_key(&running) < sort_key(&paused));
-        assert!(sort_key(&paused) < sort_key(&met));
-    }
-
-    #[test]
-    fn paused_without_frozen_remaining_uses_due_minus_pause_start() {
-        let mut c = clock(1_000);
-        c.paused_since = Some(Timestamp::from_second(400).unwrap());
-        let clocks = SlaClocks { clocks: vec![c] };
-        assert_eq!(
-            sort_key(&clocks),
-            SortKey::Paused(SignedDuration::from_secs(600))
-        );
-    }
+    clocks.sort_key()
 }
