@@ -158,3 +158,42 @@ fn a_panic_restores_the_terminal_and_is_logged() {
         .expect("panic.log written");
     assert!(log.contains("crash test requested"), "{log}");
 }
+
+#[test]
+fn ack_from_the_keyboard_reaches_the_source_and_comes_back() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    tui.send("/");
+    tui.type_text("k:alert s:new");
+    tui.send("\r");
+    tui.wait_for("the filter to apply", |s| {
+        shown_count(&s.contents()).is_some_and(|(n, t)| n < t)
+    });
+    let (before, _) = shown_count(&tui.screen()).unwrap();
+    tui.send("a");
+    tui.wait_for_text("ack: done");
+    tui.wait_for("the acknowledged alert to leave the s:new view", |s| {
+        shown_count(&s.contents()).is_some_and(|(n, _)| n == before - 1)
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn a_dead_source_shows_stale_items_with_their_age_and_recovers() {
+    let home = tempfile::tempdir().unwrap();
+    // 3 virtual minutes in, the demo tenant `swn` loses its monitoring for 12 minutes.
+    let mut tui = start_demo(home.path(), &["--speed", "120"]);
+    tui.send("/");
+    tui.type_text("t:swn");
+    tui.send("\r");
+    tui.wait_for_text("mon-swn down");
+    tui.wait_for_text("[stale ");
+    tui.wait_for_text("monitoring blind since");
+    tui.wait_for("the source to come back", |s| {
+        let c = s.contents();
+        !c.contains("mon-swn down") && !c.contains("[stale ")
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

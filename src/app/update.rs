@@ -506,8 +506,10 @@ impl App {
     ) -> Item {
         let tenant = tenant.unwrap_or_else(|| crate::model::TenantId::new(OWN_SOURCE));
         let since_text = crate::sla::due_label(since, &self.tz, self.lang.is_german());
-        let who = format!("{} ({source})", self.tenant_name(&tenant));
-        let title = fill(t(self.lang, Msg::BlindSince), &[&who, &since_text]);
+        let title = fill(
+            t(self.lang, Msg::BlindSince),
+            &[&since_text, source.as_str()],
+        );
         Item {
             key,
             tenant,

@@ -106,7 +106,7 @@ catalog! {
     HealthDegraded => "degraded", "gestört";
     HealthDown => "down", "ausgefallen";
     HealthAuthFailed => "auth failed", "Anmeldung fehlgeschlagen";
-    BlindSince => "monitoring of {} is blind since {}", "Überwachung von {} ist blind seit {}";
+    BlindSince => "monitoring blind since {} ({})", "Überwachung blind seit {} ({})";
     ActionSent => "{}: sent to {}", "{}: an {} gesendet";
     ActionOk => "{}: done", "{}: erledigt";
     ActionFailed => "{} failed: {}", "{} fehlgeschlagen: {}";

@@ -1,0 +1,210 @@
+//! State tests: actions and source events applied to the application state, no terminal.
+
+mod common;
+
+use common::{frozen_start, primed_demo};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::SignedDuration;
+use nightdesk::action::{Action, ActionId};
+use nightdesk::app::state::Mode;
+use nightdesk::app::update::Effect;
+use nightdesk::model::{Kind, SourceId, StatusCategory};
+use nightdesk::setup::{self, Session};
+use nightdesk::sources::WriteBack;
+
+fn demo() -> (tempfile::TempDir, Session) {
+    let home = tempfile::tempdir().unwrap();
+    let s = primed_demo(home.path(), 42, frozen_start(), "default");
+    (home, s)
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn refetch(s: &mut Session, minutes: i64) {
+    let at = frozen_start() + SignedDuration::from_mins(minutes);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(setup::fetch_once(&mut s.app, &mut s.sources, at));
+}
+
+#[test]
+fn the_queue_is_sorted_by_nearest_due_time() {
+    let (_h, s) = demo();
+    let app = &s.app;
+    assert!(app.view.len() >= 200);
+    let keys: Vec<_> = app
+        .view
+        .iter()
+        .map(|&id| app.queue.sort_key(id).copied().unwrap())
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "not sorted by SLA");
+}
+
+#[test]
+fn selection_stays_on_the_same_item_across_refreshes() {
+    let (_h, mut s) = demo();
+    for _ in 0..30 {
+        s.app.apply(Action::new(ActionId::SelectNext));
+    }
+    let chosen = s.app.selected.clone().unwrap();
+    let screen_row = s.app.cursor - s.app.offset;
+    refetch(&mut s, 5);
+    refetch(&mut s, 10);
+    assert!(
+        s.app.queue.id_of(&chosen).is_some(),
+        "seed 42 keeps this item"
+    );
+    assert_eq!(s.app.selected.as_ref(), Some(&chosen));
+    let id = s.app.selected_id().unwrap();
+    assert_eq!(s.app.queue.entry(id).unwrap().item.key, chosen);
+    assert_eq!(s.app.cursor - s.app.offset, screen_row, "same screen row");
+}
+
+#[test]
+fn typing_a_filter_narrows_and_escape_restores() {
+    let (_h, mut s) = demo();
+    let all = s.app.view.len();
+    s.app.on_key(key('/'));
+    assert_eq!(s.app.mode, Mode::Filter);
+    for c in "k:backup".chars() {
+        s.app.on_key(key(c));
+    }
+    assert!(s.app.view.len() < all && !s.app.view.is_empty());
+    assert!(
+        s.app
+            .view
+            .iter()
+            .all(|&id| s.app.queue.entry(id).unwrap().item.kind == Kind::Backup)
+    );
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(s.app.mode, Mode::Queue);
+    assert_eq!(s.app.view.len(), all);
+}
+
+#[test]
+fn a_bad_filter_term_keeps_the_last_good_result() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter p:1".parse().unwrap());
+    let p1 = s.app.view.clone();
+    s.app.apply("set-filter p:9".parse().unwrap());
+    assert!(s.app.filter_error.is_some());
+    assert_eq!(s.app.view, p1);
+}
+
+#[test]
+fn key_sequences_wait_for_their_second_key() {
+    let (_h, mut s) = demo();
+    s.app.apply(Action::new(ActionId::SelectLast));
+    assert!(s.app.cursor > 0);
+    s.app.on_key(key('g'));
+    assert_eq!(s.app.pending.len(), 1);
+    assert!(
+        !s.app.continuations.is_empty(),
+        "a hint of what g can become"
+    );
+    s.app.on_key(key('g'));
+    assert!(s.app.pending.is_empty());
+    assert_eq!(s.app.cursor, 0);
+}
+
+#[test]
+fn command_line_completes_and_runs_actions() {
+    let (_h, mut s) = demo();
+    s.app.on_key(key(':'));
+    for c in "toggle-d".chars() {
+        s.app.on_key(key(c));
+    }
+    assert_eq!(s.app.completions, vec!["toggle-detail"]);
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    assert_eq!(s.app.command.text(), "toggle-detail");
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(s.app.detail_open);
+    assert_eq!(s.app.mode, Mode::Queue);
+}
+
+#[test]
+fn ack_asks_the_items_source_with_my_name() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let item = s.app.selected_item().unwrap().key.clone();
+    let effects = s.app.on_key(key('a'));
+    match effects.as_slice() {
+        [
+            Effect::WriteBack {
+                source,
+                item: i,
+                action: WriteBack::Ack { author, .. },
+            },
+        ] => {
+            assert_eq!(source, &item.source);
+            assert_eq!(i, &item);
+            assert_eq!(author, &s.app.user);
+        }
+        other => panic!("expected one ack write-back, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_dead_source_leaves_stale_items_and_an_outage_item() {
+    let (_h, mut s) = demo();
+    let blind = SourceId::new("mon-swn");
+    let before = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| e.item.key.source == blind)
+        .count();
+    assert!(before > 0);
+    refetch(&mut s, 5); // the demo's swn monitoring is down from +3 to +15 min
+    let stale = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| e.item.key.source == blind && s.app.queue.is_stale(e))
+        .count();
+    assert_eq!(stale, before, "items of the dead source stay, marked stale");
+    let outage = s
+        .app
+        .queue
+        .iter()
+        .find(|(_, e)| e.item.key.source.as_str() == "nightdesk")
+        .map(|(_, e)| e.item.clone())
+        .expect("an outage item");
+    assert_eq!(outage.tenant.as_str(), "swn", "the blind tenant");
+    assert!(outage.title.contains("blind since"), "{}", outage.title);
+    assert!(outage.title.contains("mon-swn"), "{}", outage.title);
+    assert_eq!(outage.status.category, StatusCategory::New);
+    refetch(&mut s, 16);
+    assert!(
+        s.app
+            .queue
+            .iter()
+            .all(|(_, e)| e.item.key.source.as_str() != "nightdesk"),
+        "the outage item goes when the source answers again"
+    );
+    assert!(s.app.queue.iter().all(|(_, e)| !s.app.queue.is_stale(e)));
+}
+
+#[test]
+fn the_outage_item_shows_under_its_tenant_filter() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter t:swn".parse().unwrap());
+    let before = s.app.view.len();
+    refetch(&mut s, 5);
+    let titles: Vec<String> = s
+        .app
+        .view
+        .iter()
+        .map(|&id| s.app.queue.entry(id).unwrap().item.title.to_string())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.contains("blind since")),
+        "{before} -> {titles:?}"
+    );
+}
