@@ -197,3 +197,14 @@ fn a_dead_source_shows_stale_items_with_their_age_and_recovers() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn a_hangup_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    assert!(!tui.cooked());
+    tui.signal(nix::sys::signal::Signal::SIGHUP);
+    assert_eq!(tui.wait_exit(), 0);
+    tui.wait_for("the main screen", |s| !s.alternate_screen());
+    assert!(tui.cooked(), "raw mode left");
+}

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::state::App;
@@ -124,6 +125,10 @@ pub async fn run(
         panic!("crash test requested by NIGHTDESK_CRASH_TEST");
     }
     let mut filters = FilterRunner::new();
+    // A closed SSH connection (SIGHUP) or a kill (SIGTERM) ends the loop like `quit`, so the
+    // guard restores the terminal on the way out.
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let mut last_paint = Instant::now();
     let mut due: Option<Instant> = None;
     while !app.quit {
@@ -147,6 +152,8 @@ pub async fn run(
             }
             _ = second.tick() => app.tick(clock.now()),
             Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
+            _ = hangup.recv() => app.quit = true,
+            _ = terminate.recv() => app.quit = true,
         }
         filters.start(app.take_filter_jobs());
         if last_paint.elapsed() >= FRAME_GAP {

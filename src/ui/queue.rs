@@ -137,7 +137,7 @@ fn build_row<'a>(
         Col::Kind => kind_cell(app.lang, theme, item.kind, width),
         Col::Title => title_cell(app, theme, item, stale, w),
         Col::Host => Cell::from(fit(short_host(item.host.as_deref(), width), w)),
-        Col::Status => status_cell(app.lang, theme, item),
+        Col::Status => status_cell(app.lang, theme, item, w),
         Col::Age => Cell::from(format::age(app.now.duration_since(item.created))),
     });
     let mut style = if stale.is_some() {
@@ -249,18 +249,18 @@ fn short_host(host: Option<&str>, width: u16) -> &str {
     host.split('.').next().unwrap_or(host)
 }
 
-fn status_cell(lang: Lang, theme: &Theme, item: &Item) -> Cell<'static> {
+fn status_cell(lang: Lang, theme: &Theme, item: &Item, w: u16) -> Cell<'static> {
     let (msg, style) = match item.status.category {
         StatusCategory::New => (Msg::StatusNew, "status.new"),
         StatusCategory::Acknowledged => (Msg::StatusAcknowledged, "status.acknowledged"),
         StatusCategory::Waiting => (Msg::StatusWaiting, "status.waiting"),
         StatusCategory::Resolved => (Msg::StatusResolved, "status.resolved"),
     };
-    let label = sanitize(&item.status.label);
-    let text = if label.is_empty() {
-        t(lang, msg).to_string()
+    let label = if item.status.label.is_empty() {
+        t(lang, msg)
     } else {
-        label.into_owned()
+        &item.status.label
     };
+    let text = fit(label, w);
     Cell::from(text).style(theme.style(style))
 }

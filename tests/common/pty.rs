@@ -140,6 +140,12 @@ impl Tui {
         }
     }
 
+    /// Sends a signal to the program (as a dropped SSH connection or a kill would).
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pid = self.child.process_id().expect("child pid") as i32;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).expect("kill");
+    }
+
     /// The terminal's line discipline: true when canonical mode and echo are on (cooked),
     /// false in raw mode.
     pub fn cooked(&self) -> bool {
