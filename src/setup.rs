@@ -197,7 +197,7 @@ pub fn configured_session(
             }
         }
     }
-    let tenants = config
+    let mut tenants: Vec<TenantInfo> = config
         .tenants
         .iter()
         .map(|t| TenantInfo {
@@ -205,6 +205,14 @@ pub fn configured_session(
             name: t.name.clone(),
         })
         .collect();
+    let mut book = book;
+    if config
+        .sources
+        .iter()
+        .any(|s| matches!(s.kind, SourceKind::Demo(_)))
+    {
+        add_demo_tenants(&mut tenants, &mut book);
+    }
     let app = App::new(
         parts.lang,
         parts.user,
@@ -223,6 +231,25 @@ pub fn configured_session(
     };
     register_sources(&mut session);
     Ok(session)
+}
+
+/// A configured demo source brings its own tenants: named, and with their state's holidays
+/// on the default contract, unless the config describes them itself.
+fn add_demo_tenants(tenants: &mut Vec<TenantInfo>, book: &mut ContractBook) {
+    for t in TENANTS {
+        let id = TenantId::new(t.id);
+        if tenants.iter().any(|known| known.id == id) {
+            continue;
+        }
+        if let Some(state) = Bundesland::parse(t.state) {
+            let contract = book.default_contract().with_state(state);
+            book.insert(id.clone(), Arc::new(contract));
+        }
+        tenants.push(TenantInfo {
+            id,
+            name: t.name.to_string(),
+        });
+    }
 }
 
 /// Contracts per configured tenant: the named contract with the tenant's state holidays.

@@ -208,3 +208,24 @@ fn a_hangup_restores_the_terminal() {
     tui.wait_for("the main screen", |s| !s.alternate_screen());
     assert!(tui.cooked(), "raw mode left");
 }
+
+#[test]
+fn the_starter_config_runs_the_queue() {
+    let home = tempfile::tempdir().unwrap();
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_nightdesk"))
+        .arg("init")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    let mut tui = Tui::start(&[], home.path(), 100, 30, &[]);
+    tui.wait_for("the queue from the configured demo source", |s| {
+        shown_count(&s.contents()).is_some_and(|(n, _)| n >= 200)
+    });
+    assert!(
+        tui.screen().contains("Müller"),
+        "tenant names from the demo source"
+    );
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
