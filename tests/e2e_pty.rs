@@ -229,3 +229,28 @@ fn the_starter_config_runs_the_queue() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn resizing_relayouts_and_a_tiny_terminal_gets_one_message() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = start_demo(home.path(), &[]);
+    assert!(tui.screen().lines().nth(2).unwrap().contains("Status"));
+    tui.resize(80, 24);
+    tui.wait_for("the 80-column layout without a status column", |s| {
+        let c = s.contents();
+        c.lines()
+            .nth(2)
+            .is_some_and(|l| l.contains("Title") && !l.contains("Status"))
+    });
+    tui.resize(40, 10);
+    tui.wait_for_text("Terminal too small: 40x10");
+    tui.resize(100, 30);
+    tui.wait_for("the full layout again", |s| {
+        s.contents()
+            .lines()
+            .nth(2)
+            .is_some_and(|l| l.contains("Status"))
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

@@ -140,6 +140,22 @@ impl Tui {
         }
     }
 
+    /// Resizes the terminal (the program gets SIGWINCH), as when a window is resized.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.parser
+            .lock()
+            .unwrap()
+            .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize pty");
+    }
+
     /// Sends a signal to the program (as a dropped SSH connection or a kill would).
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let pid = self.child.process_id().expect("child pid") as i32;
