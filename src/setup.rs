@@ -152,25 +152,7 @@ pub fn demo_session(
         .into_iter()
         .map(|s| (s, policy))
         .collect();
-    let queue = Queue::new(demo_contracts(), start);
-    let app = App::new(
-        parts.lang,
-        parts.user,
-        start,
-        parts.tz,
-        parts.keymap,
-        queue,
-        demo_tenants(),
-    );
-    let mut session = Session {
-        app,
-        theme: parts.theme,
-        clock,
-        sources,
-        warnings: parts.warnings,
-    };
-    register_sources(&mut session);
-    session
+    assemble(parts, clock, sources, demo_contracts(), demo_tenants(), start)
 }
 
 /// A session from a configuration file.
@@ -213,24 +195,38 @@ pub fn configured_session(
     {
         add_demo_tenants(&mut tenants, &mut book);
     }
-    let app = App::new(
+    Ok(assemble(parts, clock, sources, book, tenants, now))
+}
+
+/// The session from its parts; every source is registered so the status bar lists it
+/// before its first answer.
+fn assemble(
+    parts: UiParts,
+    clock: SharedClock,
+    sources: Vec<(Box<dyn Source>, PollPolicy)>,
+    contracts: ContractBook,
+    tenants: Vec<TenantInfo>,
+    now: Timestamp,
+) -> Session {
+    let mut app = App::new(
         parts.lang,
         parts.user,
         now,
         parts.tz,
         parts.keymap,
-        Queue::new(book, now),
+        Queue::new(contracts, now),
         tenants,
     );
-    let mut session = Session {
+    for (source, _) in &sources {
+        app.add_source(source.id().clone(), source.kind(), source.tenant());
+    }
+    Session {
         app,
         theme: parts.theme,
         clock,
         sources,
         warnings: parts.warnings,
-    };
-    register_sources(&mut session);
-    Ok(session)
+    }
 }
 
 /// A configured demo source brings its own tenants: named, and with their state's holidays
@@ -279,14 +275,6 @@ fn configured_contracts(config: &Config) -> anyhow::Result<ContractBook> {
         book.insert(t.id.clone(), Arc::new(contract));
     }
     Ok(book)
-}
-
-fn register_sources(session: &mut Session) {
-    for (source, _) in &session.sources {
-        session
-            .app
-            .add_source(source.id().clone(), source.kind(), source.tenant());
-    }
 }
 
 /// Fetches every source once at `now` and applies the results (tests, one-shot listing).
