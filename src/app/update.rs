@@ -518,7 +518,7 @@ impl App {
             host: None,
             address: None,
             priority: Priority::P2,
-            status: Status::new(StatusCategory::New, "source down"),
+            status: Status::new(StatusCategory::New, t(self.lang, Msg::HealthDown)),
             created: since,
             updated: since,
             assignee: None,

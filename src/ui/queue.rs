@@ -34,21 +34,26 @@ enum Col {
 fn columns(width: u16) -> Vec<(Col, u16)> {
     use Col::*;
     let wide = width >= 120;
+    let names = match width {
+        160.. => 24,
+        120.. => 16,
+        _ => 10,
+    };
     let mut cols = vec![(Priority, 3), (Sla, 9)];
     if width >= 70 {
         cols.push((Due, 9));
     }
-    cols.push((Tenant, if wide { 24 } else { 10 }));
+    cols.push((Tenant, names));
     if width >= 70 {
         cols.push((Kind, if wide { 6 } else { 3 }));
     }
     cols.push((Title, 0));
     if width >= 70 {
-        cols.push((Host, if wide { 24 } else { 10 }));
+        cols.push((Host, names));
     }
     if width >= 100 {
-        cols.push((Status, if width >= 140 { 20 } else { 9 }));
-        cols.push((Age, 4));
+        cols.push((Status, if width >= 160 { 20 } else { 10 }));
+        cols.push((Age, 5));
     }
     let fixed: u16 = cols.iter().map(|(_, w)| w + 1).sum();
     let title = width.saturating_sub(fixed).max(8);
@@ -243,7 +248,7 @@ fn fit(text: &str, w: u16) -> String {
 /// On narrow screens only the host part before the first dot (`srv-dc01`).
 fn short_host(host: Option<&str>, width: u16) -> &str {
     let host = host.unwrap_or("");
-    if width >= 120 {
+    if width >= 160 {
         return host;
     }
     host.split('.').next().unwrap_or(host)
