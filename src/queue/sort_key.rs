@@ -38,6 +38,21 @@ pub fn sort_key(clocks: &SlaClocks) -> SortKey {
     paused.map_or(SortKey::Unclocked, SortKey::Paused)
 }
 
+/// A coarse number that never contradicts the order of [`SortKey`]: `a < b` implies
+/// `rank(a) <= rank(b)`. Sorting packed `(rank, id)` pairs first and only comparing full keys
+/// within equal ranks makes the 100k re-sort several times faster. (Should the SLA engine's
+/// key not expose its parts, returning 0 keeps the order right and only costs speed.)
+pub fn rank(key: &SortKey) -> u64 {
+    const BIAS: i64 = 1 << 61;
+    let (class, secs) = match key {
+        SortKey::Running(due) => (0, due.as_second()),
+        SortKey::Paused(left) => (1, left.as_secs()),
+        SortKey::Unclocked => (2, 0),
+    };
+    let value = secs.saturating_add(BIAS).clamp(0, (1 << 62) - 1) as u64;
+    (class << 62) | value
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +109,28 @@ mod tests {
             sort_key(&clocks),
             SortKey::Paused(SignedDuration::from_secs(600))
         );
+    }
+
+    #[test]
+    fn rank_never_contradicts_the_order() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut keys: Vec<SortKey> = (0..2_000)
+            .map(|_| match rng.u8(..3) {
+                0 => SortKey::Running(
+                    Timestamp::from_nanosecond(i128::from(
+                        rng.i64(-1_000_000_000_000..1_000_000_000_000),
+                    ))
+                    .unwrap(),
+                ),
+                1 => SortKey::Paused(SignedDuration::from_nanos(
+                    rng.i64(-5_000_000_000..5_000_000_000),
+                )),
+                _ => SortKey::Unclocked,
+            })
+            .collect();
+        keys.sort();
+        for w in keys.windows(2) {
+            assert!(rank(&w[0]) <= rank(&w[1]), "{:?} {:?}", w[0], w[1]);
+        }
     }
 }
