@@ -1,5 +1,5 @@
-//! Queue benchmarks: keystroke to filtered list (full pass and narrowed), SkimMatcherV2 on
-//! every candidate for comparison, full re-sort, the per-second SLA tick, upsert of one
+//! Queue benchmarks: keystroke to filtered list (full pass and narrowed), SkimMatcherV2 and
+//! nucleo-matcher on every candidate for comparison, full re-sort, the per-second SLA tick, upsert of one
 //! changed item, and memory per item (printed before the timed benchmarks).
 //!
 //! Data: a private generator that mimics the synthetic data of the performance baseline
@@ -405,6 +405,60 @@ fn bench_skim(c: &mut Criterion, q: &Queue, n: usize) {
     group.finish();
 }
 
+/// nucleo-matcher on every candidate, haystacks converted to `Utf32String` once (as nucleo
+/// stores them): the alternative matcher, measured the same way as skim.
+fn bench_nucleo(c: &mut Criterion, q: &Queue, n: usize) {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32String};
+    let slots = q
+        .order()
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| m as usize + 1);
+    let mut haystacks = vec![Utf32String::default(); slots];
+    for &id in q.order() {
+        haystacks[id as usize] = Utf32String::from(q.haystack(id));
+    }
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut group = c.benchmark_group(format!("nucleo-matcher/{n}"));
+    group.sample_size(if n > 10_000 { 10 } else { 30 });
+    for query in QUERIES {
+        for k in KEYS {
+            let pattern = Pattern::parse(&query[..k], CaseMatching::Smart, Normalization::Smart);
+            let all: Vec<u32> = q.order().to_vec();
+            let narrowed: Vec<u32> = typed(q, &query[..k - 1]).ids(q).to_vec();
+            let ours = typed(q, &query[..k]).ids(q).len();
+            let theirs = all
+                .iter()
+                .filter(|&&id| {
+                    let hay = haystacks[id as usize].slice(..);
+                    pattern.score(hay, &mut matcher).is_some()
+                })
+                .count();
+            println!(
+                "matches {n} {}: queue filter {ours}, nucleo-matcher {theirs}",
+                &query[..k]
+            );
+            for (mode, candidates) in [("full", &all), ("narrowed", &narrowed)] {
+                group.bench_function(BenchmarkId::new(format!("{query}/{mode}"), k), |b| {
+                    b.iter(|| {
+                        candidates
+                            .iter()
+                            .copied()
+                            .filter(|&id| {
+                                let hay = haystacks[id as usize].slice(..);
+                                pattern.score(hay, &mut matcher).is_some()
+                            })
+                            .collect::<Vec<u32>>()
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
 // ----- order, tick, upsert -----
 
 fn bench_bookkeeping(c: &mut Criterion, q: &mut Queue, n: usize) {
@@ -457,6 +511,7 @@ fn main() {
         let mut q = build_queue(n);
         bench_filter(&mut c, &q, n);
         bench_skim(&mut c, &q, n);
+        bench_nucleo(&mut c, &q, n);
         bench_bookkeeping(&mut c, &mut q, n);
     }
     c.final_summary();

@@ -152,7 +152,14 @@ pub fn demo_session(
         .into_iter()
         .map(|s| (s, policy))
         .collect();
-    assemble(parts, clock, sources, demo_contracts(), demo_tenants(), start)
+    assemble(
+        parts,
+        clock,
+        sources,
+        demo_contracts(),
+        demo_tenants(),
+        start,
+    )
 }
 
 /// A session from a configuration file.

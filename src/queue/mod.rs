@@ -42,8 +42,9 @@ pub use tick::{LevelChange, TickReport};
 
 use symbols::{NONE, Symbols};
 
-/// Above this many changes in one batch, the order is rebuilt once instead of patched.
-const INCREMENTAL_ORDER_LIMIT: usize = 256;
+/// Above this many changes in one batch, the order is no longer patched entry by entry; the
+/// touched entries are sorted and merged into the rest once the batch ends.
+const INCREMENTAL_ORDER_LIMIT: usize = 32;
 
 /// One item in the queue with its clocks, computed when it was upserted.
 #[derive(Clone, Debug)]
@@ -69,6 +70,8 @@ pub(crate) struct Facets {
 /// The order of entries: SLA sort key, then priority, then age, then key.
 #[derive(Clone, Debug)]
 struct OrderKey {
+    /// [`sort_key::rank`] of `sla`: compared first, cheaply.
+    rank: u64,
     sla: SortKey,
     priority: Priority,
     created: Timestamp,
@@ -147,6 +150,8 @@ pub struct Queue {
     batch: Option<usize>,
     /// The order index is not maintained until the batch ends.
     order_deferred: bool,
+    /// Entries detached or attached while the order was deferred.
+    touched: Vec<u32>,
 }
 
 impl Queue {
@@ -177,6 +182,7 @@ impl Queue {
             revision: 0,
             batch: None,
             order_deferred: false,
+            touched: Vec::new(),
         }
     }
 
@@ -238,8 +244,9 @@ impl Queue {
     /// Compare two entries in queue order.
     pub fn cmp_ids(&self, a: u32, b: u32) -> Ordering {
         let (ka, kb) = (&self.keys[a as usize], &self.keys[b as usize]);
-        ka.sla
-            .cmp(&kb.sla)
+        ka.rank
+            .cmp(&kb.rank)
+            .then_with(|| ka.sla.cmp(&kb.sla))
             .then(ka.priority.cmp(&kb.priority))
             .then(ka.created.cmp(&kb.created))
             .then_with(|| self.key_of(a).cmp(self.key_of(b)))
@@ -465,10 +472,63 @@ impl Queue {
     /// Sort the whole order index again (the order is always kept; this is for contract
     /// changes and for measuring).
     pub fn resort(&mut self) {
-        let mut order = std::mem::take(&mut self.order);
-        order.clear();
-        order.extend((0..self.slots.len() as u32).filter(|&id| self.entry(id).is_some()));
-        order.sort_unstable_by(|&a, &b| self.cmp_ids(a, b));
+        let mut packed: Vec<(u64, u32)> = (0..self.slots.len() as u32)
+            .filter(|&id| self.entry(id).is_some())
+            .map(|id| (self.keys[id as usize].rank, id))
+            .collect();
+        packed.sort_unstable();
+        let mut order: Vec<u32> = packed.iter().map(|&(_, id)| id).collect();
+        // Within equal ranks the full keys decide.
+        let mut start = 0;
+        while start < packed.len() {
+            let rank = packed[start].0;
+            let end = start + packed[start..].iter().take_while(|p| p.0 == rank).count();
+            if end - start > 1 {
+                order[start..end].sort_unstable_by(|&a, &b| self.cmp_ids(a, b));
+            }
+            start = end;
+        }
+        self.order = order;
+    }
+
+    /// Bring the order up to date after a deferred batch: the untouched part is still
+    /// sorted; sort the touched entries and merge them in.
+    fn merge_touched(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
+        if touched.len() > self.len() / 4 {
+            self.resort();
+            return;
+        }
+        let mut is_touched = vec![false; self.slots.len()];
+        touched
+            .iter()
+            .for_each(|&id| is_touched[id as usize] = true);
+        touched.sort_unstable();
+        touched.dedup();
+        touched.retain(|&id| self.entry(id).is_some());
+        touched.sort_unstable_by(|&a, &b| self.cmp_ids(a, b));
+        let old = std::mem::take(&mut self.order);
+        let mut kept = old
+            .into_iter()
+            .filter(|&id| !is_touched[id as usize])
+            .peekable();
+        let mut moved = touched.into_iter().peekable();
+        let mut order = Vec::with_capacity(self.len());
+        loop {
+            let next = match (kept.peek(), moved.peek()) {
+                (Some(&k), Some(&m)) => {
+                    if self.cmp_ids(k, m) == Ordering::Less {
+                        kept.next()
+                    } else {
+                        moved.next()
+                    }
+                }
+                (Some(_), None) => kept.next(),
+                (None, Some(_)) => moved.next(),
+                (None, None) => break,
+            };
+            order.extend(next);
+        }
         self.order = order;
     }
 
@@ -480,7 +540,7 @@ impl Queue {
         self.batch = None;
         if self.order_deferred {
             self.order_deferred = false;
-            self.resort();
+            self.merge_touched();
         }
         self.haystacks.flush();
         self.free.append(&mut self.freed);
@@ -552,6 +612,7 @@ impl Queue {
             running_due_ms: i64::MAX,
         });
         self.keys.push(OrderKey {
+            rank: 0,
             sla: SortKey::NoClock,
             priority: Priority::P4,
             created: Timestamp::UNIX_EPOCH,
@@ -562,7 +623,9 @@ impl Queue {
 
     /// Take an occupied slot out of the order, counts and indexes (the entry stays).
     fn detach(&mut self, id: u32) {
-        if !self.order_deferred {
+        if self.order_deferred {
+            self.touched.push(id);
+        } else {
             let pos = self.position_of(id).expect("live entry is in the order");
             self.order.remove(pos);
         }
@@ -599,8 +662,10 @@ impl Queue {
             category: item.status.category,
             running_due_ms: running_due_ms(&clocks),
         };
+        let sla = sort_key::sort_key(&clocks);
         let key = OrderKey {
-            sla: sort_key::sort_key(&clocks),
+            rank: sort_key::rank(&sla),
+            sla,
             priority: item.priority,
             created: item.created,
         };
@@ -620,7 +685,9 @@ impl Queue {
         self.facets[id as usize] = facets;
         self.keys[id as usize] = key;
         self.slots[id as usize] = Some(Entry { item, clocks });
-        if !self.order_deferred {
+        if self.order_deferred {
+            self.touched.push(id);
+        } else {
             let pos = self
                 .order
                 .binary_search_by(|&probe| self.cmp_ids(probe, id))

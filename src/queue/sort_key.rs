@@ -12,3 +12,47 @@ use crate::sla::SlaClocks;
 pub fn sort_key(clocks: &SlaClocks) -> SortKey {
     clocks.sort_key()
 }
+
+/// A coarse number that never contradicts the order of [`SortKey`]: `a < b` implies
+/// `rank(a) <= rank(b)`. Sorting packed `(rank, id)` pairs first and only comparing full keys
+/// within equal ranks makes the 100k re-sort several times faster.
+pub fn rank(key: &SortKey) -> u64 {
+    const BIAS: i64 = 1 << 61;
+    let (class, secs) = match *key {
+        SortKey::Running { due } => (0, due),
+        SortKey::Paused { remaining } => (1, remaining),
+        SortKey::NoClock => (2, 0),
+    };
+    let value = secs.saturating_add(BIAS).clamp(0, (1 << 62) - 1) as u64;
+    (class << 62) | value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_never_contradicts_the_key_order() {
+        let mut keys = [
+            SortKey::NoClock,
+            SortKey::Paused { remaining: 600 },
+            SortKey::Paused { remaining: -30 },
+            SortKey::Running { due: 1_800_000_000 },
+            SortKey::Running { due: -5 },
+            SortKey::Running { due: i64::MAX },
+            SortKey::Paused {
+                remaining: i64::MIN,
+            },
+        ];
+        keys.sort();
+        for w in keys.windows(2) {
+            assert!(rank(&w[0]) <= rank(&w[1]), "{:?} vs {:?}", w[0], w[1]);
+        }
+        assert!(
+            rank(&SortKey::Running { due: i64::MAX })
+                < rank(&SortKey::Paused {
+                    remaining: i64::MIN
+                })
+        );
+    }
+}

@@ -349,6 +349,34 @@ fn random_operations_keep_everything_consistent() {
 }
 
 #[test]
+fn a_medium_batch_is_merged_into_the_order() {
+    let mut q = queue();
+    let items = testdata::items(2_000, 12);
+    q.apply_delta(items.clone(), &[]);
+    // More changes than are patched one by one, fewer than trigger a full sort.
+    let changed: Vec<Item> = items
+        .iter()
+        .step_by(20)
+        .map(|it| {
+            let mut it = it.clone();
+            it.priority = Priority::P1;
+            it.created = at(-7_000);
+            it
+        })
+        .collect();
+    let gone: Vec<ItemKey> = items
+        .iter()
+        .skip(7)
+        .step_by(50)
+        .map(|it| it.key.clone())
+        .collect();
+    let report = q.apply_delta(changed, &gone);
+    assert!(report.updated + report.removed > INCREMENTAL_ORDER_LIMIT);
+    assert!(report.updated + report.removed < q.len() / 4);
+    check_invariants(&q);
+}
+
+#[test]
 fn related_items_share_tenant_and_host() {
     let mut q = queue();
     q.upsert(item(
@@ -553,10 +581,20 @@ fn set_contracts_recomputes_clocks_and_order() {
 }
 
 #[test]
-fn generated_queue_is_consistent() {
+fn generated_queue_is_consistent_and_a_resort_changes_nothing() {
     let mut q = queue();
-    let items = testdata::items(3_000, 1);
+    let mut items = testdata::items(3_000, 1);
+    // Same due second, different nanoseconds and keys: ties for the coarse rank.
+    for (n, it) in items.iter_mut().enumerate().take(200) {
+        it.created = at(0)
+            .checked_add(SignedDuration::from_nanos(n as i64 * 7_919))
+            .unwrap();
+    }
     q.apply_full(&SourceId::new("monitoring"), items);
     check_invariants(&q);
     assert_eq!(q.len(), 3_000);
+    let before = q.order().to_vec();
+    q.resort();
+    assert_eq!(q.order(), before);
+    check_invariants(&q);
 }
