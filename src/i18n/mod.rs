@@ -54,9 +54,7 @@ catalog! {
     StatusAcknowledged => "ack", "quittiert";
     StatusWaiting => "waiting", "wartet";
     StatusResolved => "resolved", "gelöst";
-    SlaBreached => "overdue", "überfällig";
     SlaPaused => "paused", "pausiert";
-    SlaMet => "met", "erfüllt";
     SlaNone => "no SLA", "kein SLA";
     ClockFirstResponse => "first response", "Erstreaktion";
     ClockNextUpdate => "next update", "nächstes Update";
@@ -64,16 +62,13 @@ catalog! {
     Stale => "stale {}", "veraltet {}";
     QueueEmpty => "Nothing in the queue.", "Die Queue ist leer.";
     QueueNoMatch => "No item matches the filter.", "Kein Eintrag passt zum Filter.";
-    QueueTitle => "Queue", "Queue";
     QueueCount => "{} of {}", "{} von {}";
     DetailTitle => "Detail", "Details";
     DetailTenant => "Tenant", "Kunde";
     DetailSource => "Source", "Quelle";
-    DetailId => "ID", "ID";
     DetailHost => "Host", "Host";
     DetailAddress => "Address", "Adresse";
     DetailPriority => "Priority", "Priorität";
-    DetailStatus => "Status", "Status";
     DetailCreated => "Created", "Erstellt";
     DetailUpdated => "Updated", "Geändert";
     DetailAssignee => "Assignee", "Bearbeiter";
@@ -91,7 +86,6 @@ catalog! {
     HelpTitle => "Keys ({})", "Tasten ({})";
     FilterPrompt => "/", "/";
     FilterError => "filter: {}", "Filter: {}";
-    FilterActive => "filter: {}", "Filter: {}";
     CommandPrompt => ":", ":";
     CommandUnknown => "unknown command: {}", "unbekannter Befehl: {}";
     PendingKeys => "keys: {} …", "Tasten: {} …";
@@ -101,11 +95,7 @@ catalog! {
     SourceAuthFailed => "{} auth failed", "{} Anmeldung fehlgeschlagen";
     SourceDegraded => "{} degraded", "{} gestört";
     SourcePending => "{} pending", "{} ausstehend";
-    HealthOk => "ok", "ok";
-    HealthPending => "pending", "ausstehend";
-    HealthDegraded => "degraded", "gestört";
     HealthDown => "down", "ausgefallen";
-    HealthAuthFailed => "auth failed", "Anmeldung fehlgeschlagen";
     BlindSince => "monitoring blind since {} ({})", "Überwachung blind seit {} ({})";
     ActionSent => "{}: sent to {}", "{}: an {} gesendet";
     ActionOk => "{}: done", "{}: erledigt";
