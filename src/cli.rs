@@ -145,9 +145,10 @@ fn run_session(paths: &Paths, session: Session) -> anyhow::Result<ExitCode> {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let mut handles = HashMap::new();
-        for (source, policy) in sources {
-            let id = source.id().clone();
-            handles.insert(id, runner::spawn(source, policy, clock.clone(), tx.clone()));
+        for planned in sources {
+            let id = planned.source.id().clone();
+            let handle = runner::spawn(planned.source, planned.policy, clock.clone(), tx.clone());
+            handles.insert(id, handle);
         }
         crate::app::run::run(app, theme, clock, handles, rx).await
     })?;

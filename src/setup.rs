@@ -9,7 +9,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::app::state::{App, TenantInfo};
+use crate::app::state::{App, SourceMeta, TenantInfo};
 use crate::clock::{ScaledClock, SharedClock};
 use crate::config::{Config, Paths, SourceKind, UiConfig};
 use crate::i18n::Lang;
@@ -17,7 +17,9 @@ use crate::keymap::Keymap;
 use crate::model::TenantId;
 use crate::queue::{ContractBook, Queue};
 use crate::sla::{Bundesland, Contract};
+use crate::sources::build::{BuildContext, FailedSource, build};
 use crate::sources::demo::{DemoWorld, TENANTS, demo_sources};
+use crate::sources::http::Limiter;
 use crate::sources::runner::PollPolicy;
 use crate::sources::{Source, SourceEvent};
 use crate::theme::{ColorEnv, Theme, ThemeLoader, select_theme};
@@ -30,12 +32,31 @@ pub struct Flags {
     pub keymap: Option<String>,
 }
 
+/// A connector ready to be spawned: how it is polled and what the UI knows of it up front.
+pub struct PlannedSource {
+    pub source: Box<dyn Source>,
+    pub policy: PollPolicy,
+    pub meta: SourceMeta,
+}
+
+impl PlannedSource {
+    /// A source with the default meta of its kind.
+    pub fn new(source: Box<dyn Source>, policy: PollPolicy) -> Self {
+        let meta = SourceMeta::of_kind(source.kind(), source.tenant());
+        Self {
+            source,
+            policy,
+            meta,
+        }
+    }
+}
+
 /// Everything needed to run the TUI.
 pub struct Session {
     pub app: App,
     pub theme: Theme,
     pub clock: SharedClock,
-    pub sources: Vec<(Box<dyn Source>, PollPolicy)>,
+    pub sources: Vec<PlannedSource>,
     /// Problems that did not stop the start (a broken user keymap, an unknown theme).
     pub warnings: Vec<String>,
 }
@@ -150,7 +171,7 @@ pub fn demo_session(
     };
     let sources = demo_sources(&world)
         .into_iter()
-        .map(|s| (s, policy))
+        .map(|s| PlannedSource::new(s, policy))
         .collect();
     assemble(
         parts,
@@ -172,20 +193,7 @@ pub fn configured_session(
     let book = configured_contracts(config)?;
     let clock: SharedClock = Arc::new(crate::clock::SystemClock);
     let now = clock.now();
-    let mut sources: Vec<(Box<dyn Source>, PollPolicy)> = Vec::new();
-    for sc in &config.sources {
-        let policy = PollPolicy {
-            interval: sc.poll_interval,
-            timeout: sc.timeout,
-            ..PollPolicy::default()
-        };
-        match &sc.kind {
-            SourceKind::Demo(settings) => {
-                let world = DemoWorld::new(settings.seed.unwrap_or(42), now);
-                sources.extend(demo_sources(&world).into_iter().map(|s| (s, policy)));
-            }
-        }
-    }
+    let sources = configured_sources(config, now);
     let mut tenants: Vec<TenantInfo> = config
         .tenants
         .iter()
@@ -205,12 +213,47 @@ pub fn configured_session(
     Ok(assemble(parts, clock, sources, book, tenants, now))
 }
 
+/// The connectors of every configured source. A source that cannot even be built (an
+/// unreadable CA file) is kept as one that reports the reason on every poll, so it shows as
+/// down in the status bar instead of stopping the start.
+pub fn configured_sources(config: &Config, now: Timestamp) -> Vec<PlannedSource> {
+    let limiter = Limiter::new(config.defaults.max_in_flight);
+    let tenants = config.tenants.iter().map(|t| t.id.clone()).collect();
+    let ctx = BuildContext::new(limiter, tenants, now);
+    let mut planned = Vec::new();
+    for sc in &config.sources {
+        let policy = PollPolicy {
+            interval: sc.poll_interval,
+            timeout: sc.timeout,
+            ..PollPolicy::default()
+        };
+        let built = build(sc, &ctx).unwrap_or_else(|e| {
+            tracing::warn!(source = %sc.id, error = %e, "source cannot be set up");
+            vec![Box::new(FailedSource::new(sc, e)) as Box<dyn Source>]
+        });
+        for source in built {
+            let meta = SourceMeta {
+                kind: source.kind(),
+                tenant: source.tenant(),
+                insecure: sc.insecure,
+                outage_priority: sc.outage_priority,
+            };
+            planned.push(PlannedSource {
+                source,
+                policy,
+                meta,
+            });
+        }
+    }
+    planned
+}
+
 /// The session from its parts; every source is registered so the status bar lists it
 /// before its first answer.
 fn assemble(
     parts: UiParts,
     clock: SharedClock,
-    sources: Vec<(Box<dyn Source>, PollPolicy)>,
+    sources: Vec<PlannedSource>,
     contracts: ContractBook,
     tenants: Vec<TenantInfo>,
     now: Timestamp,
@@ -224,8 +267,8 @@ fn assemble(
         Queue::new(contracts, now),
         tenants,
     );
-    for (source, _) in &sources {
-        app.add_source(source.id().clone(), source.kind(), source.tenant());
+    for planned in &sources {
+        app.add_source(planned.source.id().clone(), planned.meta.clone());
     }
     Session {
         app,
@@ -285,12 +328,8 @@ fn configured_contracts(config: &Config) -> anyhow::Result<ContractBook> {
 }
 
 /// Fetches every source once at `now` and applies the results (tests, one-shot listing).
-pub async fn fetch_once(
-    app: &mut App,
-    sources: &mut [(Box<dyn Source>, PollPolicy)],
-    now: Timestamp,
-) {
-    for (source, _) in sources.iter_mut() {
+pub async fn fetch_once(app: &mut App, sources: &mut [PlannedSource], now: Timestamp) {
+    for PlannedSource { source, .. } in sources.iter_mut() {
         let id = source.id().clone();
         let health = match source.fetch(now).await {
             Ok(fetched) => {

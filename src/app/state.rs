@@ -22,12 +22,34 @@ pub enum Mode {
     Tenants,
 }
 
-/// What the status bar knows about a source.
+/// What is known about a source before it answers: from its config.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SourceInfo {
+pub struct SourceMeta {
     pub kind: &'static str,
     /// The tenant a source belongs to, when it watches one tenant only.
     pub tenant: Option<TenantId>,
+    /// TLS certificate checks are off (shown loudly).
+    pub insecure: bool,
+    /// Priority of the item that says the source cannot be read.
+    pub outage_priority: Priority,
+}
+
+impl SourceMeta {
+    /// A source with the defaults: no fixed tenant, TLS checked, outages at P2.
+    pub fn of_kind(kind: &'static str, tenant: Option<TenantId>) -> Self {
+        Self {
+            kind,
+            tenant,
+            insecure: false,
+            outage_priority: crate::config::source::DEFAULT_OUTAGE_PRIORITY,
+        }
+    }
+}
+
+/// What the status bar knows about a source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceInfo {
+    pub meta: SourceMeta,
     pub health: Health,
     /// When the current health began.
     pub since: Timestamp,

@@ -5,7 +5,7 @@
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
-use super::state::{App, Flash, Mode, SourceInfo};
+use super::state::{App, Flash, Mode, SourceInfo, SourceMeta};
 use crate::action::{Action, ActionId, Context, REGISTRY};
 use crate::i18n::{Msg, fill, t};
 use crate::keymap::{Key, Resolution};
@@ -418,17 +418,11 @@ impl App {
     }
 
     /// Registers a source so the status bar lists it before its first answer.
-    pub fn add_source(
-        &mut self,
-        id: SourceId,
-        kind: &'static str,
-        tenant: Option<crate::model::TenantId>,
-    ) {
+    pub fn add_source(&mut self, id: SourceId, meta: SourceMeta) {
         self.sources.insert(
             id,
             SourceInfo {
-                kind,
-                tenant,
+                meta,
                 health: Health::Pending,
                 since: self.now,
                 last_ok: None,
@@ -478,7 +472,11 @@ impl App {
 
     fn on_health(&mut self, source: SourceId, at: Timestamp, health: Health) {
         let stale = health.is_stale();
-        let tenant = self.sources.get(&source).and_then(|s| s.tenant.clone());
+        let (tenant, priority) = self
+            .sources
+            .get(&source)
+            .map(|s| (s.meta.tenant.clone(), s.meta.outage_priority))
+            .unwrap_or((None, Priority::P2));
         if let Some(info) = self.sources.get_mut(&source) {
             if info.health.is_stale() != stale || info.health.name() != health.name() {
                 info.since = at;
@@ -489,7 +487,7 @@ impl App {
         self.queue.set_source_stale(&source, stale.then_some(since));
         let key = ItemKey::new(&SourceId::new(OWN_SOURCE), &format!("source-down/{source}"));
         if stale {
-            let item = self.outage_item(&source, tenant, since, key);
+            let item = self.outage_item(&source, tenant, priority, since, key);
             self.queue.upsert(item);
         } else {
             self.queue.remove(&key);
@@ -501,6 +499,7 @@ impl App {
         &self,
         source: &SourceId,
         tenant: Option<crate::model::TenantId>,
+        priority: Priority,
         since: Timestamp,
         key: ItemKey,
     ) -> Item {
@@ -517,7 +516,7 @@ impl App {
             title: title.into(),
             host: None,
             address: None,
-            priority: Priority::P2,
+            priority,
             status: Status::new(StatusCategory::New, t(self.lang, Msg::HealthDown)),
             created: since,
             updated: since,

@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::diagnostic::{Diagnostic, Severity};
 use super::paths::{Located, Paths};
-use super::secret::Secret;
+use super::secret::{Auth, Secret};
 use super::{Config, SourceConfig};
 use crate::theme::ThemeLoader;
 
@@ -112,7 +112,7 @@ fn check_references(source: &SourceConfig, file: &Located, findings: &mut Vec<Di
                 .with_hint(hint),
         );
     };
-    match &source.auth {
+    match source.auth.as_ref().map(Auth::secret) {
         Some(Secret::Env(name)) if std::env::var_os(name).is_none() => report(
             format!("environment variable `{name}` (auth) is not set"),
             "export it before starting nightdesk, or refer to a file or command",

@@ -14,10 +14,10 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diagnostic::{Collector, did_you_mean, suggest};
 use super::duration::{DURATION_HINT, parse_duration};
-use super::secret::parse_secret;
+use super::secret::parse_auth;
 use super::source::{
-    COMMON_FIELDS, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, RawSourceCommon, SourceConfig,
-    SourceKind, parse_kind_settings,
+    COMMON_FIELDS, DEFAULT_OUTAGE_PRIORITY, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, MappingConfig,
+    RawSourceCommon, SourceConfig, SourceKind, parse_kind_settings, parse_priority,
 };
 use super::{
     BUNDESLAND_CODES, Config, ConfigError, Defaults, KeymapPreset, Lang, TenantConfig, UiConfig,
@@ -47,6 +47,8 @@ struct RawUi {
 struct RawDefaults {
     #[serde(default)]
     contract: Option<Spanned<String>>,
+    #[serde(default)]
+    max_in_flight: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -288,10 +290,23 @@ fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
     for source in raw.sources {
         sources.extend(validate_source(source, &raw.tenant_ids, &mut seen, diags));
     }
+    let max_in_flight = match raw.defaults.max_in_flight {
+        Some(n) if (1..=1024).contains(n.get_ref()) => *n.get_ref() as usize,
+        Some(n) => {
+            diags.error(
+                n.span(),
+                format!("`max-in-flight = {}` is out of range", n.get_ref()),
+                Some("allow between 1 and 1024 requests in flight".into()),
+            );
+            Defaults::default().max_in_flight
+        }
+        None => Defaults::default().max_in_flight,
+    };
     Config {
         ui,
         defaults: Defaults {
             contract: default_contract,
+            max_in_flight,
         },
         contracts: raw.contracts,
         tenants,
@@ -480,6 +495,7 @@ fn validate_source(
 ) -> Option<SourceConfig> {
     let c = source.common;
     let id_ok = valid_id(&c.id, "source", seen, diags);
+    let mapping = validate_mapping(&c, tenant_ids, diags);
     let poll_interval = duration(
         c.poll_interval,
         "poll-interval",
@@ -495,7 +511,7 @@ fn validate_source(
     let auth = c
         .auth
         .as_ref()
-        .map(|a| parse_secret(a.get_ref(), a.span(), diags));
+        .map(|a| parse_auth(a.get_ref(), a.span(), diags));
     let auth_ok = auth.as_ref().is_none_or(Option::is_some);
     let auth = auth.flatten();
     let base_url_ok = c
@@ -513,12 +529,31 @@ fn validate_source(
             Some("trust the server's certificate with `ca-file = \"/path/ca.pem\"` instead".into()),
         );
     }
+    let outage_priority = match &c.outage_priority {
+        Some(p) => parse_priority(p, "outage-priority", diags),
+        None => Some(DEFAULT_OUTAGE_PRIORITY),
+    };
+    let kind = source.kind?;
+    if kind.needs_base_url() && c.base_url.is_none() {
+        diags.error(
+            c.kind.span(),
+            format!(
+                "source `{}` of kind `{}` needs `base-url`",
+                c.id.get_ref(),
+                kind.name()
+            ),
+            Some("add e.g. `base-url = \"https://monitoring.example.net\"`".into()),
+        );
+        return None;
+    }
     if !(id_ok && tenant_ok && base_url_ok && auth_ok) {
         return None;
     }
     Some(SourceConfig {
         id: SourceId::new(c.id.get_ref()),
-        kind: source.kind?,
+        kind,
+        mapping: mapping?,
+        outage_priority: outage_priority?,
         poll_interval: poll_interval?,
         timeout: timeout?,
         tenant: c.tenant.map(|t| TenantId::new(t.get_ref())),
@@ -527,6 +562,47 @@ fn validate_source(
         ca_file: c.ca_file,
         insecure,
     })
+}
+
+/// `tenant-label`, `tenant-map` (values must be known tenants), `priorities` and
+/// `default-priority`. `None` when something was wrong (reported).
+fn validate_mapping(
+    c: &RawSourceCommon,
+    tenant_ids: &BTreeSet<String>,
+    diags: &mut Collector<'_>,
+) -> Option<MappingConfig> {
+    let mut ok = true;
+    let mut mapping = MappingConfig {
+        tenant_label: c.tenant_label.as_ref().map(|l| l.get_ref().clone()),
+        ..MappingConfig::default()
+    };
+    for (value, tenant) in &c.tenant_map {
+        if known_or_report(tenant, tenant_ids, "tenant", diags, || {
+            format!(
+                "add a `[[tenants]]` entry with `id = \"{}\"`",
+                tenant.get_ref()
+            )
+        }) {
+            mapping
+                .tenant_map
+                .insert(value.clone(), TenantId::new(tenant.get_ref()));
+        } else {
+            ok = false;
+        }
+    }
+    for (severity, value) in &c.priorities {
+        match parse_priority(value, &format!("priorities.{severity}"), diags) {
+            Some(p) => {
+                mapping.priorities.insert(severity.to_lowercase(), p);
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(value) = &c.default_priority {
+        mapping.default_priority = parse_priority(value, "default-priority", diags);
+        ok &= mapping.default_priority.is_some();
+    }
+    ok.then_some(mapping)
 }
 
 fn check_base_url(url: &Spanned<String>, has_auth: bool, diags: &mut Collector<'_>) -> bool {

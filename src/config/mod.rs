@@ -27,8 +27,8 @@ pub use diagnostic::{Diagnostic, Position, Severity};
 pub use duration::{DURATION_HINT, parse_duration};
 pub use init::{InitError, STARTER_CONFIG, init};
 pub use paths::{BaseDirs, CONFIG_ENV, Located, Origin, Paths, PathsError};
-pub use secret::{Secret, SecretError, SecretString};
-pub use source::{DemoSettings, SourceConfig, SourceKind};
+pub use secret::{Auth, Credentials, Secret, SecretError, SecretString};
+pub use source::{DemoSettings, MappingConfig, SourceConfig, SourceKind};
 
 use crate::model::TenantId;
 use crate::sla::spec::ContractSpec;
@@ -146,10 +146,21 @@ impl Lang {
 }
 
 /// `[defaults]`
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Defaults {
     /// Contract of tenants that name none.
     pub contract: Option<String>,
+    /// HTTP requests in flight across all sources at most.
+    pub max_in_flight: usize,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            contract: None,
+            max_in_flight: crate::sources::http::DEFAULT_MAX_IN_FLIGHT,
+        }
+    }
 }
 
 /// The 16 German states, by their two-letter code.

@@ -158,6 +158,99 @@ fn read_file(path: &PathBuf) -> Result<String, SecretError> {
     String::from_utf8(bytes).map_err(|_| SecretError::FileNotUnicode(path.clone()))
 }
 
+/// How a source authenticates, as configured: a token (API key, bearer token, API token),
+/// or a user name with a password or secret. Each connector sends it the way its API wants
+/// (basic auth, `Authorization: Bearer`, a JSON-RPC login, query parameters).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    Token(Secret),
+    Login { user: String, password: Secret },
+}
+
+/// [`Auth`] with its secret fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    Token(SecretString),
+    Login {
+        user: String,
+        password: SecretString,
+    },
+}
+
+impl Auth {
+    /// Fetches the secret (runs a command or reads a file: call it off the UI thread).
+    pub fn resolve(&self) -> Result<Credentials, SecretError> {
+        Ok(match self {
+            Auth::Token(secret) => Credentials::Token(secret.resolve()?),
+            Auth::Login { user, password } => Credentials::Login {
+                user: user.clone(),
+                password: password.resolve()?,
+            },
+        })
+    }
+
+    /// The secret reference inside.
+    pub fn secret(&self) -> &Secret {
+        match self {
+            Auth::Token(secret)
+            | Auth::Login {
+                password: secret, ..
+            } => secret,
+        }
+    }
+
+    /// Safe to show: `token from env AM_TOKEN`, `user ci, password from file /p`.
+    pub fn describe(&self) -> String {
+        match self {
+            Auth::Token(secret) => format!("token from {}", secret.describe()),
+            Auth::Login { user, password } => {
+                format!("user {user}, password from {}", password.describe())
+            }
+        }
+    }
+}
+
+/// Reads `auth = ...`: a secret reference (a token), or `{ user = "..", password = <secret
+/// reference> }`.
+pub(crate) fn parse_auth(
+    value: &toml::Value,
+    span: Range<usize>,
+    diags: &mut Collector<'_>,
+) -> Option<Auth> {
+    let toml::Value::Table(table) = value else {
+        return parse_secret(value, span, diags).map(Auth::Token);
+    };
+    if !table.contains_key("user") && !table.contains_key("password") {
+        return parse_secret(value, span, diags).map(Auth::Token);
+    }
+    let hint = "write `auth = { user = \"name\", password = { env = \"VAR\" } }`";
+    let user = match table.get("user") {
+        Some(toml::Value::String(u)) if !u.trim().is_empty() => u.clone(),
+        _ => {
+            diags.error(
+                span,
+                "a login needs `user`, a non-empty string",
+                Some(hint.into()),
+            );
+            return None;
+        }
+    };
+    if let Some(other) = table.keys().find(|k| *k != "user" && *k != "password") {
+        diags.error(
+            span,
+            format!("unknown key `{other}` in a login"),
+            Some(hint.into()),
+        );
+        return None;
+    }
+    let Some(password) = table.get("password") else {
+        diags.error(span, "a login needs `password`", Some(hint.into()));
+        return None;
+    };
+    let password = parse_secret(password, span, diags)?;
+    Some(Auth::Login { user, password })
+}
+
 /// Reads a secret reference from its TOML value. Anything but a table with exactly one of
 /// `env`, `command`, `file` is refused; the value itself never appears in a message.
 pub(crate) fn parse_secret(

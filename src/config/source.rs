@@ -1,7 +1,9 @@
 //! A configured source: the fields every source has (id, polling, tenant, endpoint, auth,
-//! TLS), plus the settings of its kind. Adding a connector means a variant in [`SourceKind`],
-//! a settings struct, and one arm in [`parse_kind_settings`].
+//! TLS, how its severities and labels map to priorities and tenants), plus the settings of
+//! its kind. Adding a connector means a variant in [`SourceKind`], a settings struct (kept
+//! in the connector's own module), and one arm in [`parse_kind_settings`].
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,8 +13,9 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::diagnostic::{Collector, did_you_mean};
-use super::secret::Secret;
-use crate::model::{SourceId, TenantId};
+use super::secret::Auth;
+use crate::model::{Priority, SourceId, TenantId};
+use crate::sources::alertmanager::AlertmanagerSettings;
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
@@ -29,28 +32,58 @@ pub struct SourceConfig {
     /// All items of this source belong to this tenant (for single-tenant systems).
     pub tenant: Option<TenantId>,
     pub base_url: Option<String>,
-    pub auth: Option<Secret>,
+    pub auth: Option<Auth>,
     /// Extra CA certificate (PEM) to trust for this source.
     pub ca_file: Option<PathBuf>,
-    /// TLS certificate checks off. Reported loudly by `config check`.
+    /// TLS certificate checks off. Reported loudly by `config check` and in the UI.
     pub insecure: bool,
+    /// How the source's labels and severities become tenants and priorities.
+    pub mapping: MappingConfig,
+    /// Priority of the queue item that says this source cannot be read.
+    pub outage_priority: Priority,
 }
+
+/// `tenant-label`, `tenant-map`, `priorities`, `default-priority` of a source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MappingConfig {
+    /// The label (Alertmanager label, Icinga host variable or host group, Zabbix tag or
+    /// host group, ...) whose value names the tenant. Items that carry none get `tenant`.
+    pub tenant_label: Option<String>,
+    /// Label values that differ from the tenant id: value -> tenant id.
+    pub tenant_map: BTreeMap<String, TenantId>,
+    /// The source's severity names (lower case) -> priority; overrides the connector's
+    /// defaults key by key.
+    pub priorities: BTreeMap<String, Priority>,
+    /// Priority of a severity that is neither in `priorities` nor in the defaults.
+    pub default_priority: Option<Priority>,
+}
+
+/// Default priority of the "source is blind" item.
+pub const DEFAULT_OUTAGE_PRIORITY: Priority = Priority::P2;
 
 /// What a source is, with the settings only that kind has.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SourceKind {
     /// The built-in demo world.
     Demo(DemoSettings),
+    /// Prometheus Alertmanager, API v2.
+    Alertmanager(AlertmanagerSettings),
 }
 
 impl SourceKind {
     /// The `kind = "..."` values nightdesk knows.
-    pub const NAMES: &'static [&'static str] = &["demo"];
+    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager"];
 
     pub fn name(&self) -> &'static str {
         match self {
             SourceKind::Demo(_) => "demo",
+            SourceKind::Alertmanager(_) => "alertmanager",
         }
+    }
+
+    /// Whether the kind talks to a web API (and so needs `base-url`).
+    pub fn needs_base_url(&self) -> bool {
+        !matches!(self, SourceKind::Demo(_))
     }
 }
 
@@ -83,10 +116,20 @@ pub(crate) struct RawSourceCommon {
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
     pub insecure: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub tenant_label: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tenant_map: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub priorities: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    pub default_priority: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub outage_priority: Option<Spanned<toml::Value>>,
 }
 
 /// The keys of [`RawSourceCommon`]; every other key of a source belongs to its kind.
-pub(crate) const COMMON_FIELDS: [&str; 9] = [
+pub(crate) const COMMON_FIELDS: [&str; 14] = [
     "id",
     "kind",
     "poll-interval",
@@ -96,7 +139,33 @@ pub(crate) const COMMON_FIELDS: [&str; 9] = [
     "auth",
     "ca-file",
     "insecure",
+    "tenant-label",
+    "tenant-map",
+    "priorities",
+    "default-priority",
+    "outage-priority",
 ];
+
+/// Reads a priority written as `1`, `"1"`, `"P1"` or `"p1"`.
+pub(crate) fn parse_priority(
+    value: &Spanned<toml::Value>,
+    what: &str,
+    diags: &mut Collector<'_>,
+) -> Option<Priority> {
+    let parsed = match value.get_ref() {
+        toml::Value::Integer(n) => Priority::parse(&n.to_string()),
+        toml::Value::String(s) => Priority::parse(s),
+        _ => None,
+    };
+    if parsed.is_none() {
+        diags.error(
+            value.span(),
+            format!("`{what}` is not a priority"),
+            Some("write 1, 2, 3 or 4 (or \"P1\" .. \"P4\")".into()),
+        );
+    }
+    parsed
+}
 
 /// Reads the kind-specific keys (`settings`, a table without the common keys) of a source of
 /// kind `kind`, whose `kind = ...` value is at `kind_span`.
@@ -109,6 +178,10 @@ pub(crate) fn parse_kind_settings(
     match kind {
         "demo" => super::load::deserialize::<DemoSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Demo),
+        "alertmanager" => {
+            super::load::deserialize::<AlertmanagerSettings>(settings, diags, &COMMON_FIELDS)
+                .map(SourceKind::Alertmanager)
+        }
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

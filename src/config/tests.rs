@@ -55,7 +55,10 @@ fn full_example_loads_every_key() {
     assert_eq!(demo.timeout, Duration::from_secs(10));
     assert_eq!(demo.tenant.as_ref().map(|t| t.as_str()), Some("mueller"));
     assert_eq!(demo.base_url.as_deref(), Some("https://demo.example.net"));
-    assert_eq!(demo.auth, Some(Secret::Env("NIGHTDESK_DEMO_TOKEN".into())));
+    assert_eq!(
+        demo.auth,
+        Some(Auth::Token(Secret::Env("NIGHTDESK_DEMO_TOKEN".into())))
+    );
     assert_eq!(
         demo.ca_file.as_deref(),
         Some(Path::new("/etc/ssl/private-ca.pem"))
@@ -63,16 +66,16 @@ fn full_example_loads_every_key() {
     assert!(!demo.insecure);
     assert_eq!(
         config.sources[1].auth,
-        Some(Secret::Command(vec![
+        Some(Auth::Token(Secret::Command(vec![
             "pass".into(),
             "show".into(),
             "nightdesk/demo".into()
-        ]))
+        ])))
     );
     assert_eq!(config.sources[1].poll_interval, Duration::from_secs(30));
     assert_eq!(
         config.sources[2].auth,
-        Some(Secret::File("/run/secrets/demo".into()))
+        Some(Auth::Token(Secret::File("/run/secrets/demo".into())))
     );
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
 }
@@ -160,7 +163,7 @@ fn every_problem_is_collected_in_file_order() {
             (18, 10, "unknown tenant `nobody`"),
             (19, 11, "`timeout` must be longer than zero"),
             (22, 6, "duplicate source id `a`"),
-            (23, 8, "unknown source kind `alertmanager`"),
+            (23, 8, "unknown source kind `nagios`"),
             (28, 1, "unknown field `sed`"),
         ]
     );

@@ -1,7 +1,11 @@
 //! The source mechanism: one trait every connector implements (the demo world included), and
 //! the messages a running source sends to the application.
 
+pub mod alertmanager;
+pub mod build;
 pub mod demo;
+pub mod http;
+pub mod mapping;
 pub mod runner;
 
 use std::future::Future;
@@ -33,8 +37,24 @@ pub enum SourceError {
     Timeout(u64),
     #[error("unreachable: {0}")]
     Unreachable(String),
+    /// The TLS handshake failed: certificate not trusted, wrong name, expired.
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// The server asks to slow down (HTTP 429); `Some(s)`: it said when to come back.
+    #[error("rate limited by the server{}", .0.map(|s| format!(" (retry after {s} s)")).unwrap_or_default())]
+    RateLimited(Option<u64>),
+    /// The server answered with an error status the connector did not expect.
+    #[error("HTTP {status}: {message}")]
+    Http { status: u16, message: String },
+    /// Someone else changed the item since it was read (an `If-Match` precondition
+    /// failed); `0` says what changed, so the user can decide with their text still there.
+    #[error("changed meanwhile by someone else: {0}")]
+    Conflict(String),
+    /// The server refused a write-back (e.g. "service is OK", "no such silence").
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("unexpected answer: {0}")]
     Protocol(String),
     #[error("not supported by this source")]
@@ -42,12 +62,18 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// The health a source has after this error.
+    /// The health a source has after this error, when it failed a fetch.
     pub fn health(&self) -> Health {
         match self {
             SourceError::Auth(m) => Health::AuthFailed(m.clone()),
+            SourceError::RateLimited(_) => Health::Degraded(self.to_string()),
             other => Health::Down(other.to_string()),
         }
+    }
+
+    /// Whether the failure is worth retrying soon (an outage, not a wrong password).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, SourceError::Auth(_) | SourceError::Unsupported)
     }
 }
 
@@ -62,8 +88,20 @@ pub enum WriteBack {
     },
     /// Take back an acknowledgement.
     Unack { author: String },
+    /// Schedule a downtime from now on for `minutes`.
+    Downtime {
+        comment: String,
+        author: String,
+        minutes: u32,
+    },
+    /// Ask the monitoring to check again now.
+    Recheck,
     /// Assign to the given agent ("take" assigns to the current user).
     Assign { agent: String },
+    /// Move a ticket to another status (the source's own status name).
+    SetStatus { status: String },
+    /// An internal note (not sent to the customer).
+    Note { text: String, author: String },
 }
 
 impl WriteBack {
@@ -71,7 +109,11 @@ impl WriteBack {
         match self {
             WriteBack::Ack { .. } => "ack",
             WriteBack::Unack { .. } => "unack",
+            WriteBack::Downtime { .. } => "downtime",
+            WriteBack::Recheck => "recheck",
             WriteBack::Assign { .. } => "assign",
+            WriteBack::SetStatus { .. } => "set-status",
+            WriteBack::Note { .. } => "note",
         }
     }
 }
@@ -81,7 +123,26 @@ impl WriteBack {
 pub struct Capabilities {
     pub ack: bool,
     pub unack: bool,
+    pub downtime: bool,
+    pub recheck: bool,
     pub assign: bool,
+    pub set_status: bool,
+    pub note: bool,
+}
+
+impl Capabilities {
+    /// Whether a source with these capabilities can carry out `action`.
+    pub fn supports(&self, action: &WriteBack) -> bool {
+        match action {
+            WriteBack::Ack { .. } => self.ack,
+            WriteBack::Unack { .. } => self.unack,
+            WriteBack::Downtime { .. } => self.downtime,
+            WriteBack::Recheck => self.recheck,
+            WriteBack::Assign { .. } => self.assign,
+            WriteBack::SetStatus { .. } => self.set_status,
+            WriteBack::Note { .. } => self.note,
+        }
+    }
 }
 
 /// One connector. `fetch` is called by the source's own task on its poll interval; a source
@@ -102,6 +163,24 @@ pub trait Source: Send {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
+    }
+
+    /// Why the last successful fetch was incomplete (a peer of an HA pair unreachable,
+    /// records that could not be read), if it was: the source then shows as degraded.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
+
+    /// Reach and authenticate the source without changing anything (`config check`):
+    /// a short description of what answered ("Alertmanager 0.25.0, 3 alerts"). The default
+    /// fetches once.
+    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
+        Box::pin(async move {
+            match self.fetch(now).await? {
+                Fetched::Full(items) => Ok(format!("{} items", items.len())),
+                Fetched::Delta { upserts, .. } => Ok(format!("{} changed items", upserts.len())),
+            }
+        })
     }
 
     /// Carry out a write-back on the source. The default refuses.

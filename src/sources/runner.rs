@@ -1,6 +1,11 @@
 //! Runs each source in its own tokio task: polls on its interval with a timeout, retries a
 //! failed fetch with exponential backoff and jitter, carries out write-backs, and reports
 //! everything to the application as [`SourceEvent`]s. One source failing never delays another.
+//!
+//! Health follows the failures: a single failed poll makes a source *degraded* (its items
+//! stay current-looking while it is retried); `down_after` failures in a row make it
+//! *down* (its items turn stale and its outage becomes an item); refused credentials are
+//! *auth failed* at once, since retrying will not fix them.
 
 use std::time::Duration;
 
@@ -17,6 +22,8 @@ pub struct PollPolicy {
     pub timeout: Duration,
     /// First retry delay after a failure; doubles up to `interval`.
     pub min_backoff: Duration,
+    /// Failed polls in a row after which the source counts as down.
+    pub down_after: u32,
 }
 
 impl Default for PollPolicy {
@@ -25,7 +32,16 @@ impl Default for PollPolicy {
             interval: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
             min_backoff: Duration::from_secs(1),
+            down_after: 3,
         }
+    }
+}
+
+impl PollPolicy {
+    /// The time a whole fetch may take: several requests, each with `timeout`, plus the
+    /// wait for a free slot among the requests in flight.
+    pub fn fetch_deadline(&self) -> Duration {
+        self.timeout.saturating_mul(4)
     }
 }
 
@@ -68,9 +84,26 @@ async fn run(
     let mut failures: u32 = 0;
     let mut health = Health::Pending;
     loop {
-        let ok = poll_once(&mut *source, &policy, &clock, &events, &mut health).await;
-        failures = if ok { 0 } else { failures.saturating_add(1) };
-        let wait = next_delay(&policy, failures, fastrand::f64());
+        let outcome = poll_once(
+            &mut *source,
+            &policy,
+            &clock,
+            &events,
+            &mut health,
+            failures,
+        )
+        .await;
+        let wait = match outcome {
+            Ok(()) => {
+                failures = 0;
+                next_delay(&policy, 0, fastrand::f64())
+            }
+            Err(retry_after) => {
+                failures = failures.saturating_add(1);
+                let backoff = next_delay(&policy, failures, fastrand::f64());
+                backoff.max(retry_after.unwrap_or_default())
+            }
+        };
         // Wait for the next poll; a command ends the wait early (a write-back is followed
         // by a fetch at once, so the item's state comes from the source, not from a guess).
         tokio::select! {
@@ -89,32 +122,40 @@ async fn run(
     }
 }
 
-/// Fetches once; sends data and any change of health. Returns whether the fetch succeeded.
+/// Fetches once; sends data and any change of health. `failures`: failed polls in a row
+/// before this one. `Err` carries how long the server asked us to wait, if it did.
 async fn poll_once(
     source: &mut dyn Source,
     policy: &PollPolicy,
     clock: &SharedClock,
     events: &mpsc::UnboundedSender<SourceEvent>,
     health: &mut Health,
-) -> bool {
+    failures: u32,
+) -> Result<(), Option<Duration>> {
     let id = source.id().clone();
     let now = clock.now();
-    let result = match tokio::time::timeout(policy.timeout, source.fetch(now)).await {
+    let deadline = policy.fetch_deadline();
+    let result = match tokio::time::timeout(deadline, source.fetch(now)).await {
         Ok(r) => r,
-        Err(_) => Err(SourceError::Timeout(policy.timeout.as_secs())),
+        Err(_) => Err(SourceError::Timeout(deadline.as_secs())),
     };
-    let (new_health, ok) = match result {
+    let (new_health, outcome) = match result {
         Ok(fetched) => {
             let _ = events.send(SourceEvent::Data {
                 source: id.clone(),
                 at: clock.now(),
                 fetched,
             });
-            (Health::Ok, true)
+            let health = source.degraded().map_or(Health::Ok, Health::Degraded);
+            (health, Ok(()))
         }
         Err(e) => {
             tracing::warn!(source = %id, error = %e, "fetch failed");
-            (e.health(), false)
+            let retry_after = match &e {
+                SourceError::RateLimited(Some(s)) => Some(Duration::from_secs(*s)),
+                _ => None,
+            };
+            (health_after(&e, failures + 1, policy), Err(retry_after))
         }
     };
     if new_health != *health {
@@ -125,7 +166,16 @@ async fn poll_once(
             health: new_health,
         });
     }
-    ok
+    outcome
+}
+
+/// The health after `e`, the `failures`-th failed poll in a row.
+pub fn health_after(e: &SourceError, failures: u32, policy: &PollPolicy) -> Health {
+    if !e.is_transient() || failures >= policy.down_after {
+        e.health()
+    } else {
+        Health::Degraded(format!("retrying after: {e}"))
+    }
 }
 
 async fn write_back(
@@ -137,11 +187,12 @@ async fn write_back(
     action: WriteBack,
 ) {
     let now = clock.now();
-    let result =
-        match tokio::time::timeout(policy.timeout, source.write_back(&item, &action, now)).await {
-            Ok(r) => r,
-            Err(_) => Err(SourceError::Timeout(policy.timeout.as_secs())),
-        };
+    let deadline = policy.fetch_deadline();
+    let result = match tokio::time::timeout(deadline, source.write_back(&item, &action, now)).await
+    {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::Timeout(deadline.as_secs())),
+    };
     tracing::info!(source = %source.id(), item = %item.external_id, action = action.name(), ok = result.is_ok(), "write-back");
     let _ = events.send(SourceEvent::WriteBackDone {
         source: source.id().clone(),
@@ -176,6 +227,7 @@ mod tests {
             interval: Duration::from_secs(30),
             timeout: Duration::from_secs(5),
             min_backoff: Duration::from_secs(1),
+            down_after: 3,
         };
         assert_eq!(next_delay(&p, 0, 0.5), Duration::from_secs(30));
         assert_eq!(next_delay(&p, 1, 0.5), Duration::from_secs(1));
@@ -183,5 +235,16 @@ mod tests {
         assert_eq!(next_delay(&p, 10, 0.5), Duration::from_secs(30));
         assert_eq!(next_delay(&p, 1, 0.0), Duration::from_millis(750));
         assert_eq!(next_delay(&p, 1, 1.0), Duration::from_millis(1250));
+    }
+
+    #[test]
+    fn degraded_first_down_after_repeated_failures_auth_at_once() {
+        let p = PollPolicy::default();
+        let refused = SourceError::Unreachable("connection refused".into());
+        assert!(matches!(health_after(&refused, 1, &p), Health::Degraded(_)));
+        assert!(matches!(health_after(&refused, 2, &p), Health::Degraded(_)));
+        assert!(matches!(health_after(&refused, 3, &p), Health::Down(_)));
+        let auth = SourceError::Auth("HTTP 401".into());
+        assert!(matches!(health_after(&auth, 1, &p), Health::AuthFailed(_)));
     }
 }

@@ -54,3 +54,35 @@ pub fn primed_demo(home: &Path, seed: u64, at: Timestamp, keymap: &str) -> Sessi
     ));
     session
 }
+
+pub mod servers;
+
+use nightdesk::config::Config;
+use nightdesk::sources::Source;
+use nightdesk::sources::build::{BuildContext, build};
+use nightdesk::sources::http::Limiter;
+
+/// Parses config text (as a file named `test.toml`) and panics with the diagnostics when it
+/// does not load.
+pub fn config(text: &str) -> Config {
+    Config::parse(Path::new("test.toml"), text).unwrap_or_else(|e| panic!("config: {e}"))
+}
+
+/// The connector of the only source in `text`, built as the program builds it.
+pub fn source(text: &str) -> Box<dyn Source> {
+    let config = config(text);
+    let tenants = config.tenants.iter().map(|t| t.id.clone()).collect();
+    let ctx = BuildContext::new(Limiter::default(), tenants, Timestamp::now());
+    let mut built = build(&config.sources[0], &ctx).unwrap_or_else(|e| panic!("build: {e}"));
+    assert_eq!(built.len(), 1);
+    built.remove(0)
+}
+
+/// A current-thread runtime for driving connectors in a test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}

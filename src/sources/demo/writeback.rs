@@ -27,13 +27,10 @@ pub fn capabilities(feed: Feed) -> Capabilities {
 }
 
 fn check_supported(feed: Feed, action: &WriteBack) -> Result<(), SourceError> {
-    let caps = capabilities(feed);
-    let supported = match action {
-        WriteBack::Ack { .. } => caps.ack,
-        WriteBack::Unack { .. } => caps.unack,
-        WriteBack::Assign { .. } => caps.assign,
-    };
-    supported.then_some(()).ok_or(SourceError::Unsupported)
+    capabilities(feed)
+        .supports(action)
+        .then_some(())
+        .ok_or(SourceError::Unsupported)
 }
 
 impl World {
@@ -58,6 +55,7 @@ impl World {
             } => self.ack_item(feed, index, author, comment, *minutes, at),
             WriteBack::Unack { .. } => self.unack_item(feed, index, at),
             WriteBack::Assign { agent } => self.assign_ticket(index, agent, at),
+            _ => return Err(SourceError::Unsupported),
         }
         Ok(())
     }

@@ -1,0 +1,422 @@
+//! The HTTP mechanism every web-API connector shares: one client per source with its TLS
+//! trust (system roots, plus an optional CA file, or, loudly, none), credentials fetched
+//! from their reference when first needed (and again after the server refused them), a
+//! process-wide bound on requests in flight, a cap on answer size, and one translation of
+//! failures into [`SourceError`]s that say what to fix.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::{Mutex, Semaphore};
+
+use super::SourceError;
+use crate::config::{Auth, Credentials};
+
+/// Requests in flight across all sources unless configured otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+
+/// Largest answer read from a server; anything larger is refused, not buffered.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The bound on requests in flight, shared by every source of a process.
+#[derive(Clone, Debug)]
+pub struct Limiter(Arc<Semaphore>);
+
+impl Limiter {
+    pub fn new(max_in_flight: usize) -> Self {
+        Self(Arc::new(Semaphore::new(max_in_flight.max(1))))
+    }
+
+    /// Permits not taken right now (for tests and the sources view).
+    pub fn available(&self) -> usize {
+        self.0.available_permits()
+    }
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_IN_FLIGHT)
+    }
+}
+
+/// What an endpoint is built from (the common fields of a configured source).
+#[derive(Clone, Debug)]
+pub struct EndpointSpec {
+    pub base_url: String,
+    pub ca_file: Option<PathBuf>,
+    pub insecure: bool,
+    pub timeout: Duration,
+    pub auth: Option<Auth>,
+}
+
+/// One server a connector talks to.
+pub struct Endpoint {
+    client: reqwest::Client,
+    base: String,
+    auth: Option<Auth>,
+    credentials: Mutex<Option<Credentials>>,
+    limiter: Limiter,
+    timeout: Duration,
+}
+
+/// A server's answer, read completely (up to [`MAX_BODY_BYTES`]).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Endpoint {
+    /// Builds the client. Fails when the CA file cannot be read or is not PEM.
+    pub fn new(spec: &EndpointSpec, limiter: Limiter) -> Result<Self, SourceError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(spec.timeout)
+            .connect_timeout(spec.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("nightdesk/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(3));
+        if let Some(path) = &spec.ca_file {
+            builder = builder.add_root_certificate(read_ca(path)?);
+        }
+        if spec.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| SourceError::Tls(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Self {
+            client,
+            base: spec.base_url.trim_end_matches('/').to_string(),
+            auth: spec.auth.clone(),
+            credentials: Mutex::new(None),
+            limiter,
+            timeout: spec.timeout,
+        })
+    }
+
+    /// The base URL without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `base` + `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request to `path` below the base URL, without credentials.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// The source's credentials, fetched from their reference the first time (a command or
+    /// a file: off the async threads). `None` when the source has no `auth`.
+    pub async fn credentials(&self) -> Result<Option<Credentials>, SourceError> {
+        let Some(auth) = &self.auth else {
+            return Ok(None);
+        };
+        let mut cached = self.credentials.lock().await;
+        if let Some(c) = cached.as_ref() {
+            return Ok(Some(c.clone()));
+        }
+        let auth = auth.clone();
+        let resolved = tokio::task::spawn_blocking(move || auth.resolve())
+            .await
+            .map_err(|e| SourceError::Auth(format!("secret lookup failed: {e}")))?
+            .map_err(|e| SourceError::Auth(format!("cannot fetch the secret: {e}")))?;
+        *cached = Some(resolved.clone());
+        Ok(Some(resolved))
+    }
+
+    /// Forgets fetched credentials, so the next request reads the reference again (after
+    /// the server refused them: the secret may have been rotated).
+    pub async fn forget_credentials(&self) {
+        *self.credentials.lock().await = None;
+    }
+
+    /// Adds the usual credentials: a login as HTTP basic auth, a token as
+    /// `Authorization: Bearer`.
+    pub async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, SourceError> {
+        Ok(match self.credentials().await? {
+            Some(Credentials::Login { user, password }) => {
+                request.basic_auth(user, Some(password.expose()))
+            }
+            Some(Credentials::Token(token)) => request.bearer_auth(token.expose()),
+            None => request,
+        })
+    }
+
+    /// Sends `request` once a slot among the requests in flight is free and reads the whole
+    /// answer. Transport failures become errors; HTTP error statuses do not (see
+    /// [`Answer::ok`]), because some APIs explain themselves in error bodies.
+    pub async fn send(&self, request: RequestBuilder) -> Result<Answer, SourceError> {
+        let _permit = self
+            .limiter
+            .0
+            .acquire()
+            .await
+            .map_err(|_| SourceError::Unreachable("nightdesk is shutting down".to_string()))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, self.timeout))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(&e, self.timeout))?
+        {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(SourceError::Protocol(format!(
+                    "answer larger than {} MB refused",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            self.forget_credentials().await;
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends with the usual credentials and returns the JSON of a successful answer.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, SourceError> {
+        let request = self.authorize(request).await?;
+        self.send(request).await?.ok()?.json()
+    }
+}
+
+impl Answer {
+    /// The answer itself when its status is a success; otherwise the error that status
+    /// means (401/403: credentials refused, 429: slow down, others: the server's words).
+    pub fn ok(self) -> Result<Self, SourceError> {
+        if self.status.is_success() {
+            return Ok(self);
+        }
+        let message = self.snippet();
+        Err(match self.status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SourceError::Auth(format!(
+                "HTTP {}: {}",
+                self.status.as_u16(),
+                if message.is_empty() {
+                    "credentials refused"
+                } else {
+                    &message
+                }
+            )),
+            StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited(self.retry_after()),
+            status => SourceError::Http {
+                status: status.as_u16(),
+                message,
+            },
+        })
+    }
+
+    /// Decodes the body as JSON; a failure names what was wrong and where.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, SourceError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| SourceError::Protocol(format!("malformed JSON ({e}): {}", self.snippet())))
+    }
+
+    /// The first 200 characters of the body, one line, control characters dropped: safe to
+    /// show in the status line and the log.
+    pub fn snippet(&self) -> String {
+        snippet(&String::from_utf8_lossy(&self.body))
+    }
+
+    /// Seconds from a `Retry-After: <seconds>` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+    }
+}
+
+/// Text from a server, cut to one line of at most 200 characters without control
+/// characters.
+pub fn snippet(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
+    if trimmed.chars().count() > 200 {
+        let cut: String = trimmed.chars().take(199).collect();
+        format!("{cut}…")
+    } else {
+        trimmed
+    }
+}
+
+fn read_ca(path: &Path) -> Result<reqwest::Certificate, SourceError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| SourceError::Tls(format!("cannot read ca-file {}: {e}", path.display())))?;
+    reqwest::Certificate::from_pem(&pem).map_err(|e| {
+        SourceError::Tls(format!(
+            "ca-file {} is not a PEM certificate: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Translates a transport failure. Certificate problems get a hint at the fix.
+fn transport_error(e: &reqwest::Error, timeout: Duration) -> SourceError {
+    if e.is_timeout() {
+        return SourceError::Timeout(timeout.as_secs().max(1));
+    }
+    let chain = error_chain(e);
+    let lower = chain.to_lowercase();
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            " (the server's certificate is not signed by a trusted CA: set `ca-file` to the CA that signed it)"
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            " (the certificate is for another name: use that name in `base-url`)"
+        } else if lower.contains("expired") {
+            " (the certificate has expired)"
+        } else {
+            ""
+        };
+        return SourceError::Tls(format!("certificate refused: {}{hint}", innermost(e)));
+    }
+    if e.is_connect() {
+        return SourceError::Unreachable(innermost(e));
+    }
+    SourceError::Unreachable(chain)
+}
+
+/// Every message of an error's cause chain, joined.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        parts.push(c.to_string());
+        cause = c.source();
+    }
+    parts.join(": ")
+}
+
+/// The innermost cause's message: "Connection refused (os error 111)", not the URL.
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        last = c.to_string();
+        cause = c.source();
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str, retry_after: Option<&str>) -> Answer {
+        let mut headers = HeaderMap::new();
+        if let Some(r) = retry_after {
+            headers.insert(RETRY_AFTER, r.parse().unwrap());
+        }
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn statuses_become_errors_that_say_what_to_fix() {
+        assert!(answer(200, "[]", None).ok().is_ok());
+        let e = answer(401, "{\"message\":\"Unauthorized\"}", None)
+            .ok()
+            .unwrap_err();
+        assert!(
+            matches!(&e, SourceError::Auth(m) if m.contains("401") && m.contains("Unauthorized"))
+        );
+        assert_eq!(
+            answer(429, "", Some("30")).ok().unwrap_err(),
+            SourceError::RateLimited(Some(30))
+        );
+        assert_eq!(
+            answer(500, "boom", None).ok().unwrap_err(),
+            SourceError::Http {
+                status: 500,
+                message: "boom".into()
+            }
+        );
+    }
+
+    #[test]
+    fn snippets_are_one_short_inert_line() {
+        let long = format!("a\x1b[31m\nb{}", "x".repeat(500));
+        let s = snippet(&long);
+        assert!(!s.contains('\x1b') && !s.contains('\n'));
+        assert_eq!(s.chars().count(), 200);
+        assert!(s.starts_with("a [31m b"));
+    }
+
+    #[test]
+    fn malformed_json_is_a_protocol_error_with_the_reason() {
+        let e = answer(200, "{\"alerts\": [", None)
+            .json::<serde_json::Value>()
+            .unwrap_err();
+        assert!(
+            matches!(&e, SourceError::Protocol(m) if m.contains("malformed JSON")),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_unreachable() {
+        // Bind and drop a listener to find a port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let spec = EndpointSpec {
+            base_url: format!("http://127.0.0.1:{port}"),
+            ca_file: None,
+            insecure: false,
+            timeout: Duration::from_secs(2),
+            auth: None,
+        };
+        let ep = Endpoint::new(&spec, Limiter::new(1)).unwrap();
+        let e = ep.send(ep.request(Method::GET, "/")).await.unwrap_err();
+        assert!(
+            matches!(&e, SourceError::Unreachable(m) if m.to_lowercase().contains("refused")),
+            "{e}"
+        );
+        // The permit was given back.
+        assert_eq!(ep.limiter.available(), 1);
+    }
+
+    #[test]
+    fn unreadable_ca_file_is_a_tls_error() {
+        let spec = EndpointSpec {
+            base_url: "https://127.0.0.1:1".into(),
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            insecure: false,
+            timeout: Duration::from_secs(1),
+            auth: None,
+        };
+        let e = Endpoint::new(&spec, Limiter::default()).err().unwrap();
+        assert!(
+            matches!(&e, SourceError::Tls(m) if m.contains("/nonexistent/ca.pem")),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! Turning what a monitoring or ticket system says into the queue's terms, the same way for
+//! every connector: the tenant from a fixed setting or a label (through an optional map of
+//! label values), the priority from the source's severity name (connector defaults,
+//! overridden by the config key by key), and text cut to a size a queue row can carry.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::config::MappingConfig;
+use crate::model::{Item, ItemKey, Kind, Priority, SlaFacts, Status, TenantId};
+
+/// Longest title kept from a source (a 1 MB summary stays a row, not a memory problem).
+pub const MAX_TITLE_CHARS: usize = 500;
+/// Longest label value or description kept.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// The tenant of items that name none, when the source has no fixed tenant.
+pub const UNMAPPED_TENANT: &str = "unmapped";
+
+/// A connector's mapping rules, built once per source.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    fixed_tenant: Option<TenantId>,
+    tenant_label: Option<String>,
+    tenant_map: HashMap<String, TenantId>,
+    known_tenants: Vec<TenantId>,
+    priorities: HashMap<String, Priority>,
+    default_priority: Priority,
+}
+
+impl Mapping {
+    /// `defaults`: the connector's severity table, overridden by `config.priorities`;
+    /// `default_label`: the label that names the tenant when the config names none;
+    /// `known_tenants`: the configured tenants (a label value that is a tenant id maps to
+    /// it; with no tenants configured, any value is taken as it is).
+    pub fn new(
+        config: &MappingConfig,
+        fixed_tenant: Option<TenantId>,
+        defaults: &[(&str, Priority)],
+        default_label: Option<&str>,
+        known_tenants: Vec<TenantId>,
+    ) -> Self {
+        let mut priorities: HashMap<String, Priority> = defaults
+            .iter()
+            .map(|(s, p)| (s.to_lowercase(), *p))
+            .collect();
+        priorities.extend(config.priorities.iter().map(|(k, v)| (k.clone(), *v)));
+        Self {
+            fixed_tenant,
+            tenant_label: config
+                .tenant_label
+                .clone()
+                .or_else(|| default_label.map(str::to_string)),
+            tenant_map: config
+                .tenant_map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            known_tenants,
+            priorities,
+            default_priority: config.default_priority.unwrap_or(Priority::P3),
+        }
+    }
+
+    /// The tenant of an item with these labels: the first value of the tenant label that
+    /// maps (or is a known tenant), else the source's fixed tenant, else `unmapped`.
+    pub fn tenant(&self, labels: &[(Arc<str>, Arc<str>)]) -> TenantId {
+        if let Some(name) = &self.tenant_label {
+            for (_, value) in labels.iter().filter(|(k, _)| &**k == name.as_str()) {
+                if let Some(t) = self.tenant_of_value(value) {
+                    return t;
+                }
+            }
+        }
+        self.fallback_tenant()
+    }
+
+    fn tenant_of_value(&self, value: &str) -> Option<TenantId> {
+        if let Some(t) = self.tenant_map.get(value) {
+            return Some(t.clone());
+        }
+        if self.known_tenants.is_empty() {
+            return (!value.is_empty()).then(|| TenantId::new(value));
+        }
+        self.known_tenants
+            .iter()
+            .find(|t| t.as_str() == value)
+            .cloned()
+    }
+
+    /// The tenant of items without a usable tenant label.
+    pub fn fallback_tenant(&self) -> TenantId {
+        self.fixed_tenant
+            .clone()
+            .unwrap_or_else(|| TenantId::new(UNMAPPED_TENANT))
+    }
+
+    /// The priority of a severity name (case does not matter).
+    pub fn priority(&self, severity: &str) -> Priority {
+        self.priorities
+            .get(&severity.to_lowercase())
+            .copied()
+            .unwrap_or(self.default_priority)
+    }
+}
+
+/// Cuts `text` to `max` characters, marking the cut.
+pub fn clip(text: &str, max: usize) -> Box<str> {
+    if text.chars().count() <= max {
+        return text.into();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out.into()
+}
+
+/// An item with the fields every connector fills the same way; the connector sets the
+/// rest (host, assignee, labels, link, SLA facts) on the result.
+pub fn new_item(
+    key: ItemKey,
+    tenant: TenantId,
+    kind: Kind,
+    title: &str,
+    priority: Priority,
+    status: Status,
+    created: Timestamp,
+) -> Item {
+    Item {
+        key,
+        tenant,
+        kind,
+        title: clip(title, MAX_TITLE_CHARS),
+        host: None,
+        address: None,
+        priority,
+        status,
+        created,
+        updated: created,
+        assignee: None,
+        labels: Vec::new(),
+        link: None,
+        sla: SlaFacts::default(),
+    }
+}
+
+/// A label pair with the value clipped.
+pub fn label(name: &str, value: &str) -> (Arc<str>, Arc<str>) {
+    (Arc::from(name), Arc::from(&*clip(value, MAX_TEXT_CHARS)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(Arc<str>, Arc<str>)> {
+        pairs.iter().map(|(k, v)| label(k, v)).collect()
+    }
+
+    #[test]
+    fn tenant_from_label_map_known_or_fallback() {
+        let config = MappingConfig {
+            tenant_label: Some("customer".into()),
+            tenant_map: BTreeMap::from([("mm".to_string(), TenantId::new("mueller"))]),
+            ..MappingConfig::default()
+        };
+        let known = vec![TenantId::new("mueller"), TenantId::new("schmidt")];
+        let m = Mapping::new(&config, None, &[], None, known);
+        assert_eq!(m.tenant(&labels(&[("customer", "mm")])).as_str(), "mueller");
+        assert_eq!(
+            m.tenant(&labels(&[("customer", "schmidt")])).as_str(),
+            "schmidt"
+        );
+        // Unknown value, no label: the fallback.
+        assert_eq!(
+            m.tenant(&labels(&[("customer", "nobody")])).as_str(),
+            UNMAPPED_TENANT
+        );
+        assert_eq!(m.tenant(&[]).as_str(), UNMAPPED_TENANT);
+        // Several values (host groups): the first that maps wins.
+        assert_eq!(
+            m.tenant(&labels(&[("customer", "linux"), ("customer", "schmidt")]))
+                .as_str(),
+            "schmidt"
+        );
+        let fixed = Mapping::new(&config, Some(TenantId::new("schmidt")), &[], None, vec![]);
+        assert_eq!(fixed.tenant(&[]).as_str(), "schmidt");
+        // Without configured tenants any value is taken as the tenant id.
+        assert_eq!(fixed.tenant(&labels(&[("customer", "x")])).as_str(), "x");
+    }
+
+    #[test]
+    fn priorities_defaults_overridden_by_config() {
+        let config = MappingConfig {
+            priorities: BTreeMap::from([("warning".to_string(), Priority::P2)]),
+            default_priority: Some(Priority::P4),
+            ..MappingConfig::default()
+        };
+        let m = Mapping::new(
+            &config,
+            None,
+            &[("critical", Priority::P1), ("warning", Priority::P3)],
+            None,
+            vec![],
+        );
+        assert_eq!(m.priority("CRITICAL"), Priority::P1);
+        assert_eq!(m.priority("warning"), Priority::P2);
+        assert_eq!(m.priority("whatever"), Priority::P4);
+    }
+
+    #[test]
+    fn clip_marks_the_cut() {
+        assert_eq!(&*clip("short", 10), "short");
+        let c = clip(&"ä".repeat(20), 10);
+        assert_eq!(c.chars().count(), 10);
+        assert!(c.ends_with('…'));
+    }
+}

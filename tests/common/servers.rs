@@ -1,0 +1,359 @@
+//! Real servers for the connector tests. Alertmanager and Icinga 2 are started per test on
+//! a free port in a temporary directory (so a test can stop and restart its own server);
+//! the heavy ones (Zabbix, Request Tracker, Redmine) are started once by
+//! `scripts/services.sh start` and only looked up here. Every wait is a readiness check.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long a server may take to become ready.
+pub const READY_PATIENCE: Duration = Duration::from_secs(90);
+
+/// The fixed ports of the shared servers (the same numbers as in scripts/services.sh).
+pub const ZABBIX_API: &str = "http://127.0.0.1:18081/api_jsonrpc.php";
+pub const ZABBIX_TRAPPER_PORT: u16 = 10151;
+pub const RT_URL: &str = "http://127.0.0.1:18080";
+pub const RT_ROOT_PASSWORD: &str = "ci-secret";
+pub const REDMINE_URL: &str = "http://127.0.0.1:13000";
+pub const REDMINE_KEY: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `ready` until it holds; panics with `what` after [`READY_PATIENCE`].
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < READY_PATIENCE,
+            "{what}: not ready after {READY_PATIENCE:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The repository root (for scripts/).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A blocking HTTP client for test set-up (the connectors under test use their own).
+pub fn client(ca: Option<&Path>) -> reqwest::blocking::Client {
+    let mut b = reqwest::blocking::Client::builder().timeout(Duration::from_secs(20));
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).expect("read ca");
+        b = b.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+    }
+    b.build().unwrap()
+}
+
+fn require(program: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{program}` is not installed: run `scripts/services.sh install` (the test suite, scripts/test-all.sh, does it for you)"
+    );
+}
+
+/// A process killed when dropped.
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Daemon {
+    fn stop(&mut self) {
+        // SIGTERM first, as the real daemons expect; SIGKILL if it does not end.
+        let pid = self.0.id() as i32;
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------- Alertmanager
+
+/// A Prometheus Alertmanager of this test.
+pub struct Alertmanager {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    daemon: Option<Daemon>,
+}
+
+impl Alertmanager {
+    pub fn start() -> Alertmanager {
+        require("prometheus-alertmanager");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("alertmanager.yml"),
+            "route:\n  receiver: nowhere\n  group_by: ['alertname']\n  group_wait: 1s\n\
+             receivers:\n  - name: nowhere\n\
+             inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n    \
+             target_matchers: ['severity=\"warning\"']\n    equal: ['instance']\n",
+        )
+        .unwrap();
+        let mut am = Alertmanager {
+            port: free_port(),
+            dir,
+            daemon: None,
+        };
+        am.resume();
+        am
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the server (SIGTERM, then waits for it to end).
+    pub fn stop(&mut self) {
+        if let Some(mut d) = self.daemon.take() {
+            d.stop();
+        }
+    }
+
+    /// Starts it again on the same port and data directory.
+    pub fn resume(&mut self) {
+        let data = self.dir.path().join("data");
+        let log = std::fs::File::create(self.dir.path().join("log")).unwrap();
+        let child = Command::new("prometheus-alertmanager")
+            .arg(format!(
+                "--config.file={}",
+                self.dir.path().join("alertmanager.yml").display()
+            ))
+            .arg(format!("--storage.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start alertmanager");
+        self.daemon = Some(Daemon(child));
+        let c = client(None);
+        let url = format!("{}/-/ready", self.url());
+        wait_until("alertmanager", || {
+            c.get(&url).send().is_ok_and(|r| r.status().is_success())
+        });
+    }
+
+    /// Posts alerts (`[{labels, annotations, startsAt, endsAt}]`).
+    pub fn post_alerts(&self, alerts: &Value) {
+        let r = client(None)
+            .post(format!("{}/api/v2/alerts", self.url()))
+            .json(alerts)
+            .send()
+            .unwrap();
+        assert!(r.status().is_success(), "post alerts: {}", r.status());
+    }
+
+    pub fn alerts(&self) -> Vec<Value> {
+        client(None)
+            .get(format!("{}/api/v2/alerts", self.url()))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    pub fn silences(&self) -> Vec<Value> {
+        client(None)
+            .get(format!("{}/api/v2/silences", self.url()))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+/// An alert that fires for the next hour.
+pub fn firing_alert(labels: Value, summary: &str) -> Value {
+    let now = jiff::Timestamp::now();
+    serde_json::json!({
+        "labels": labels,
+        "annotations": {"summary": summary},
+        "startsAt": now.to_string(),
+        "endsAt": (now + jiff::SignedDuration::from_hours(1)).to_string(),
+        "generatorURL": "http://prometheus.example/graph?g0.expr=up"
+    })
+}
+
+// ---------------------------------------------------------------------------- Icinga 2
+
+/// The API user of test instances and its password.
+pub const ICINGA_USER: &str = "nightdesk";
+pub const ICINGA_PASSWORD: &str = "icinga-secret";
+
+/// An Icinga 2 of this test (own CA, own port).
+pub struct Icinga {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    daemon: Option<Daemon>,
+}
+
+impl Icinga {
+    pub fn start() -> Icinga {
+        require("icinga2");
+        let dir = tempfile::tempdir().unwrap();
+        let mut icinga = Icinga {
+            port: free_port(),
+            dir,
+            daemon: None,
+        };
+        icinga.resume();
+        icinga
+    }
+
+    /// `https://localhost:PORT` (the certificate is for `localhost`).
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    /// The instance's CA certificate.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("lib/certs/ca.crt")
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut d) = self.daemon.take() {
+            d.stop();
+        }
+    }
+
+    pub fn resume(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("daemon.log")).unwrap();
+        let child = Command::new(repo().join("scripts/icinga-instance.sh"))
+            .arg(self.dir.path())
+            .arg(self.port.to_string())
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start icinga2");
+        self.daemon = Some(Daemon(child));
+        let ca = self.ca();
+        let url = format!("{}/v1/status/IcingaApplication", self.url());
+        wait_until("icinga2", || {
+            ca.exists()
+                && client(Some(&ca))
+                    .get(&url)
+                    .basic_auth(ICINGA_USER, Some(ICINGA_PASSWORD))
+                    .send()
+                    .is_ok_and(|r| r.status().is_success())
+        });
+    }
+
+    /// Calls the API as the admin user; panics unless it answers 2xx.
+    pub fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = client(Some(&self.ca()))
+            .request(method, format!("{}/v1/{path}", self.url()))
+            .basic_auth(ICINGA_USER, Some(ICINGA_PASSWORD))
+            .header("Accept", "application/json");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().unwrap();
+        let status = r.status();
+        let text = r.text().unwrap();
+        assert!(status.is_success(), "icinga {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Creates a passive host with `vars` and an OK first result.
+    pub fn add_host(&self, name: &str, address: &str, vars: Value, groups: &[&str]) {
+        for g in groups {
+            let r = client(Some(&self.ca()))
+                .put(format!("{}/v1/objects/hostgroups/{g}", self.url()))
+                .basic_auth(ICINGA_USER, Some(ICINGA_PASSWORD))
+                .header("Accept", "application/json")
+                .json(&serde_json::json!({"attrs": {"display_name": g}}))
+                .send()
+                .unwrap();
+            // 500 "already exists" is fine for a group shared by several hosts.
+            assert!(r.status().is_success() || r.status().as_u16() == 500);
+        }
+        let mut attrs = serde_json::json!({"address": address, "groups": groups});
+        if let Value::Object(v) = vars {
+            for (k, val) in v {
+                attrs[format!("vars.{k}")] = val;
+            }
+        }
+        self.api(
+            reqwest::Method::PUT,
+            &format!("objects/hosts/{name}"),
+            Some(serde_json::json!({"templates": ["passive-host"], "attrs": attrs})),
+        );
+        self.host_result(name, 0, "PING OK");
+    }
+
+    pub fn add_service(&self, host: &str, service: &str) {
+        self.api(
+            reqwest::Method::PUT,
+            &format!("objects/services/{host}!{service}"),
+            Some(serde_json::json!({"templates": ["passive-service"], "attrs": {"display_name": service}})),
+        );
+    }
+
+    pub fn host_result(&self, host: &str, exit: u8, output: &str) {
+        self.api(
+            reqwest::Method::POST,
+            &format!("actions/process-check-result?host={host}"),
+            Some(serde_json::json!({"exit_status": exit, "plugin_output": output})),
+        );
+    }
+
+    pub fn service_result(&self, host: &str, service: &str, exit: u8, output: &str) {
+        self.api(
+            reqwest::Method::POST,
+            &format!("actions/process-check-result?service={host}!{service}"),
+            Some(serde_json::json!({"exit_status": exit, "plugin_output": output})),
+        );
+    }
+
+    /// The attributes of one service as the server has them now.
+    pub fn service_attrs(&self, host: &str, service: &str) -> Value {
+        let v = self.api(
+            reqwest::Method::GET,
+            &format!("objects/services/{host}!{service}"),
+            None,
+        );
+        v["results"][0]["attrs"].clone()
+    }
+}
+
+// ---------------------------------------------------------------------------- shared servers
+
+/// Panics with how to start it unless the shared server at `url` answers.
+pub fn require_shared(name: &str, ok: impl Fn() -> bool) {
+    assert!(
+        ok(),
+        "{name} is not running on 127.0.0.1: start it with `scripts/services.sh start {name}` (scripts/test-all.sh does this)"
+    );
+}
