@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::build::BuildContext;
 use super::http::Endpoint;
-use super::mapping::{Mapping, label, new_item};
+use super::mapping::{Decoded, Mapping, decode_each, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
@@ -182,7 +182,7 @@ impl Alertmanager {
         })
     }
 
-    async fn alerts_of(&self, member: &Endpoint) -> Result<Vec<ApiAlert>, SourceError> {
+    async fn alerts_of(&self, member: &Endpoint) -> Result<Decoded<ApiAlert>, SourceError> {
         let mut query: Vec<(&str, &str)> =
             self.filter.iter().map(|f| ("filter", f.as_str())).collect();
         query.extend([
@@ -192,7 +192,7 @@ impl Alertmanager {
         ]);
         let request = member.request(Method::GET, "/api/v2/alerts").query(&query);
         let raw: Vec<serde_json::Value> = member.json(request).await?;
-        Ok(parse_each(raw, &self.id))
+        Ok(decode_each(raw))
     }
 
     async fn silences_of(
@@ -202,7 +202,8 @@ impl Alertmanager {
         let raw: Vec<serde_json::Value> = member
             .json(member.request(Method::GET, "/api/v2/silences"))
             .await?;
-        Ok(parse_each::<ApiSilence>(raw, &self.id)
+        Ok(decode_each::<ApiSilence>(raw)
+            .records
             .into_iter()
             .map(|s| (s.id.clone(), s))
             .collect())
@@ -215,11 +216,13 @@ impl Alertmanager {
         let mut first_error = None;
         let mut failed = Vec::new();
         let mut answered = None;
+        let mut unreadable = None;
         for (i, answer) in answers.into_iter().enumerate() {
             match answer {
-                Ok(alerts) => {
+                Ok(decoded) => {
                     answered.get_or_insert(i);
-                    for alert in alerts {
+                    unreadable = unreadable.or(decoded.problem("alerts"));
+                    for alert in decoded.records {
                         merge_alert(&mut merged, alert);
                     }
                 }
@@ -232,8 +235,12 @@ impl Alertmanager {
         let Some(answered) = answered else {
             return Err(first_error.unwrap_or(SourceError::Unreachable("no members".into())));
         };
-        self.degraded =
+        let peers_down =
             (!failed.is_empty()).then(|| format!("HA peer down: {}", failed.join("; ")));
+        self.degraded = match (peers_down, unreadable) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let silences = if merged.values().any(|a| !a.status.silenced_by.is_empty()) {
             self.silences_of(&self.members[answered])
                 .await
@@ -471,23 +478,6 @@ impl Source for Alertmanager {
             }
         })
     }
-}
-
-/// Decodes each element on its own: one malformed alert is skipped (and logged), the rest
-/// is kept.
-fn parse_each<T: serde::de::DeserializeOwned>(
-    raw: Vec<serde_json::Value>,
-    source: &SourceId,
-) -> Vec<T> {
-    raw.into_iter()
-        .filter_map(|v| match serde_json::from_value(v) {
-            Ok(x) => Some(x),
-            Err(e) => {
-                tracing::warn!(source = %source, error = %e, "record skipped");
-                None
-            }
-        })
-        .collect()
 }
 
 /// Keeps one alert per fingerprint: the earliest start, and the state that matters most

@@ -106,6 +106,50 @@ impl Mapping {
     }
 }
 
+/// Records of a list answer decoded one by one: a malformed record is skipped and counted,
+/// the others are kept.
+#[derive(Debug)]
+pub struct Decoded<T> {
+    pub records: Vec<T>,
+    pub skipped: usize,
+    /// Why the first skipped record could not be read.
+    pub first_error: Option<String>,
+}
+
+impl<T> Decoded<T> {
+    /// "2 of 50 alerts could not be read (missing field `fingerprint`)", when some were
+    /// skipped: the reason the source shows as degraded.
+    pub fn problem(&self, what: &str) -> Option<String> {
+        (self.skipped > 0).then(|| {
+            format!(
+                "{} of {} {what} could not be read ({})",
+                self.skipped,
+                self.skipped + self.records.len(),
+                self.first_error.as_deref().unwrap_or("?")
+            )
+        })
+    }
+}
+
+/// Decodes each JSON value as a `T` on its own.
+pub fn decode_each<T: serde::de::DeserializeOwned>(raw: Vec<serde_json::Value>) -> Decoded<T> {
+    let mut decoded = Decoded {
+        records: Vec::with_capacity(raw.len()),
+        skipped: 0,
+        first_error: None,
+    };
+    for value in raw {
+        match serde_json::from_value(value) {
+            Ok(record) => decoded.records.push(record),
+            Err(e) => {
+                decoded.skipped += 1;
+                decoded.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    decoded
+}
+
 /// Cuts `text` to `max` characters, marking the cut.
 pub fn clip(text: &str, max: usize) -> Box<str> {
     if text.chars().count() <= max {
@@ -208,6 +252,26 @@ mod tests {
         assert_eq!(m.priority("CRITICAL"), Priority::P1);
         assert_eq!(m.priority("warning"), Priority::P2);
         assert_eq!(m.priority("whatever"), Priority::P4);
+    }
+
+    #[test]
+    fn malformed_records_are_skipped_and_counted() {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[allow(dead_code)]
+            id: String,
+        }
+        let raw = vec![
+            serde_json::json!({"id": "a"}),
+            serde_json::json!({"name": "no id"}),
+            serde_json::json!({"id": "c"}),
+        ];
+        let d = decode_each::<R>(raw);
+        assert_eq!(d.records.len(), 2);
+        assert_eq!(d.skipped, 1);
+        let p = d.problem("alerts").unwrap();
+        assert!(p.starts_with("1 of 3 alerts could not be read"), "{p}");
+        assert!(p.contains("missing field `id`"), "{p}");
     }
 
     #[test]
