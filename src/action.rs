@@ -10,22 +10,28 @@ pub enum Context {
     Queue,
     Detail,
     Tenants,
+    /// The list of sources and their health.
+    Sources,
     Help,
     /// The `/` filter input line.
     Filter,
     /// The `:` command line.
     Command,
+    /// A form asking for the details of a write-back (ack comment and duration, ...).
+    Prompt,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
         Context::Tenants,
+        Context::Sources,
         Context::Help,
         Context::Filter,
         Context::Command,
+        Context::Prompt,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,9 +40,11 @@ impl Context {
             Context::Queue => "queue",
             Context::Detail => "detail",
             Context::Tenants => "tenants",
+            Context::Sources => "sources",
             Context::Help => "help",
             Context::Filter => "filter",
             Context::Command => "command",
+            Context::Prompt => "prompt",
         }
     }
 
@@ -46,14 +54,14 @@ impl Context {
 
     /// Text-input contexts receive unbound printable keys as typed text.
     pub fn is_text_input(self) -> bool {
-        matches!(self, Context::Filter | Context::Command)
+        matches!(self, Context::Filter | Context::Command | Context::Prompt)
     }
 
     /// Contexts whose bindings also apply here, most specific first (after the context itself).
     /// Text inputs do not fall back to `global`: typing `q` in the filter must not quit.
     pub fn parents(self) -> &'static [Context] {
         match self {
-            Context::Global | Context::Filter | Context::Command => &[],
+            Context::Global | Context::Filter | Context::Command | Context::Prompt => &[],
             // The detail pane sits beside the queue: queue keys keep working while it is open.
             Context::Detail => &[Context::Queue, Context::Global],
             _ => &[Context::Global],
@@ -101,6 +109,7 @@ actions! {
     Cancel = "cancel",
     Redraw = "redraw",
     ToggleTenants = "toggle-tenants",
+    ToggleSources = "toggle-sources",
     SelectNext = "select-next",
     SelectPrev = "select-prev",
     SelectFirst = "select-first",
@@ -117,6 +126,9 @@ actions! {
     Ack = "ack",
     Unack = "unack",
     Take = "take",
+    Downtime = "downtime",
+    Recheck = "recheck",
+    Refresh = "refresh",
     ShowTenant = "show-tenant",
     Accept = "accept",
     Complete = "complete",

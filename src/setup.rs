@@ -42,7 +42,10 @@ pub struct PlannedSource {
 impl PlannedSource {
     /// A source with the default meta of its kind.
     pub fn new(source: Box<dyn Source>, policy: PollPolicy) -> Self {
-        let meta = SourceMeta::of_kind(source.kind(), source.tenant());
+        let meta = SourceMeta {
+            capabilities: source.capabilities(),
+            ..SourceMeta::of_kind(source.kind(), source.tenant())
+        };
         Self {
             source,
             policy,
@@ -237,6 +240,7 @@ pub fn configured_sources(config: &Config, now: Timestamp) -> Vec<PlannedSource>
                 tenant: source.tenant(),
                 insecure: sc.insecure,
                 outage_priority: sc.outage_priority,
+                capabilities: source.capabilities(),
             };
             planned.push(PlannedSource {
                 source,

@@ -67,6 +67,27 @@ fn detail_and_tenants_200x50() {
 }
 
 #[test]
+fn ack_form_80x24() {
+    let (_h, mut s) = session();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    act(&mut s, ActionId::Ack);
+    for c in "on it".chars() {
+        s.app.on_key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        ));
+    }
+    insta::assert_snapshot!(draw(&mut s, 80, 24).backend());
+}
+
+#[test]
+fn sources_80x24() {
+    let (_h, mut s) = session();
+    act(&mut s, ActionId::ToggleSources);
+    insta::assert_snapshot!(draw(&mut s, 80, 24).backend());
+}
+
+#[test]
 fn help_80x24() {
     let (_h, mut s) = session();
     act(&mut s, ActionId::Help);

@@ -10,7 +10,7 @@ use nightdesk::app::state::Mode;
 use nightdesk::app::update::Effect;
 use nightdesk::model::{Kind, SourceId, StatusCategory};
 use nightdesk::setup::{self, Session};
-use nightdesk::sources::WriteBack;
+use nightdesk::sources::{SourceError, SourceEvent, WriteBack};
 
 fn demo() -> (tempfile::TempDir, Session) {
     let home = tempfile::tempdir().unwrap();
@@ -133,21 +133,127 @@ fn ack_asks_the_items_source_with_my_name() {
     let (_h, mut s) = demo();
     s.app.apply("set-filter k:alert s:new".parse().unwrap());
     let item = s.app.selected_item().unwrap().key.clone();
-    let effects = s.app.on_key(key('a'));
+    assert!(s.app.on_key(key('a')).is_empty(), "a form opens first");
+    assert_eq!(s.app.mode, Mode::Prompt);
+    for c in "on it".chars() {
+        s.app.on_key(key(c));
+    }
+    let effects = s.app.on_key(enter());
     match effects.as_slice() {
         [
             Effect::WriteBack {
                 source,
                 item: i,
-                action: WriteBack::Ack { author, .. },
+                action:
+                    WriteBack::Ack {
+                        author,
+                        comment,
+                        minutes,
+                    },
             },
         ] => {
             assert_eq!(source, &item.source);
             assert_eq!(i, &item);
             assert_eq!(author, &s.app.user);
+            assert_eq!(comment, "on it");
+            assert_eq!(*minutes, Some(120));
         }
         other => panic!("expected one ack write-back, got {other:?}"),
     }
+    assert_eq!(s.app.mode, Mode::Queue);
+}
+
+fn enter() -> KeyEvent {
+    KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
+}
+
+fn esc() -> KeyEvent {
+    KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)
+}
+
+fn type_str(s: &mut Session, text: &str) {
+    for c in text.chars() {
+        s.app.on_key(key(c));
+    }
+}
+
+#[test]
+fn a_refused_ack_keeps_the_typed_comment_for_the_next_try() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let item = s.app.selected_item().unwrap().key.clone();
+    s.app.on_key(key('a'));
+    type_str(&mut s, "router reboot planned");
+    let effects = s.app.on_key(enter());
+    assert_eq!(effects.len(), 1);
+    s.app.on_source_event(SourceEvent::WriteBackDone {
+        source: item.source.clone(),
+        item: item.clone(),
+        action: "ack",
+        result: Err(SourceError::Http {
+            status: 500,
+            message: "internal error".into(),
+        }),
+    });
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        flash.error && flash.text.contains("internal error"),
+        "{flash:?}"
+    );
+    // The same key brings the form back with the text.
+    s.app.on_key(key('a'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    assert_eq!(
+        s.app.form.as_ref().unwrap().comment.text(),
+        "router reboot planned"
+    );
+}
+
+#[test]
+fn esc_closes_the_form_and_keeps_a_draft() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    s.app.on_key(key('a'));
+    type_str(&mut s, "half a thought");
+    assert!(s.app.on_key(esc()).is_empty());
+    assert_eq!(s.app.mode, Mode::Queue);
+    s.app.on_key(key('a'));
+    assert_eq!(
+        s.app.form.as_ref().unwrap().comment.text(),
+        "half a thought"
+    );
+}
+
+#[test]
+fn a_bad_duration_is_shown_in_the_form_and_nothing_is_sent() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    s.app.on_key(key('a'));
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    type_str(&mut s, "xyz");
+    assert!(s.app.on_key(enter()).is_empty());
+    assert_eq!(s.app.mode, Mode::Prompt);
+    let error = s.app.form.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("2hxyz"), "{error}");
+}
+
+#[test]
+fn an_action_the_source_cannot_do_is_refused_before_sending() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert".parse().unwrap());
+    let source = s.app.selected_item().unwrap().key.source.clone();
+    assert!(
+        s.app.on_key(key('R')).is_empty(),
+        "demo monitoring has no recheck"
+    );
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error);
+    assert!(
+        flash.text.contains("recheck") && flash.text.contains(source.as_str()),
+        "{}",
+        flash.text
+    );
 }
 
 #[test]

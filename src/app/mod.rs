@@ -1,6 +1,7 @@
 //! The application: state, the update function that applies actions and source events to
 //! it, and the event loop that ties terminal, sources and rendering together.
 
+pub mod form;
 pub mod input;
 pub mod run;
 pub mod state;

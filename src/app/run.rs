@@ -191,6 +191,11 @@ fn carry_out(
 ) {
     match effect {
         Effect::FullRedraw => painter.repaint_all(),
+        Effect::RefreshAll => {
+            for h in handles.values() {
+                let _ = h.commands.send(SourceCommand::Refresh);
+            }
+        }
         Effect::WriteBack {
             source,
             item,

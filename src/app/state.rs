@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use super::form::{Form, FormKind};
 use super::input::LineInput;
 use crate::i18n::Lang;
 use crate::keymap::{Key, Keymap};
@@ -20,6 +21,9 @@ pub enum Mode {
     Command,
     Help,
     Tenants,
+    Sources,
+    /// A write-back form is open.
+    Prompt,
 }
 
 /// What is known about a source before it answers: from its config.
@@ -32,6 +36,8 @@ pub struct SourceMeta {
     pub insecure: bool,
     /// Priority of the item that says the source cannot be read.
     pub outage_priority: Priority,
+    /// The write-backs it supports.
+    pub capabilities: crate::sources::Capabilities,
 }
 
 impl SourceMeta {
@@ -42,6 +48,7 @@ impl SourceMeta {
             tenant,
             insecure: false,
             outage_priority: crate::config::source::DEFAULT_OUTAGE_PRIORITY,
+            capabilities: crate::sources::Capabilities::default(),
         }
     }
 }
@@ -111,6 +118,15 @@ pub struct App {
     pub tenants: Vec<TenantInfo>,
     pub tenant_names: HashMap<TenantId, String>,
     pub tenant_cursor: usize,
+    /// Row of the sources view.
+    pub source_cursor: usize,
+    /// The open write-back form.
+    pub form: Option<Form>,
+    /// Forms cancelled or refused by the source, by kind and first item: opening the same
+    /// form again brings their text back.
+    pub drafts: HashMap<(FormKind, ItemKey), Form>,
+    /// Forms sent and not answered yet, by (item, action name).
+    pub sent: HashMap<(ItemKey, &'static str), Form>,
     pub flash: Option<Flash>,
     pub quit: bool,
 }
@@ -159,6 +175,10 @@ impl App {
             tenants,
             tenant_names,
             tenant_cursor: 0,
+            source_cursor: 0,
+            form: None,
+            drafts: HashMap::new(),
+            sent: HashMap::new(),
             flash: None,
             quit: false,
         };

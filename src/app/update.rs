@@ -5,6 +5,7 @@
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
+use super::form::{Form, FormError, FormKind};
 use super::state::{App, Flash, Mode, SourceInfo, SourceMeta};
 use crate::action::{Action, ActionId, Context, REGISTRY};
 use crate::i18n::{Msg, fill, t};
@@ -25,6 +26,8 @@ pub enum Effect {
     },
     /// Repaint everything (after `redraw`).
     FullRedraw,
+    /// Read every source now.
+    RefreshAll,
 }
 
 /// The id of the pseudo-source under which nightdesk files its own items (source outages).
@@ -40,6 +43,8 @@ impl App {
             Mode::Command => Context::Command,
             Mode::Help => Context::Help,
             Mode::Tenants => Context::Tenants,
+            Mode::Sources => Context::Sources,
+            Mode::Prompt => Context::Prompt,
         }
     }
 
@@ -75,23 +80,14 @@ impl App {
 
     /// Pasted text goes into the active input line.
     pub fn on_paste(&mut self, text: &str) {
-        let line = match self.mode {
-            Mode::Filter => &mut self.filter,
-            Mode::Command => &mut self.command,
-            _ => return,
-        };
-        line.insert_str(text);
-        self.after_edit();
+        // One line only: a pasted newline must not send a form.
+        let text = text.replace(['\n', '\r'], " ");
+        self.edit(|line| line.insert_str(&text));
     }
 
     fn type_text(&mut self, key: Key) {
         let Some(c) = key.text_char() else { return };
-        match self.mode {
-            Mode::Filter => self.filter.insert(c),
-            Mode::Command => self.command.insert(c),
-            _ => return,
-        }
-        self.after_edit();
+        self.edit(|line| line.insert(c));
     }
 
     fn after_edit(&mut self) {
@@ -118,6 +114,8 @@ impl App {
             Cancel => self.cancel(),
             Redraw => return vec![Effect::FullRedraw],
             ToggleTenants => self.toggle_mode(Mode::Tenants),
+            ToggleSources => self.toggle_mode(Mode::Sources),
+            Refresh => return vec![Effect::RefreshAll],
             SelectNext => self.move_selection(1),
             SelectPrev => self.move_selection(-1),
             SelectFirst => self.select_row(0),
@@ -131,9 +129,16 @@ impl App {
             SetFilter => self.set_filter(action.arg.as_deref().unwrap_or("")),
             FilterTenant => self.filter_by_selected(|i| Some(format!("t:{}", i.tenant))),
             FilterHost => self.filter_by_selected(|i| i.host.as_ref().map(|h| format!("h:{h}"))),
-            Ack | Unack | Take => return self.write_back(action.id),
+            Ack => self.open_form(FormKind::Ack),
+            Downtime => self.open_form(FormKind::Downtime),
+            Unack | Take | Recheck => return self.write_back(action.id),
             ShowTenant => self.show_tenant(),
             Accept => return self.accept(),
+            Complete if self.mode == Mode::Prompt => {
+                if let Some(form) = &mut self.form {
+                    form.next_field();
+                }
+            }
             Complete => self.complete_command(true),
             DeleteBackward => self.edit(|l| l.delete_backward()),
             DeleteWord => self.edit(|l| l.delete_word()),
@@ -157,6 +162,13 @@ impl App {
         match self.mode {
             Mode::Filter => f(&mut self.filter),
             Mode::Command => f(&mut self.command),
+            Mode::Prompt => {
+                if let Some(form) = &mut self.form {
+                    f(form.focused());
+                    form.error = None;
+                }
+                return;
+            }
             _ => return,
         }
         self.after_edit();
@@ -171,7 +183,8 @@ impl App {
                 self.mode = Mode::Queue;
                 self.requery();
             }
-            Mode::Command | Mode::Help | Mode::Tenants => self.mode = Mode::Queue,
+            Mode::Prompt => self.close_form(),
+            Mode::Command | Mode::Help | Mode::Tenants | Mode::Sources => self.mode = Mode::Queue,
             Mode::Queue if self.detail_open => self.detail_open = false,
             Mode::Queue if !self.filter.text().is_empty() => self.set_filter(""),
             Mode::Queue => self.flash = None,
@@ -186,6 +199,7 @@ impl App {
                 Vec::new()
             }
             Mode::Command => self.run_command(),
+            Mode::Prompt => self.submit_form(),
             Mode::Tenants => {
                 self.show_tenant();
                 Vec::new()
@@ -270,6 +284,10 @@ impl App {
             Mode::Tenants => {
                 let max = self.tenants.len();
                 self.tenant_cursor = self.tenant_cursor.saturating_add_signed(delta).min(max);
+            }
+            Mode::Sources => {
+                let max = self.sources.len().saturating_sub(1);
+                self.source_cursor = self.source_cursor.saturating_add_signed(delta).min(max);
             }
             _ => self.select_row(self.cursor.saturating_add_signed(delta)),
         }
@@ -373,32 +391,148 @@ impl App {
         self.scroll_to_cursor();
     }
 
+    /// A write-back without a form (unack, take, recheck) for the selected item.
     fn write_back(&mut self, id: ActionId) -> Vec<Effect> {
-        let Some(item) = self.selected_item() else {
-            self.flash_error(t(self.lang, Msg::NothingSelected).to_string());
-            return Vec::new();
-        };
-        let key = item.key.clone();
         let action = match id {
-            ActionId::Ack => WriteBack::Ack {
-                comment: t(self.lang, Msg::AckComment).to_string(),
-                author: self.user.clone(),
-                minutes: None,
-            },
             ActionId::Unack => WriteBack::Unack {
                 author: self.user.clone(),
             },
+            ActionId::Recheck => WriteBack::Recheck,
             _ => WriteBack::Assign {
                 agent: self.user.clone(),
             },
         };
-        let source = key.source.as_str().to_string();
-        self.flash_info(fill(t(self.lang, Msg::ActionSent), &[id.name(), &source]));
-        vec![Effect::WriteBack {
-            source: key.source.clone(),
-            item: key,
-            action,
-        }]
+        let Some(key) = self.selected_key_supporting(&action) else {
+            return Vec::new();
+        };
+        self.send(vec![key], action)
+    }
+
+    /// The selected item's key when its source can carry out `action`; otherwise says why
+    /// not in the status line.
+    fn selected_key_supporting(&mut self, action: &WriteBack) -> Option<ItemKey> {
+        let Some(key) = self.selected_item().map(|i| i.key.clone()) else {
+            self.flash_error(t(self.lang, Msg::NothingSelected).to_string());
+            return None;
+        };
+        let supported = self
+            .sources
+            .get(&key.source)
+            .is_some_and(|s| s.meta.capabilities.supports(action));
+        if !supported {
+            self.flash_error(fill(
+                t(self.lang, Msg::ActionUnsupported),
+                &[action.name(), key.source.as_str()],
+            ));
+            return None;
+        }
+        Some(key)
+    }
+
+    /// One write-back per target, each to its source.
+    fn send(&mut self, targets: Vec<ItemKey>, action: WriteBack) -> Vec<Effect> {
+        let sources: Vec<&str> = targets.iter().map(|k| k.source.as_str()).collect();
+        let mut names = sources.clone();
+        names.dedup();
+        self.flash_info(fill(
+            t(self.lang, Msg::ActionSent),
+            &[action.name(), &names.join(", ")],
+        ));
+        targets
+            .into_iter()
+            .map(|key| Effect::WriteBack {
+                source: key.source.clone(),
+                item: key,
+                action: action.clone(),
+            })
+            .collect()
+    }
+
+    /// Opens the form of `kind` for the selected item, with its draft if there is one.
+    fn open_form(&mut self, kind: FormKind) {
+        let probe = match kind {
+            FormKind::Ack => WriteBack::Ack {
+                comment: String::new(),
+                author: String::new(),
+                minutes: None,
+            },
+            FormKind::Downtime => WriteBack::Downtime {
+                comment: String::new(),
+                author: String::new(),
+                minutes: 0,
+            },
+        };
+        let Some(key) = self.selected_key_supporting(&probe) else {
+            return;
+        };
+        let form = self
+            .drafts
+            .remove(&(kind, key.clone()))
+            .unwrap_or_else(|| Form::new(kind, vec![key]));
+        self.form = Some(form);
+        self.mode = Mode::Prompt;
+    }
+
+    /// Esc in a form: close it, keeping what was typed as a draft.
+    fn close_form(&mut self) {
+        if let Some(form) = self.form.take()
+            && let Some(first) = form.targets.first()
+        {
+            self.drafts.insert((form.kind, first.clone()), form);
+        }
+        self.mode = Mode::Queue;
+    }
+
+    /// Enter in a form: send it, or say what is wrong and stay.
+    fn submit_form(&mut self) -> Vec<Effect> {
+        let Some(form) = self.form.as_mut() else {
+            self.mode = Mode::Queue;
+            return Vec::new();
+        };
+        match form.write_back(&self.user, t(self.lang, Msg::AckComment)) {
+            Ok(action) => {
+                let form = self.form.take().expect("form is open");
+                self.mode = Mode::Queue;
+                for key in &form.targets {
+                    self.sent.insert((key.clone(), action.name()), form.clone());
+                }
+                self.send(form.targets.clone(), action)
+            }
+            Err(e) => {
+                form.error = Some(match e {
+                    FormError::BadDuration(text) => {
+                        fill(t(self.lang, Msg::FormBadDuration), &[&text])
+                    }
+                    FormError::NoDuration => t(self.lang, Msg::FormNeedsDuration).to_string(),
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    /// A write-back came back: a refused one keeps its form as a draft.
+    fn write_back_done(
+        &mut self,
+        source: SourceId,
+        item: ItemKey,
+        action: &'static str,
+        result: Result<(), crate::sources::SourceError>,
+    ) {
+        let form = self.sent.remove(&(item, action));
+        match result {
+            Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
+            Err(e) => {
+                if let Some(form) = form
+                    && let Some(first) = form.targets.first()
+                {
+                    self.drafts.insert((form.kind, first.clone()), form);
+                }
+                self.flash_error(fill(
+                    t(self.lang, Msg::ActionFailed),
+                    &[action, &format!("{source}: {e}")],
+                ));
+            }
+        }
     }
 
     pub fn flash_info(&mut self, text: String) {
@@ -456,16 +590,7 @@ impl App {
                 item,
                 action,
                 result,
-            } => {
-                let _ = item;
-                match result {
-                    Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
-                    Err(e) => self.flash_error(fill(
-                        t(self.lang, Msg::ActionFailed),
-                        &[action, &format!("{source}: {e}")],
-                    )),
-                }
-            }
+            } => self.write_back_done(source, item, action, result),
         }
         self.refresh_view();
     }

@@ -103,6 +103,22 @@ catalog! {
     ActionUnsupported => "{} is not supported by {}", "{} wird von {} nicht unterstützt";
     NothingSelected => "nothing selected", "nichts ausgewählt";
     AckComment => "acknowledged from nightdesk", "in nightdesk quittiert";
+    FormAckTitle => "Acknowledge {} item(s) at {}", "{} Eintrag/Einträge an {} quittieren";
+    FormDowntimeTitle => "Downtime for {} item(s) at {}", "Wartungszeit für {} Eintrag/Einträge an {}";
+    FormDuration => "Duration", "Dauer";
+    FormComment => "Comment", "Kommentar";
+    FormDurationHint => "e.g. 30m, 2h, 1d; empty: until it recovers", "z. B. 30m, 2h, 1d; leer: bis zur Erholung";
+    FormHint => "enter send · tab next field · esc cancel (text is kept)", "Enter senden · Tab nächstes Feld · Esc abbrechen (Text bleibt)";
+    FormBadDuration => "`{}` is not a duration (30m, 2h, 1d)", "`{}` ist keine Dauer (30m, 2h, 1d)";
+    FormNeedsDuration => "a downtime needs a duration", "eine Wartungszeit braucht eine Dauer";
+    SourcesTitle => "Sources", "Quellen";
+    SourcesInsecure => "INSECURE: TLS NOT VERIFIED", "UNSICHER: TLS NICHT GEPRÜFT";
+    SourcesLastOk => "last ok {}", "zuletzt ok {}";
+    SourcesNeverOk => "never read", "noch nie gelesen";
+    HealthOk => "ok", "ok";
+    HealthDegraded => "degraded", "gestört";
+    HealthAuthFailed => "auth failed", "Anmeldung fehlgeschlagen";
+    HealthPending => "pending", "ausstehend";
     HintHelp => "help", "Hilfe";
     HintFilter => "filter", "Filter";
     HintQuit => "quit", "Beenden";
@@ -196,6 +212,22 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
         ),
         Unack => ("take back the acknowledgement", "Quittierung zurücknehmen"),
         Take => ("assign the selected item to me", "Eintrag mir zuweisen"),
+        Downtime => (
+            "schedule a downtime for the selected item's host or service",
+            "Wartungszeit für Host oder Dienst des Eintrags einplanen",
+        ),
+        Recheck => (
+            "ask the monitoring to check again now",
+            "Überwachung jetzt neu prüfen lassen",
+        ),
+        Refresh => (
+            "read every source again now",
+            "alle Quellen jetzt neu lesen",
+        ),
+        ToggleSources => (
+            "show or hide the sources view",
+            "Quellen und ihren Zustand ein- oder ausblenden",
+        ),
         ShowTenant => (
             "filter to the tenant chosen in the list",
             "auf den gewählten Kunden filtern",

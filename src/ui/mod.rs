@@ -2,10 +2,12 @@
 //! builds rows for the visible slice only; everything from a source is sanitised first.
 
 pub mod detail;
+pub mod form;
 pub mod format;
 pub mod help;
 pub mod layout;
 pub mod queue;
+pub mod sources;
 pub mod statusbar;
 pub mod tenants;
 
@@ -40,12 +42,15 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
         detail::render(app, theme, detail, buf);
     }
     let bottom_cursor = statusbar::render_bottom(app, theme, l.bottom, buf);
+    let mut form_cursor = None;
     match app.mode {
         Mode::Help => help::render(app, theme, area, buf),
         Mode::Command => statusbar::render_completions(app, theme, l.queue, buf),
+        Mode::Sources => sources::render(app, theme, area, buf),
+        Mode::Prompt => form_cursor = form::render(app, theme, l.queue, buf),
         _ => {}
     }
-    cursor.or(bottom_cursor)
+    form_cursor.or(cursor).or(bottom_cursor)
 }
 
 /// How many queue rows the layout of `area` gives (the state needs it for paging).

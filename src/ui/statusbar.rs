@@ -140,6 +140,13 @@ fn source_spans(app: &App, theme: &Theme) -> Vec<Span<'static>> {
             "health.degraded"
         }),
     )];
+    let insecure = app.sources.values().filter(|s| s.meta.insecure).count();
+    if insecure > 0 {
+        spans.push(Span::styled(
+            format!(" {} ({insecure})", t(app.lang, Msg::SourcesInsecure)),
+            theme.style("error"),
+        ));
+    }
     for (id, info) in app.sources.iter().filter(|(_, s)| !s.health.is_ok()) {
         let (msg, style) = match info.health {
             Health::Down(_) => (Msg::SourceDown, "health.down"),
