@@ -171,8 +171,9 @@ pub fn init(globals: &Globals, force: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `nightdesk config check`: one line per finding; exit 1 when there are errors.
-pub fn config_check(globals: &Globals) -> anyhow::Result<ExitCode> {
+/// `nightdesk config check`: one line per finding, then (unless `offline`) one line per
+/// source after reaching and authenticating it; exit 1 when anything is wrong.
+pub fn config_check(globals: &Globals, offline: bool) -> anyhow::Result<ExitCode> {
     let paths = globals.paths()?;
     let report = config::check(&paths);
     for line in report.lines() {
@@ -181,13 +182,135 @@ pub fn config_check(globals: &Globals) -> anyhow::Result<ExitCode> {
     if report.has_errors() {
         return Ok(ExitCode::from(1));
     }
+    let mut failed = false;
     if let Some(cfg) = &report.config {
-        for s in &cfg.sources {
-            println!("{}: ok ({})", s.id, s.kind.name());
+        for s in cfg.sources.iter().filter(|s| s.insecure) {
+            println!(
+                "{}: WARNING: TLS CERTIFICATE CHECKS ARE OFF (insecure = true)",
+                s.id
+            );
+        }
+        if offline {
+            for s in &cfg.sources {
+                println!("{}: not contacted ({}, --offline)", s.id, s.kind.name());
+            }
+        } else {
+            failed = check_sources(cfg)?;
         }
     }
-    println!("{}: ok", report.config_file.path.display());
-    Ok(ExitCode::SUCCESS)
+    println!(
+        "{}: {}",
+        report.config_file.path.display(),
+        if failed { "sources failed" } else { "ok" }
+    );
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reaches every source; prints `id: ok (kind): what answered` or `id: error (kind): why`.
+/// Returns whether any failed.
+fn check_sources(cfg: &Config) -> anyhow::Result<bool> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let now = Timestamp::now();
+    let mut sources = setup::configured_sources(cfg, now);
+    let results = runtime.block_on(crate::oneshot::check_all(&mut sources, now));
+    let mut failed = false;
+    for (id, kind, result) in results {
+        match result {
+            Ok(what) => println!(
+                "{id}: ok ({kind}): {}",
+                crate::sources::http::snippet(&what)
+            ),
+            Err(e) => {
+                failed = true;
+                println!(
+                    "{id}: error ({kind}): {}",
+                    crate::sources::http::snippet(&e.to_string())
+                );
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// `nightdesk list [--json]`: reads every configured source once and prints the merged
+/// queue in SLA order. Exit 0 when every source answered, 1 when some failed (their
+/// outage items and stale state are in the output), 2 for a config error.
+pub fn list(globals: &Globals, json: bool) -> anyhow::Result<ExitCode> {
+    let paths = globals.paths()?;
+    let config = match Config::load_located(&paths.config_file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Session {
+        mut app,
+        mut sources,
+        ..
+    } = setup::configured_session(&paths, &config, &globals.flags())?;
+    app.filterer.set_inline_limit(usize::MAX);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let now = Timestamp::now();
+    let outcomes = runtime.block_on(crate::oneshot::fetch_all(&mut sources, now));
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    for o in &outcomes {
+        if let Err(e) = &o.result {
+            eprintln!("nightdesk: {} ({}): {e}", o.source, o.kind);
+        }
+    }
+    crate::oneshot::apply(&mut app, outcomes, now);
+    let listing = crate::oneshot::Listing::of(&app);
+    if json {
+        serde_json::to_writer_pretty(std::io::stdout().lock(), &listing)?;
+        println!();
+    } else {
+        print_listing(&app, &listing);
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One line per item: priority, SLA left, due, tenant, kind, title, host, status.
+fn print_listing(app: &crate::app::state::App, listing: &crate::oneshot::Listing<'_>) {
+    use crate::text::sanitize;
+    for i in &listing.items {
+        let (left, due) = match &i.clock {
+            Some(c) => (
+                crate::sla::remaining_label(jiff::SignedDuration::from_secs(c.remaining_seconds)),
+                crate::sla::due_label(c.due, &app.tz, app.lang.is_german()),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        println!(
+            "{} {:>9} {:<9} {:<16} {:<6} {} [{}]{}",
+            i.item.priority,
+            left,
+            due,
+            sanitize(app.tenant_name(&i.item.tenant)),
+            i.item.kind.name(),
+            sanitize(&i.item.title),
+            sanitize(&i.item.status.label),
+            i.item
+                .host
+                .as_deref()
+                .map(|h| format!(" @{}", sanitize(h)))
+                .unwrap_or_default(),
+        );
+    }
 }
 
 /// `nightdesk keys check [FILE]`: checks FILE (default: the user keymap) layered on the

@@ -51,6 +51,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Read every configured source once and print the merged queue (exit 1 if a source failed).
+    List {
+        /// Print JSON (items in SLA order with their nearest clock, and source health).
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the configuration.
     Config {
         #[command(subcommand)]
@@ -70,8 +76,12 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum ConfigCommand {
-    /// Parse and validate the config file; one line per problem.
-    Check,
+    /// Validate the config file and reach every source; one line per problem or source.
+    Check {
+        /// Only validate the file; do not contact the sources.
+        #[arg(long)]
+        offline: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,8 +112,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Init { force }) => cli::init(&globals, force),
         Some(Command::Config {
-            command: ConfigCommand::Check,
-        }) => cli::config_check(&globals),
+            command: ConfigCommand::Check { offline },
+        }) => cli::config_check(&globals, offline),
+        Some(Command::List { json }) => cli::list(&globals, json),
         Some(Command::Keys {
             command: KeysCommand::Check { file },
         }) => cli::keys_check(&globals, file),

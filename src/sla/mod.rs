@@ -24,6 +24,17 @@ pub enum ClockKind {
     Resolution,
 }
 
+impl ClockKind {
+    /// Stable machine name (JSON output).
+    pub fn name(self) -> &'static str {
+        match self {
+            ClockKind::FirstResponse => "first-response",
+            ClockKind::NextUpdate => "next-update",
+            ClockKind::Resolution => "resolution",
+        }
+    }
+}
+
 /// Targets for one priority.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriorityTargets {
