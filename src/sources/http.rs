@@ -305,7 +305,7 @@ fn transport_error(e: &reqwest::Error, timeout: Duration) -> SourceError {
     let lower = chain.to_lowercase();
     if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            " (the server's certificate is not signed by a trusted CA: set `ca-file` to the CA that signed it)"
+            " (the server's certificate is not trusted: no CA nightdesk trusts signed it; set `ca-file` to the CA that did)"
         } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
             " (the certificate is for another name: use that name in `base-url`)"
         } else if lower.contains("expired") {
