@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::servers::{ICINGA_PASSWORD, ICINGA_USER, Icinga, wait_until};
+use common::servers::{ICINGA_MINIMAL_USER, ICINGA_PASSWORD, ICINGA_USER, Icinga, wait_until};
 use jiff::Timestamp;
 use nightdesk::model::{Health, Item, ItemKey, Priority, SourceId, StatusCategory};
 use nightdesk::sources::{Fetched, Source, SourceError, WriteBack};
@@ -427,6 +427,48 @@ fn names_travel_as_filter_vars_not_as_code() {
         &*by_id(&items, "web01!http").status.label,
         "critical",
         "the name did not widen the filter"
+    );
+}
+
+#[test]
+fn the_documented_minimal_permissions_are_enough() {
+    let icinga = Icinga::start();
+    web01(&icinga);
+    let rt = common::runtime();
+    let text = config(&icinga, "").replace(
+        &format!("user = \"{ICINGA_USER}\""),
+        &format!("user = \"{ICINGA_MINIMAL_USER}\""),
+    );
+    assert!(text.contains(ICINGA_MINIMAL_USER));
+    let mut source = common::source(&text);
+    let text = rt.block_on(source.check(Timestamp::now())).expect("check");
+    assert!(text.ends_with(", 2 problems"), "{text}");
+
+    write_back(&rt, &mut source, "web01!http", &ack(Some(30))).expect("ack");
+    let items = fetch(&rt, &mut source);
+    assert!(source.degraded().is_none(), "{:?}", source.degraded());
+    let http = by_id(&items, "web01!http");
+    assert_eq!(
+        http.assignee.as_deref(),
+        Some("nachtschicht"),
+        "comments readable"
+    );
+    let unack = WriteBack::Unack {
+        author: "nachtschicht".into(),
+    };
+    write_back(&rt, &mut source, "web01!http", &unack).expect("unack");
+    let downtime = WriteBack::Downtime {
+        comment: "maintenance".into(),
+        author: "nachtschicht".into(),
+        minutes: 10,
+    };
+    write_back(&rt, &mut source, "web01", &downtime).expect("downtime");
+    write_back(&rt, &mut source, "web01!disk", &WriteBack::Recheck).expect("recheck");
+    assert!(
+        icinga.service_attrs("web01", "disk")["downtime_depth"]
+            .as_f64()
+            .unwrap()
+            > 0.0
     );
 }
 

@@ -210,6 +210,8 @@ pub fn firing_alert(labels: Value, summary: &str) -> Value {
 /// The API user of test instances and its password.
 pub const ICINGA_USER: &str = "nightdesk";
 pub const ICINGA_PASSWORD: &str = "icinga-secret";
+/// An API user with only the permissions docs/sources.md lists (same password).
+pub const ICINGA_MINIMAL_USER: &str = "nightdesk-minimal";
 
 /// An Icinga 2 of this test (own CA, own port).
 pub struct Icinga {
