@@ -6,7 +6,8 @@
 #   scripts/icinga-instance.sh DIR PORT        prepare DIR (idempotent)
 #   scripts/icinga-instance.sh DIR PORT run    prepare, then run the daemon in the foreground
 #
-# API users: `nightdesk` / `icinga-secret` (all permissions). The CA is DIR/lib/certs/ca.crt.
+# API users: `nightdesk` / `icinga-secret` (all permissions) and `nightdesk-minimal` /
+# `icinga-secret` (the minimum docs/sources.md lists). The CA is DIR/lib/certs/ca.crt.
 set -euo pipefail
 dir=$1 port=$2 mode=${3:-prepare}
 mkdir -p "$dir"/{lib/certs,log,cache,spool,run}
@@ -37,6 +38,20 @@ object IcingaApplication "app" {
 }
 object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = $port }
 object ApiUser "nightdesk" { password = "icinga-secret"; permissions = [ "*" ] }
+// Exactly the permissions docs/sources.md lists as nightdesk's minimum.
+object ApiUser "nightdesk-minimal" {
+  password = "icinga-secret"
+  permissions = [
+    "status/query",
+    "objects/query/Host",
+    "objects/query/Service",
+    "objects/query/Comment",
+    "actions/acknowledge-problem",
+    "actions/remove-acknowledgement",
+    "actions/schedule-downtime",
+    "actions/reschedule-check",
+  ]
+}
 template Host "passive-host" {
   check_command = "dummy"; max_check_attempts = 1; check_interval = 1h; enable_active_checks = false
 }

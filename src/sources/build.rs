@@ -9,6 +9,7 @@ use super::SourceError;
 use super::alertmanager::Alertmanager;
 use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
+use super::icinga::Icinga;
 use super::mapping::Mapping;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
@@ -85,6 +86,9 @@ pub fn build(
         }
         SourceKind::Alertmanager(settings) => {
             vec![Box::new(Alertmanager::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::Icinga2(settings) => {
+            vec![Box::new(Icinga::from_config(config, settings, ctx)?)]
         }
     })
 }

@@ -53,6 +53,10 @@ pub struct EndpointSpec {
     pub auth: Option<Auth>,
 }
 
+/// Finds the server's own explanation of a failure in an error body (the `message` field
+/// of a JSON error, say), for APIs whose error bodies say more than their status.
+pub type Explain = fn(&[u8]) -> Option<String>;
+
 /// One server a connector talks to.
 pub struct Endpoint {
     client: reqwest::Client,
@@ -195,8 +199,18 @@ impl Endpoint {
         &self,
         request: RequestBuilder,
     ) -> Result<T, SourceError> {
+        self.json_explained(request, |_| None).await
+    }
+
+    /// As [`Endpoint::json`], with a failure described by `explain` (see
+    /// [`Answer::ok_explained`]).
+    pub async fn json_explained<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+        explain: Explain,
+    ) -> Result<T, SourceError> {
         let request = self.authorize(request).await?;
-        self.send(request).await?.ok()?.json()
+        self.send(request).await?.ok_explained(explain)?.json()
     }
 }
 
@@ -204,10 +218,18 @@ impl Answer {
     /// The answer itself when its status is a success; otherwise the error that status
     /// means (401/403: credentials refused, 429: slow down, others: the server's words).
     pub fn ok(self) -> Result<Self, SourceError> {
+        self.ok_explained(|_| None)
+    }
+
+    /// As [`Answer::ok`], but the error carries what `explain` finds in the body (cut to a
+    /// snippet) instead of the raw body, when it finds something.
+    pub fn ok_explained(self, explain: Explain) -> Result<Self, SourceError> {
         if self.status.is_success() {
             return Ok(self);
         }
-        let message = self.snippet();
+        let message = explain(&self.body)
+            .map(|m| snippet(&m))
+            .unwrap_or_else(|| self.snippet());
         Err(match self.status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SourceError::Auth(format!(
                 "HTTP {}: {}",
@@ -283,7 +305,7 @@ fn transport_error(e: &reqwest::Error, timeout: Duration) -> SourceError {
     let lower = chain.to_lowercase();
     if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            " (the server's certificate is not signed by a trusted CA: set `ca-file` to the CA that signed it)"
+            " (the server's certificate is not trusted: no CA nightdesk trusts signed it; set `ca-file` to the CA that did)"
         } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
             " (the certificate is for another name: use that name in `base-url`)"
         } else if lower.contains("expired") {
@@ -357,6 +379,29 @@ mod tests {
                 message: "boom".into()
             }
         );
+    }
+
+    #[test]
+    fn an_explained_error_carries_the_servers_words() {
+        fn message_field(body: &[u8]) -> Option<String> {
+            let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+            v["message"].as_str().map(str::to_string)
+        }
+        let e = answer(500, "{\"message\":\"disk\\nfull\"}", None)
+            .ok_explained(message_field)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            SourceError::Http {
+                status: 500,
+                message: "disk full".into()
+            }
+        );
+        // Nothing found: the raw body, as with `ok`.
+        let e = answer(502, "bad gateway", None)
+            .ok_explained(message_field)
+            .unwrap_err();
+        assert!(matches!(&e, SourceError::Http { message, .. } if message == "bad gateway"));
     }
 
     #[test]

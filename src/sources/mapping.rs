@@ -189,6 +189,15 @@ pub fn new_item(
     }
 }
 
+/// A time given as Unix seconds (fractions kept to the millisecond), as monitoring APIs
+/// write it; `None` for 0 ("never") and anything outside the representable range.
+pub fn unix_seconds(seconds: f64) -> Option<Timestamp> {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return None;
+    }
+    Timestamp::from_millisecond((seconds * 1000.0).round() as i64).ok()
+}
+
 /// A label pair with the value clipped.
 pub fn label(name: &str, value: &str) -> (Arc<str>, Arc<str>) {
     (Arc::from(name), Arc::from(&*clip(value, MAX_TEXT_CHARS)))
@@ -272,6 +281,16 @@ mod tests {
         let p = d.problem("alerts").unwrap();
         assert!(p.starts_with("1 of 3 alerts could not be read"), "{p}");
         assert!(p.contains("missing field `id`"), "{p}");
+    }
+
+    #[test]
+    fn unix_seconds_keep_milliseconds_and_refuse_never() {
+        let t = unix_seconds(1_796_104_876.530_736).unwrap();
+        assert_eq!(t.as_millisecond(), 1_796_104_876_531);
+        assert_eq!(unix_seconds(0.0), None);
+        assert_eq!(unix_seconds(-5.0), None);
+        assert_eq!(unix_seconds(f64::NAN), None);
+        assert_eq!(unix_seconds(1e300), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod alertmanager;
 pub mod build;
 pub mod demo;
 pub mod http;
+pub mod icinga;
 pub mod mapping;
 pub mod runner;
 

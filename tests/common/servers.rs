@@ -210,6 +210,8 @@ pub fn firing_alert(labels: Value, summary: &str) -> Value {
 /// The API user of test instances and its password.
 pub const ICINGA_USER: &str = "nightdesk";
 pub const ICINGA_PASSWORD: &str = "icinga-secret";
+/// An API user with only the permissions docs/sources.md lists (same password).
+pub const ICINGA_MINIMAL_USER: &str = "nightdesk-minimal";
 
 /// An Icinga 2 of this test (own CA, own port).
 pub struct Icinga {
@@ -290,7 +292,11 @@ impl Icinga {
     pub fn add_host(&self, name: &str, address: &str, vars: Value, groups: &[&str]) {
         for g in groups {
             let r = client(Some(&self.ca()))
-                .put(format!("{}/v1/objects/hostgroups/{g}", self.url()))
+                .put(format!(
+                    "{}/v1/objects/hostgroups/{}",
+                    self.url(),
+                    escaped(g)
+                ))
                 .basic_auth(ICINGA_USER, Some(ICINGA_PASSWORD))
                 .header("Accept", "application/json")
                 .json(&serde_json::json!({"attrs": {"display_name": g}}))
@@ -307,24 +313,33 @@ impl Icinga {
         }
         self.api(
             reqwest::Method::PUT,
-            &format!("objects/hosts/{name}"),
+            &format!("objects/hosts/{}", escaped(name)),
             Some(serde_json::json!({"templates": ["passive-host"], "attrs": attrs})),
         );
         self.host_result(name, 0, "PING OK");
     }
 
     pub fn add_service(&self, host: &str, service: &str) {
+        self.add_service_with(host, service, serde_json::json!({}));
+    }
+
+    /// A passive service with extra attributes (`max_check_attempts` for soft states, ...).
+    pub fn add_service_with(&self, host: &str, service: &str, attrs: Value) {
+        let mut all = serde_json::json!({"display_name": service});
+        if let Value::Object(extra) = attrs {
+            all.as_object_mut().unwrap().extend(extra);
+        }
         self.api(
             reqwest::Method::PUT,
-            &format!("objects/services/{host}!{service}"),
-            Some(serde_json::json!({"templates": ["passive-service"], "attrs": {"display_name": service}})),
+            &format!("objects/services/{}", full_name(host, service)),
+            Some(serde_json::json!({"templates": ["passive-service"], "attrs": all})),
         );
     }
 
     pub fn host_result(&self, host: &str, exit: u8, output: &str) {
         self.api(
             reqwest::Method::POST,
-            &format!("actions/process-check-result?host={host}"),
+            &format!("actions/process-check-result?host={}", escaped(host)),
             Some(serde_json::json!({"exit_status": exit, "plugin_output": output})),
         );
     }
@@ -332,20 +347,59 @@ impl Icinga {
     pub fn service_result(&self, host: &str, service: &str, exit: u8, output: &str) {
         self.api(
             reqwest::Method::POST,
-            &format!("actions/process-check-result?service={host}!{service}"),
+            &format!(
+                "actions/process-check-result?service={}",
+                full_name(host, service)
+            ),
             Some(serde_json::json!({"exit_status": exit, "plugin_output": output})),
         );
+    }
+
+    /// The attributes of one host as the server has them now.
+    pub fn host_attrs(&self, host: &str) -> Value {
+        let v = self.api(
+            reqwest::Method::GET,
+            &format!("objects/hosts/{}", escaped(host)),
+            None,
+        );
+        v["results"][0]["attrs"].clone()
+    }
+
+    /// The attributes of every object of a type (`comments`, `downtimes`, ...).
+    pub fn objects(&self, plural: &str) -> Vec<Value> {
+        let v = self.api(reqwest::Method::GET, &format!("objects/{plural}"), None);
+        v["results"]
+            .as_array()
+            .map(|r| r.iter().map(|o| o["attrs"].clone()).collect())
+            .unwrap_or_default()
     }
 
     /// The attributes of one service as the server has them now.
     pub fn service_attrs(&self, host: &str, service: &str) -> Value {
         let v = self.api(
             reqwest::Method::GET,
-            &format!("objects/services/{host}!{service}"),
+            &format!("objects/services/{}", full_name(host, service)),
             None,
         );
         v["results"][0]["attrs"].clone()
     }
+}
+
+/// An object name for a URL path or query (Icinga's parser refuses a raw `|` or `"`).
+fn escaped(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `host!service`, each part escaped.
+fn full_name(host: &str, service: &str) -> String {
+    format!("{}!{}", escaped(host), escaped(service))
 }
 
 // ---------------------------------------------------------------------------- shared servers
