@@ -273,7 +273,12 @@ targets=${*:-$ALL}
 case $action in
   install) # shellcheck disable=SC2086
            install $targets ;;
-  start)   for t in $targets; do t0=$SECONDS; "start_$t"; say "$t ready in $((SECONDS - t0))s"; done ;;
+  start)   for t in $targets; do
+             if [ -f "$S/$t.pid" ] && kill -0 "$(cat "$S/$t.pid")" 2>/dev/null; then
+               say "$t already running (pid $(cat "$S/$t.pid"))"; continue
+             fi
+             t0=$SECONDS; "start_$t"; say "$t ready in $((SECONDS - t0))s"
+           done ;;
   stop)    for t in $targets; do if declare -F "stop_$t" >/dev/null; then "stop_$t"; else stop_pid "$t"; fi; done ;;
   status)  for t in $targets; do
              f="$S/$t.pid"
