@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -22,18 +23,36 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 /// Largest answer read from a server; anything larger is refused, not buffered.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// The bound on requests in flight, shared by every source of a process.
+/// The bound on requests in flight, shared by every source of a process. Servers whose
+/// last request failed in transport (unreachable, timed out) queue in a lane of their own,
+/// a quarter of the size: a batch of dead servers that each hold a request until it times
+/// out can then never take the slots the healthy ones need.
 #[derive(Clone, Debug)]
-pub struct Limiter(Arc<Semaphore>);
+pub struct Limiter {
+    healthy: Arc<Semaphore>,
+    failing: Arc<Semaphore>,
+}
 
 impl Limiter {
     pub fn new(max_in_flight: usize) -> Self {
-        Self(Arc::new(Semaphore::new(max_in_flight.max(1))))
+        let max = max_in_flight.max(1);
+        Self {
+            healthy: Arc::new(Semaphore::new(max)),
+            failing: Arc::new(Semaphore::new((max / 4).max(1))),
+        }
     }
 
-    /// Permits not taken right now (for tests and the sources view).
+    /// Permits of the healthy lane not taken right now (for tests).
     pub fn available(&self) -> usize {
-        self.0.available_permits()
+        self.healthy.available_permits()
+    }
+
+    fn lane(&self, failing: bool) -> &Semaphore {
+        if failing {
+            &self.failing
+        } else {
+            &self.healthy
+        }
     }
 }
 
@@ -65,6 +84,8 @@ pub struct Endpoint {
     credentials: Mutex<Option<Credentials>>,
     limiter: Limiter,
     timeout: Duration,
+    /// The last request failed in transport: the next ones queue in the failing lane.
+    failing: AtomicBool,
 }
 
 /// A server's answer, read completely (up to [`MAX_BODY_BYTES`]).
@@ -99,6 +120,7 @@ impl Endpoint {
             credentials: Mutex::new(None),
             limiter,
             timeout: spec.timeout,
+            failing: AtomicBool::new(false),
         })
     }
 
@@ -158,12 +180,29 @@ impl Endpoint {
     /// answer. Transport failures become errors; HTTP error statuses do not (see
     /// [`Answer::ok`]), because some APIs explain themselves in error bodies.
     pub async fn send(&self, request: RequestBuilder) -> Result<Answer, SourceError> {
-        let _permit = self
-            .limiter
-            .0
+        let lane = self.limiter.lane(self.failing.load(Ordering::Relaxed));
+        let _permit = lane
             .acquire()
             .await
             .map_err(|_| SourceError::Unreachable("nightdesk is shutting down".to_string()))?;
+        let result = self.exchange(request).await;
+        let transport_failed = matches!(
+            result,
+            Err(SourceError::Unreachable(_) | SourceError::Timeout(_) | SourceError::Tls(_))
+        );
+        self.failing.store(transport_failed, Ordering::Relaxed);
+        let answer = result?;
+        if matches!(
+            answer.status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) {
+            self.forget_credentials().await;
+        }
+        Ok(answer)
+    }
+
+    /// One request and its whole answer.
+    async fn exchange(&self, request: RequestBuilder) -> Result<Answer, SourceError> {
         let mut response = request
             .send()
             .await
@@ -183,9 +222,6 @@ impl Endpoint {
                 )));
             }
             body.extend_from_slice(&chunk);
-        }
-        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            self.forget_credentials().await;
         }
         Ok(Answer {
             status,

@@ -1,0 +1,134 @@
+//! The shared request limit: hundreds of sources polled at once stay within the bound on
+//! requests in flight, and servers that hang do not take the slots healthy ones need. The
+//! servers here are tiny local TCP servers that only count connections and answer `[]` (an
+//! empty Alertmanager alert list), or never answer at all.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use jiff::Timestamp;
+use nightdesk::config::Config;
+use nightdesk::sources::Source;
+use nightdesk::sources::build::{BuildContext, build};
+use nightdesk::sources::http::Limiter;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Answers every request with `[]` after `delay`, counting connections open at once.
+async fn counting_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let open = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let max_out = max.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (open, max) = (open.clone(), max.clone());
+            tokio::spawn(async move {
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                let mut buf = vec![0u8; 4096];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                // The server's think time, so that requests overlap.
+                tokio::time::sleep(delay).await;
+                open.fetch_sub(1, Ordering::SeqCst);
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
+                    .await;
+            });
+        }
+    });
+    (url, max_out)
+}
+
+/// Accepts connections and never answers.
+async fn tarpit() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            held.push(socket);
+        }
+    });
+    url
+}
+
+fn sources(urls: &[String], timeout: &str, limiter: &Limiter) -> Vec<Box<dyn Source>> {
+    let text: String = urls
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            format!(
+                "[[sources]]\nid = \"am-{i}\"\nkind = \"alertmanager\"\nbase-url = \"{u}\"\ntimeout = \"{timeout}\"\n"
+            )
+        })
+        .collect();
+    let config = Config::parse(Path::new("many.toml"), &text).unwrap();
+    let ctx = BuildContext::new(limiter.clone(), Vec::new(), Timestamp::now());
+    config
+        .sources
+        .iter()
+        .flat_map(|sc| build(sc, &ctx).unwrap())
+        .collect()
+}
+
+#[test]
+fn two_hundred_sources_stay_within_the_bound_on_requests_in_flight() {
+    let rt = common::runtime();
+    rt.block_on(async {
+        let (url, max_open) = counting_server(Duration::from_millis(30)).await;
+        let limiter = Limiter::new(16);
+        let urls = vec![url; 200];
+        let mut all = sources(&urls, "10s", &limiter);
+        let now = Timestamp::now();
+        let results = join_all(all.iter_mut().map(|s| s.fetch(now))).await;
+        assert!(results.iter().all(Result::is_ok), "every source answered");
+        let max = max_open.load(Ordering::SeqCst);
+        assert!(max <= 16, "{max} requests were in flight at once");
+        assert!(max > 1, "sources were polled concurrently, not one by one");
+        assert_eq!(limiter.available(), 16, "every slot was given back");
+    });
+}
+
+#[test]
+fn hanging_servers_do_not_take_the_slots_of_healthy_ones() {
+    let rt = common::runtime();
+    rt.block_on(async {
+        let limiter = Limiter::new(4);
+        let dead_url = tarpit().await;
+        let mut dead = sources(&vec![dead_url; 8], "2s", &limiter);
+        let (healthy_url, _) = counting_server(Duration::ZERO).await;
+        let mut healthy = sources(&[healthy_url], "10s", &limiter);
+        let now = Timestamp::now();
+        // First round: the dead servers time out and are known as failing from then on.
+        for r in join_all(dead.iter_mut().map(|s| s.fetch(now))).await {
+            assert!(
+                matches!(r, Err(nightdesk::sources::SourceError::Timeout(_))),
+                "{r:?}"
+            );
+        }
+        // Second round: the dead ones hang again, queued in their own lane; the healthy
+        // source is answered while they still hang.
+        let hanging = join_all(dead.iter_mut().map(|s| s.fetch(now)));
+        tokio::pin!(hanging);
+        tokio::select! {
+            r = healthy[0].fetch(now) => assert!(r.is_ok(), "{r:?}"),
+            _ = &mut hanging => panic!("the healthy source waited for the dead ones"),
+        }
+    });
+}
