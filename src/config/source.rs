@@ -16,6 +16,7 @@ use super::diagnostic::{Collector, did_you_mean};
 use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
+use crate::sources::zabbix::ZabbixSettings;
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
@@ -68,16 +69,19 @@ pub enum SourceKind {
     Demo(DemoSettings),
     /// Prometheus Alertmanager, API v2.
     Alertmanager(AlertmanagerSettings),
+    /// Zabbix, JSON-RPC API (5.4 or newer).
+    Zabbix(ZabbixSettings),
 }
 
 impl SourceKind {
     /// The `kind = "..."` values nightdesk knows.
-    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager"];
+    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager", "zabbix"];
 
     pub fn name(&self) -> &'static str {
         match self {
             SourceKind::Demo(_) => "demo",
             SourceKind::Alertmanager(_) => "alertmanager",
+            SourceKind::Zabbix(_) => "zabbix",
         }
     }
 
@@ -182,6 +186,8 @@ pub(crate) fn parse_kind_settings(
             super::load::deserialize::<AlertmanagerSettings>(settings, diags, &COMMON_FIELDS)
                 .map(SourceKind::Alertmanager)
         }
+        "zabbix" => super::load::deserialize::<ZabbixSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Zabbix),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

@@ -10,6 +10,7 @@ use super::alertmanager::Alertmanager;
 use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::mapping::Mapping;
+use super::zabbix::Zabbix;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
 
@@ -86,6 +87,7 @@ pub fn build(
         SourceKind::Alertmanager(settings) => {
             vec![Box::new(Alertmanager::from_config(config, settings, ctx)?)]
         }
+        SourceKind::Zabbix(settings) => vec![Box::new(Zabbix::from_config(config, settings, ctx)?)],
     })
 }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod http;
 pub mod mapping;
 pub mod runner;
+pub mod zabbix;
 
 use std::future::Future;
 use std::pin::Pin;
