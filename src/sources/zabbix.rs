@@ -252,6 +252,8 @@ pub struct Zabbix {
     group_ids: Option<Vec<String>>,
     missing_groups: Vec<String>,
     degraded: Option<String>,
+    /// Detail calls whose failure was logged already (logged once, not every poll).
+    failed_details: BTreeSet<String>,
 }
 
 impl Zabbix {
@@ -276,12 +278,13 @@ impl Zabbix {
             group_ids: None,
             missing_groups: Vec::new(),
             degraded: None,
+            failed_details: BTreeSet::new(),
         })
     }
 
     /// Resolves `groups` to ids (again while some are missing).
     async fn resolve_groups(&mut self) -> Result<(), SourceError> {
-        if self.groups.is_empty() || self.missing_groups.is_empty() && self.group_ids.is_some() {
+        if self.groups.is_empty() || (self.missing_groups.is_empty() && self.group_ids.is_some()) {
             return Ok(());
         }
         let params = json!({"output": ["groupid", "name"], "filter": {"name": self.groups}});
@@ -442,12 +445,19 @@ impl Zabbix {
             .collect()
     }
 
-    /// A call whose answer only adds detail: a failure is logged, not the read's failure.
+    /// A call whose answer only adds detail: a failure is logged (once), not the read's
+    /// failure.
     async fn optional(&mut self, method: &str, params: Value) -> Vec<Value> {
         match self.rpc.call(method, params).await {
-            Ok(values) => values,
+            Ok(values) => {
+                self.failed_details.remove(method);
+                values
+            }
             Err(e) => {
-                tracing::warn!(source = %self.id, method, error = %SourceError::from(e), "detail not read");
+                if self.failed_details.insert(method.to_string()) {
+                    let error = SourceError::from(e);
+                    tracing::warn!(source = %self.id, method, %error, "detail not read");
+                }
                 Vec::new()
             }
         }
@@ -887,6 +897,35 @@ mod tests {
         assert_eq!(message("", ""), None);
         let ack_only = message("anna", "").unwrap();
         assert_eq!(ack_only, "[anna]");
+    }
+
+    fn settings_of(keys: &str) -> Result<ZabbixSettings, String> {
+        let text = format!(
+            "[[sources]]\nid = \"zbx\"\nkind = \"zabbix\"\n\
+             base-url = \"https://zabbix.example/zabbix\"\nauth = {{ env = \"T\" }}\n{keys}"
+        );
+        let config = crate::config::Config::parse(std::path::Path::new("z.toml"), &text)
+            .map_err(|e| e.to_string())?;
+        match &config.sources[0].kind {
+            crate::config::SourceKind::Zabbix(s) => Ok(s.clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn settings_as_in_the_docs_and_typos_refused() {
+        let s = settings_of(
+            "auth-style = \"header\"\nmin-severity = \"average\"\ngroups = [\"Customers/Mueller\"]",
+        )
+        .unwrap();
+        assert_eq!(s.auth_style, AuthStyle::Header);
+        assert_eq!(s.min_severity, Some(Severity::Average));
+        assert_eq!(s.groups, ["Customers/Mueller"]);
+        assert_eq!(settings_of("").unwrap(), ZabbixSettings::default());
+        let e = settings_of("min-severity = \"critical\"").unwrap_err();
+        assert!(e.contains("critical") && e.contains("disaster"), "{e}");
+        let e = settings_of("auth-stlye = \"body\"").unwrap_err();
+        assert!(e.contains("auth-stlye"), "{e}");
     }
 
     #[test]
