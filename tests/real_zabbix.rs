@@ -102,6 +102,15 @@ fn problems_become_items_with_tenant_priority_host_and_link() {
     );
     web.send("503");
     let problems = web.wait_for_problems(2);
+    // A host deleted with its problem open: Zabbix keeps listing the problem until the
+    // housekeeper runs, but its trigger is gone.
+    let gone = ZabbixHost::create(&api, &[], "192.0.2.99", &[("Gone on {HOST.NAME}", 4)]);
+    gone.send("503");
+    let gone_event = eventid_of(
+        &gone.wait_for_problems(1),
+        &format!("Gone on {}", gone.name),
+    );
+    drop(gone);
     let admin_password = secret_file("zabbix");
     let rt = common::runtime();
     let mut source = common::source(&config(
@@ -112,6 +121,16 @@ tenant-map = { "mm" = "mueller" }"#,
     let items = fetch(&rt, &mut source).expect("fetch");
     let mine = on_host(&items, &web);
     assert_eq!(mine.len(), 2, "{items:#?}");
+    assert!(
+        items.iter().all(|i| *i.key.external_id != *gone_event),
+        "a problem whose trigger is gone is left out"
+    );
+    let listed = api.call("problem.get", serde_json::json!({"eventids": [gone_event]}));
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "Zabbix still lists it: {listed}"
+    );
 
     let disk = by_title(&mine, &format!("Disk full on {}", web.name));
     let disk_event = eventid_of(&problems, &disk.title);

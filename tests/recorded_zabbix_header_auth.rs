@@ -314,3 +314,32 @@ async fn recorded_7_0_5_login_session_is_sent_as_bearer_and_renewed_once_when_en
         assert!(body(request).get("auth").is_none());
     }
 }
+
+#[tokio::test]
+async fn recorded_7_2_refusing_body_auth_names_the_setting_to_change() {
+    let server = MockServer::start().await;
+    answer(&server, "apiinfo.version", reply(json!("7.2.3"))).await;
+    answer(
+        &server,
+        "problem.get",
+        error_reply(
+            "Invalid params.",
+            "Invalid parameter \"/\": unexpected parameter \"auth\".",
+        ),
+    )
+    .await;
+    let token = secret_file(TOKEN);
+    let text = format!(
+        "{}auth-style = \"body\"\n",
+        config(&server.uri(), &token_auth(&token))
+    );
+    let mut source = common::source(&text);
+    let e = source.fetch(Timestamp::now()).await.unwrap_err();
+    assert!(
+        matches!(&e, nightdesk::sources::SourceError::Auth(m) if m.contains("auth-style = \"header\"")),
+        "{e}"
+    );
+    let problem_get = received(&server).await.pop().unwrap();
+    assert_eq!(body(&problem_get)["auth"], TOKEN, "forced into the body");
+    assert_eq!(authorization(&problem_get), None);
+}
