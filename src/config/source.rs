@@ -17,6 +17,7 @@ use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
 use crate::sources::icinga::IcingaSettings;
+use crate::sources::zabbix::ZabbixSettings;
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
@@ -71,17 +72,20 @@ pub enum SourceKind {
     Alertmanager(AlertmanagerSettings),
     /// Icinga 2, REST API v1.
     Icinga2(IcingaSettings),
+    /// Zabbix, JSON-RPC API (5.4 or newer).
+    Zabbix(ZabbixSettings),
 }
 
 impl SourceKind {
     /// The `kind = "..."` values nightdesk knows.
-    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager", "icinga2"];
+    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager", "icinga2", "zabbix"];
 
     pub fn name(&self) -> &'static str {
         match self {
             SourceKind::Demo(_) => "demo",
             SourceKind::Alertmanager(_) => "alertmanager",
             SourceKind::Icinga2(_) => "icinga2",
+            SourceKind::Zabbix(_) => "zabbix",
         }
     }
 
@@ -188,6 +192,8 @@ pub(crate) fn parse_kind_settings(
         }
         "icinga2" => super::load::deserialize::<IcingaSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Icinga2),
+        "zabbix" => super::load::deserialize::<ZabbixSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Zabbix),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

@@ -11,6 +11,7 @@ use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::icinga::Icinga;
 use super::mapping::Mapping;
+use super::zabbix::Zabbix;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
 
@@ -90,6 +91,7 @@ pub fn build(
         SourceKind::Icinga2(settings) => {
             vec![Box::new(Icinga::from_config(config, settings, ctx)?)]
         }
+        SourceKind::Zabbix(settings) => vec![Box::new(Zabbix::from_config(config, settings, ctx)?)],
     })
 }
 

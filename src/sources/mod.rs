@@ -8,6 +8,7 @@ pub mod http;
 pub mod icinga;
 pub mod mapping;
 pub mod runner;
+pub mod zabbix;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -411,3 +411,387 @@ pub fn require_shared(name: &str, ok: impl Fn() -> bool) {
         "{name} is not running on 127.0.0.1: start it with `scripts/services.sh start {name}` (scripts/test-all.sh does this)"
     );
 }
+
+// ---------------------------------------------------------------------------- Zabbix (shared)
+
+/// The Zabbix server's config file as `scripts/services.sh start zabbix` writes it.
+pub fn zabbix_server_conf() -> PathBuf {
+    let dir = std::env::var_os("NIGHTDESK_SVC_DIR").unwrap_or_else(|| "/tmp/nightdesk-svc".into());
+    PathBuf::from(dir).join("zabbix/zabbix_server.conf")
+}
+
+/// A name no other test (or earlier run) uses: `prefix-<pid>-<random>`.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{:06x}",
+        std::process::id(),
+        fastrand::u32(..) & 0xff_ffff
+    )
+}
+
+/// One JSON-RPC call; `Err` is Zabbix's error object (or the transport failure as text).
+fn zabbix_rpc(method: &str, params: Value, auth: Option<&str>) -> Result<Value, Value> {
+    let mut body =
+        serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1});
+    if let Some(a) = auth {
+        body["auth"] = Value::from(a);
+    }
+    let reply: Value = client(None)
+        .post(ZABBIX_API)
+        .header("Content-Type", "application/json-rpc")
+        .json(&body)
+        .send()
+        .and_then(|r| r.json())
+        .map_err(|e| Value::from(e.to_string()))?;
+    match reply.get("error") {
+        Some(e) => Err(e.clone()),
+        None => Ok(reply["result"].clone()),
+    }
+}
+
+/// The version the shared Zabbix answers with, if it answers.
+pub fn zabbix_version() -> Option<String> {
+    zabbix_rpc("apiinfo.version", serde_json::json!({}), None)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+}
+
+/// The shared Zabbix's API, logged in as Admin, for set-up and for checking what a
+/// connector did.
+#[derive(Clone)]
+pub struct ZabbixApi {
+    session: String,
+}
+
+impl ZabbixApi {
+    /// Logs in as Admin; panics with how to start Zabbix when it does not answer.
+    pub fn admin() -> ZabbixApi {
+        require_shared("zabbix", || zabbix_version().is_some());
+        let session = zabbix_rpc(
+            "user.login",
+            serde_json::json!({"username": "Admin", "password": "zabbix"}),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("Admin login: {e}"));
+        ZabbixApi {
+            session: session.as_str().expect("session id").to_string(),
+        }
+    }
+
+    /// Calls `method` as Admin; panics with Zabbix's error.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        self.try_call(method, params)
+            .unwrap_or_else(|e| panic!("zabbix {method}: {e}"))
+    }
+
+    pub fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
+        zabbix_rpc(method, params, Some(&self.session))
+    }
+
+    /// The open problems of `hostid` with their updates and tags, as Zabbix has them now.
+    pub fn problems_of(&self, hostid: &str) -> Vec<Value> {
+        let v = self.call(
+            "problem.get",
+            serde_json::json!({
+                "hostids": [hostid], "output": "extend", "recent": false,
+                "selectAcknowledges": "extend", "selectTags": "extend"
+            }),
+        );
+        v.as_array().cloned().unwrap_or_default()
+    }
+}
+
+fn first_id(result: &Value, key: &str) -> String {
+    result[key][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key} in {result}"))
+        .to_string()
+}
+
+/// A host of one test in a host group of its own, with tags, an agent interface, a trapper
+/// item `status` and triggers that fire while `status` is not 200. Deleted (with its
+/// group) when dropped, also when the test fails; its problems then vanish from what
+/// connectors show (they ignore problems whose trigger is gone).
+pub struct ZabbixHost {
+    api: ZabbixApi,
+    pub name: String,
+    pub hostid: String,
+    pub group: String,
+    pub groupid: String,
+}
+
+impl ZabbixHost {
+    /// `triggers`: (description, priority 0..=5); the description may use `{HOST.NAME}`.
+    pub fn create(
+        api: &ZabbixApi,
+        tags: &[(&str, &str)],
+        ip: &str,
+        triggers: &[(&str, u8)],
+    ) -> ZabbixHost {
+        let name = unique("nd-host");
+        let group = unique("nd-group");
+        let groupid = first_id(
+            &api.call("hostgroup.create", serde_json::json!({"name": group})),
+            "groupids",
+        );
+        let tags: Vec<Value> = tags
+            .iter()
+            .map(|(t, v)| serde_json::json!({"tag": t, "value": v}))
+            .collect();
+        let hostid = first_id(
+            &api.call(
+                "host.create",
+                serde_json::json!({
+                    "host": name, "groups": [{"groupid": groupid}], "tags": tags,
+                    "interfaces": [{"type": 1, "main": 1, "useip": 1, "ip": ip, "dns": "", "port": "10050"}]
+                }),
+            ),
+            "hostids",
+        );
+        let host = ZabbixHost {
+            api: api.clone(),
+            name,
+            hostid,
+            group,
+            groupid,
+        };
+        api.call(
+            "item.create",
+            serde_json::json!({"name": "status", "key_": "status", "hostid": host.hostid, "type": 2, "value_type": 3}),
+        );
+        let triggers: Vec<Value> = triggers
+            .iter()
+            .map(|(description, priority)| {
+                serde_json::json!({
+                    "description": description, "priority": priority,
+                    "expression": format!("last(/{}/status)<>200", host.name)
+                })
+            })
+            .collect();
+        if !triggers.is_empty() {
+            api.call("trigger.create", Value::Array(triggers));
+        }
+        host
+    }
+
+    /// Sends `value` to the `status` item: reloads the server's configuration cache (a new
+    /// item takes values only after that), then sends until the trapper accepts it.
+    pub fn send(&self, value: &str) {
+        require("zabbix_sender");
+        let reload = Command::new("zabbix_server")
+            .arg("-c")
+            .arg(zabbix_server_conf())
+            .args(["-R", "config_cache_reload"])
+            .output()
+            .expect("zabbix_server -R config_cache_reload");
+        assert!(
+            reload.status.success(),
+            "config_cache_reload: {}",
+            String::from_utf8_lossy(&reload.stderr)
+        );
+        let port = ZABBIX_TRAPPER_PORT.to_string();
+        let mut last = String::new();
+        let start = Instant::now();
+        while start.elapsed() < READY_PATIENCE {
+            let out = Command::new("zabbix_sender")
+                .args([
+                    "-z",
+                    "127.0.0.1",
+                    "-p",
+                    &port,
+                    "-s",
+                    &self.name,
+                    "-k",
+                    "status",
+                    "-o",
+                    value,
+                ])
+                .output()
+                .expect("run zabbix_sender");
+            last = String::from_utf8_lossy(&out.stdout).into_owned();
+            if last.contains("processed: 1") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "zabbix_sender to {}: not accepted after {READY_PATIENCE:?}: {last}",
+            self.name
+        );
+    }
+
+    /// Waits until the host has `n` open problems and returns them.
+    pub fn wait_for_problems(&self, n: usize) -> Vec<Value> {
+        let mut problems = Vec::new();
+        wait_until(&format!("{n} problems on {}", self.name), || {
+            problems = self.api.problems_of(&self.hostid);
+            problems.len() == n
+        });
+        problems
+    }
+
+    /// The host's only open problem now.
+    pub fn problem(&self) -> Value {
+        let mut problems = self.api.problems_of(&self.hostid);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        problems.remove(0)
+    }
+}
+
+impl Drop for ZabbixHost {
+    fn drop(&mut self) {
+        let _ = self
+            .api
+            .try_call("host.delete", serde_json::json!([self.hostid]));
+        let _ = self
+            .api
+            .try_call("hostgroup.delete", serde_json::json!([self.groupid]));
+    }
+}
+
+/// The API methods nightdesk's Zabbix user needs (docs/sources.md, "Permissions").
+pub const ZABBIX_NIGHTDESK_METHODS: &[&str] = &[
+    "problem.get",
+    "trigger.get",
+    "hostinterface.get",
+    "user.get",
+    "hostgroup.get",
+    "event.acknowledge",
+];
+
+/// A Zabbix user of one test: a "User"-type role that may call only `methods` over the API
+/// and acknowledge and comment problems, in a user group that reads only the given host
+/// groups. Deleted (with role, group and tokens) when dropped.
+pub struct ZabbixUser {
+    api: ZabbixApi,
+    pub name: String,
+    pub password: String,
+    pub userid: String,
+    roleid: String,
+    usrgrpid: String,
+}
+
+impl ZabbixUser {
+    pub fn create(api: &ZabbixApi, read_groupids: &[&str], methods: &[&str]) -> ZabbixUser {
+        let name = unique("nd-user");
+        let roleid = first_id(
+            &api.call(
+                "role.create",
+                serde_json::json!({
+                    "name": format!("{name}-role"), "type": 1,
+                    "rules": {
+                        "ui.default_access": 0,
+                        "api.access": 1, "api.mode": 1, "api": methods,
+                        "actions.default_access": 0,
+                        "actions": [
+                            {"name": "acknowledge_problems", "status": 1},
+                            {"name": "add_problem_comments", "status": 1}
+                        ]
+                    }
+                }),
+            ),
+            "roleids",
+        );
+        let rights: Vec<Value> = read_groupids
+            .iter()
+            .map(|id| serde_json::json!({"permission": 2, "id": id}))
+            .collect();
+        let usrgrpid = first_id(
+            &api.call(
+                "usergroup.create",
+                serde_json::json!({"name": format!("{name}-group"), "rights": rights}),
+            ),
+            "usrgrpids",
+        );
+        let password = format!("pw-{}", unique("x"));
+        let userid = first_id(
+            &api.call(
+                "user.create",
+                serde_json::json!({
+                    "username": name, "passwd": password, "roleid": roleid,
+                    "usrgrps": [{"usrgrpid": usrgrpid}]
+                }),
+            ),
+            "userids",
+        );
+        ZabbixUser {
+            api: api.clone(),
+            name,
+            password,
+            userid,
+            roleid,
+            usrgrpid,
+        }
+    }
+
+    /// A new API token of this user (`token.create` + `token.generate`, as Admin).
+    pub fn token(&self) -> (String, String) {
+        let tokenid = first_id(
+            &self.api.call(
+                "token.create",
+                serde_json::json!({"name": unique("nd-token"), "userid": self.userid}),
+            ),
+            "tokenids",
+        );
+        let generated = self
+            .api
+            .call("token.generate", serde_json::json!([tokenid]));
+        let token = generated[0]["token"].as_str().expect("token").to_string();
+        (tokenid, token)
+    }
+
+    /// Ends every session of the user, as Zabbix does when its autologout time has passed
+    /// (the API has no call to end another user's session, so this is done in the
+    /// database: the status of a session that was ended is 1).
+    pub fn end_sessions(&self) {
+        let sql = format!(
+            "UPDATE sessions SET status = 1 WHERE userid = {}",
+            self.userid
+        );
+        let out = Command::new("psql")
+            .env("PGPASSWORD", "zabbix")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "zabbix",
+                "-d",
+                "zabbix",
+                "-tAc",
+                &sql,
+            ])
+            .output()
+            .expect("run psql");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.starts_with("UPDATE ") && !text.starts_with("UPDATE 0"),
+            "ending the sessions of {}: {text} {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for ZabbixUser {
+    fn drop(&mut self) {
+        let tokens = self.api.try_call(
+            "token.get",
+            serde_json::json!({"output": ["tokenid"], "userids": [self.userid]}),
+        );
+        if let Ok(Value::Array(tokens)) = tokens {
+            let ids: Vec<Value> = tokens.iter().map(|t| t["tokenid"].clone()).collect();
+            if !ids.is_empty() {
+                let _ = self.api.try_call("token.delete", Value::Array(ids));
+            }
+        }
+        let _ = self
+            .api
+            .try_call("user.delete", serde_json::json!([self.userid]));
+        let _ = self
+            .api
+            .try_call("usergroup.delete", serde_json::json!([self.usrgrpid]));
+        let _ = self
+            .api
+            .try_call("role.delete", serde_json::json!([self.roleid]));
+    }
+}
