@@ -40,6 +40,16 @@ impl BuildContext {
         config: &SourceConfig,
         url: Option<&str>,
     ) -> Result<Endpoint, SourceError> {
+        self.endpoint_from(&self.endpoint_spec(config, url)?)
+    }
+
+    /// What [`BuildContext::endpoint`] builds from, for a connector that needs to adjust it
+    /// (e.g. not follow redirects) before building with [`BuildContext::endpoint_from`].
+    pub fn endpoint_spec(
+        &self,
+        config: &SourceConfig,
+        url: Option<&str>,
+    ) -> Result<EndpointSpec, SourceError> {
         let base_url = url
             .map(str::to_string)
             .or_else(|| config.base_url.clone())
@@ -52,8 +62,14 @@ impl BuildContext {
             insecure: config.insecure,
             timeout: config.timeout,
             auth: config.auth.clone(),
+            follow_redirects: true,
         };
-        Endpoint::new(&spec, self.limiter.clone())
+        Ok(spec)
+    }
+
+    /// An endpoint from an adjusted spec, sharing the bound on requests in flight.
+    pub fn endpoint_from(&self, spec: &EndpointSpec) -> Result<Endpoint, SourceError> {
+        Endpoint::new(spec, self.limiter.clone())
     }
 
     /// The mapping rules of a source over the connector's defaults.

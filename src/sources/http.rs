@@ -51,6 +51,9 @@ pub struct EndpointSpec {
     pub insecure: bool,
     pub timeout: Duration,
     pub auth: Option<Auth>,
+    /// Follow up to 3 redirects (most APIs); off for APIs that report errors as redirects
+    /// (PRTG), so the connector sees the `Location` itself.
+    pub follow_redirects: bool,
 }
 
 /// One server a connector talks to.
@@ -78,7 +81,11 @@ impl Endpoint {
             .timeout(spec.timeout)
             .connect_timeout(spec.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("nightdesk/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(3));
+            .redirect(if spec.follow_redirects {
+                reqwest::redirect::Policy::limited(3)
+            } else {
+                reqwest::redirect::Policy::none()
+            });
         if let Some(path) = &spec.ca_file {
             builder = builder.add_root_certificate(read_ca(path)?);
         }
@@ -163,14 +170,14 @@ impl Endpoint {
         let mut response = request
             .send()
             .await
-            .map_err(|e| transport_error(&e, self.timeout))?;
+            .map_err(|e| transport_error(e, self.timeout))?;
         let status = response.status();
         let headers = response.headers().clone();
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| transport_error(&e, self.timeout))?
+            .map_err(|e| transport_error(e, self.timeout))?
         {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(SourceError::Protocol(format!(
@@ -204,10 +211,21 @@ impl Answer {
     /// The answer itself when its status is a success; otherwise the error that status
     /// means (401/403: credentials refused, 429: slow down, others: the server's words).
     pub fn ok(self) -> Result<Self, SourceError> {
+        self.ok_explained(|_| None)
+    }
+
+    /// As [`Answer::ok`], with the server's explanation taken from the body by `explain`
+    /// (an API's error document) instead of the body's first line, when it finds one.
+    pub fn ok_explained(
+        self,
+        explain: impl FnOnce(&Answer) -> Option<String>,
+    ) -> Result<Self, SourceError> {
         if self.status.is_success() {
             return Ok(self);
         }
-        let message = self.snippet();
+        let message = explain(&self)
+            .map(|m| snippet(&m))
+            .unwrap_or_else(|| self.snippet());
         Err(match self.status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SourceError::Auth(format!(
                 "HTTP {}: {}",
@@ -274,8 +292,13 @@ fn read_ca(path: &Path) -> Result<reqwest::Certificate, SourceError> {
     })
 }
 
-/// Translates a transport failure. Certificate problems get a hint at the fix.
-fn transport_error(e: &reqwest::Error, timeout: Duration) -> SourceError {
+/// Translates a transport failure. Certificate problems get a hint at the fix. The URL in
+/// the message loses its query string: some APIs (PRTG) take credentials as parameters.
+fn transport_error(mut e: reqwest::Error, timeout: Duration) -> SourceError {
+    if let Some(url) = e.url_mut() {
+        url.set_query(None);
+    }
+    let e = &e;
     if e.is_timeout() {
         return SourceError::Timeout(timeout.as_secs().max(1));
     }
@@ -360,6 +383,94 @@ mod tests {
     }
 
     #[test]
+    fn an_api_error_document_explains_the_status() {
+        let e = answer(400, "<prtg><error>No such object</error></prtg>", None)
+            .ok_explained(|a| {
+                let body = String::from_utf8_lossy(&a.body).to_string();
+                body.split_once("<error>")
+                    .and_then(|(_, rest)| rest.split_once("</error>"))
+                    .map(|(text, _)| text.to_string())
+            })
+            .unwrap_err();
+        assert_eq!(
+            e,
+            SourceError::Http {
+                status: 400,
+                message: "No such object".into()
+            }
+        );
+        // Nothing found: the body's first line, as `ok` says it.
+        let e = answer(500, "boom", None)
+            .ok_explained(|_| None)
+            .unwrap_err();
+        assert!(matches!(&e, SourceError::Http { message, .. } if message == "boom"));
+    }
+
+    fn spec_for(base_url: String, follow_redirects: bool) -> EndpointSpec {
+        EndpointSpec {
+            base_url,
+            ca_file: None,
+            insecure: false,
+            timeout: Duration::from_secs(2),
+            auth: None,
+            follow_redirects,
+        }
+    }
+
+    /// A server on 127.0.0.1 that answers each connection with `reply` and closes it.
+    fn raw_server(reply: &'static [u8]) -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                use std::io::{Read, Write};
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(reply);
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn transport_errors_do_not_carry_the_query_string() {
+        let port = raw_server(b"this is not HTTP\r\n\r\n");
+        let ep = Endpoint::new(
+            &spec_for(format!("http://127.0.0.1:{port}"), true),
+            Limiter::new(1),
+        )
+        .unwrap();
+        let request = ep
+            .request(Method::GET, "/api/table.json")
+            .query(&[("apitoken", "SECRET-TOKEN-4711")]);
+        let e = ep.send(request).await.unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(&e, SourceError::Unreachable(_)), "{e}");
+        assert!(text.contains("/api/table.json"), "{text}");
+        assert!(!text.contains("SECRET-TOKEN-4711"), "{text}");
+        assert!(!text.contains("apitoken"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn redirects_are_handed_over_when_not_followed() {
+        let port = raw_server(
+            b"HTTP/1.1 302 Found\r\nLocation: /error.htm?errormsg=x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        let ep = Endpoint::new(
+            &spec_for(format!("http://127.0.0.1:{port}"), false),
+            Limiter::new(1),
+        )
+        .unwrap();
+        let answer = ep.send(ep.request(Method::GET, "/api/x")).await.unwrap();
+        assert_eq!(answer.status, StatusCode::FOUND);
+        assert_eq!(
+            answer.headers.get(reqwest::header::LOCATION).unwrap(),
+            "/error.htm?errormsg=x"
+        );
+    }
+
+    #[test]
     fn snippets_are_one_short_inert_line() {
         let long = format!("a\x1b[31m\nb{}", "x".repeat(500));
         let s = snippet(&long);
@@ -393,6 +504,7 @@ mod tests {
             insecure: false,
             timeout: Duration::from_secs(2),
             auth: None,
+            follow_redirects: true,
         };
         let ep = Endpoint::new(&spec, Limiter::new(1)).unwrap();
         let e = ep.send(ep.request(Method::GET, "/")).await.unwrap_err();
@@ -412,6 +524,7 @@ mod tests {
             insecure: false,
             timeout: Duration::from_secs(1),
             auth: None,
+            follow_redirects: true,
         };
         let e = Endpoint::new(&spec, Limiter::default()).err().unwrap();
         assert!(
