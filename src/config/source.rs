@@ -16,6 +16,8 @@ use super::diagnostic::{Collector, did_you_mean};
 use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
+use crate::sources::checkmk::CheckmkSettings;
+use crate::sources::prtg::PrtgSettings;
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
@@ -68,16 +70,22 @@ pub enum SourceKind {
     Demo(DemoSettings),
     /// Prometheus Alertmanager, API v2.
     Alertmanager(AlertmanagerSettings),
+    /// PRTG Network Monitor, classic HTTP API.
+    Prtg(PrtgSettings),
+    /// Checkmk, REST API 1.0.
+    Checkmk(CheckmkSettings),
 }
 
 impl SourceKind {
     /// The `kind = "..."` values nightdesk knows.
-    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager"];
+    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager", "prtg", "checkmk"];
 
     pub fn name(&self) -> &'static str {
         match self {
             SourceKind::Demo(_) => "demo",
             SourceKind::Alertmanager(_) => "alertmanager",
+            SourceKind::Prtg(_) => "prtg",
+            SourceKind::Checkmk(_) => "checkmk",
         }
     }
 
@@ -182,6 +190,10 @@ pub(crate) fn parse_kind_settings(
             super::load::deserialize::<AlertmanagerSettings>(settings, diags, &COMMON_FIELDS)
                 .map(SourceKind::Alertmanager)
         }
+        "prtg" => super::load::deserialize::<PrtgSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Prtg),
+        "checkmk" => super::load::deserialize::<CheckmkSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Checkmk),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

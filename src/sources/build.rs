@@ -7,9 +7,11 @@ use jiff::Timestamp;
 use super::Source;
 use super::SourceError;
 use super::alertmanager::Alertmanager;
+use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::mapping::Mapping;
+use super::prtg::Prtg;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
 
@@ -101,6 +103,10 @@ pub fn build(
         }
         SourceKind::Alertmanager(settings) => {
             vec![Box::new(Alertmanager::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::Prtg(settings) => vec![Box::new(Prtg::from_config(config, settings, ctx)?)],
+        SourceKind::Checkmk(settings) => {
+            vec![Box::new(Checkmk::from_config(config, settings, ctx)?)]
         }
     })
 }

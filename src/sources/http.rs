@@ -265,6 +265,32 @@ impl Answer {
     }
 }
 
+/// `error` with every occurrence of `secret` (as it is, and URL-encoded) in its message
+/// replaced by `***`: for APIs that take credentials as URL parameters, whose servers may
+/// echo the URL in an error page.
+pub fn redact(error: SourceError, secret: &str) -> SourceError {
+    if secret.is_empty() {
+        return error;
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let clean = |text: String| text.replace(secret, "***").replace(&encoded, "***");
+    match error {
+        SourceError::Unreachable(m) => SourceError::Unreachable(clean(m)),
+        SourceError::Tls(m) => SourceError::Tls(clean(m)),
+        SourceError::Auth(m) => SourceError::Auth(clean(m)),
+        SourceError::Http { status, message } => SourceError::Http {
+            status,
+            message: clean(message),
+        },
+        SourceError::Conflict(m) => SourceError::Conflict(clean(m)),
+        SourceError::Refused(m) => SourceError::Refused(clean(m)),
+        SourceError::Protocol(m) => SourceError::Protocol(clean(m)),
+        other @ (SourceError::Timeout(_)
+        | SourceError::RateLimited(_)
+        | SourceError::Unsupported) => other,
+    }
+}
+
 /// Text from a server, cut to one line of at most 200 characters without control
 /// characters.
 pub fn snippet(text: &str) -> String {
@@ -468,6 +494,23 @@ mod tests {
             answer.headers.get(reqwest::header::LOCATION).unwrap(),
             "/error.htm?errormsg=x"
         );
+    }
+
+    #[test]
+    fn redaction_removes_the_secret_plain_and_encoded() {
+        let e = SourceError::Http {
+            status: 500,
+            message: "GET /api/x?passhash=12 34&y=12+34 failed".into(),
+        };
+        assert_eq!(
+            redact(e, "12 34"),
+            SourceError::Http {
+                status: 500,
+                message: "GET /api/x?passhash=***&y=*** failed".into()
+            }
+        );
+        let e = SourceError::Protocol("nothing secret".into());
+        assert_eq!(redact(e.clone(), ""), e);
     }
 
     #[test]

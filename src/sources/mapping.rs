@@ -189,6 +189,16 @@ pub fn new_item(
     }
 }
 
+/// The comment of a write-back with its author in front, for systems that record only the
+/// API user as the author ("nachtschicht: looking at it").
+pub fn attributed(comment: &str, author: &str) -> String {
+    match (author.trim(), comment.trim()) {
+        ("", comment) => comment.to_string(),
+        (author, "") => author.to_string(),
+        (author, comment) => format!("{author}: {comment}"),
+    }
+}
+
 /// A label pair with the value clipped.
 pub fn label(name: &str, value: &str) -> (Arc<str>, Arc<str>) {
     (Arc::from(name), Arc::from(&*clip(value, MAX_TEXT_CHARS)))
@@ -272,6 +282,13 @@ mod tests {
         let p = d.problem("alerts").unwrap();
         assert!(p.starts_with("1 of 3 alerts could not be read"), "{p}");
         assert!(p.contains("missing field `id`"), "{p}");
+    }
+
+    #[test]
+    fn comments_name_their_author() {
+        assert_eq!(attributed("on it", "nacht"), "nacht: on it");
+        assert_eq!(attributed("on it", ""), "on it");
+        assert_eq!(attributed(" ", "nacht"), "nacht");
     }
 
     #[test]

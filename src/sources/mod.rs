@@ -3,9 +3,11 @@
 
 pub mod alertmanager;
 pub mod build;
+pub mod checkmk;
 pub mod demo;
 pub mod http;
 pub mod mapping;
+pub mod prtg;
 pub mod runner;
 
 use std::future::Future;
