@@ -597,7 +597,7 @@ fn problem_text(answer: &Answer) -> Option<String> {
     let title = problem.get("title")?.as_str()?;
     let mut text = title.to_string();
     if let Some(detail) = problem.get("detail").and_then(Value::as_str) {
-        text.push_str(&format!(": {detail}"));
+        text = format!("{}: {detail}", title.trim_end_matches('.'));
     }
     if let Some(fields) = problem.get("fields").and_then(Value::as_object) {
         let listed: Vec<String> = fields.iter().map(|(k, v)| field_error(k, v)).collect();
