@@ -433,7 +433,8 @@ fn refusals_show_checkmks_problem_document() {
     assert_eq!(
         e,
         SourceError::Refused(
-            "Service was not in a problem state: Service 'Filesystem /var' on host 'srv-db1' is in OK state and cannot be acknowledged.".into()
+            "This service has no problem: Service 'Filesystem /var'@'srv-db1' has no problem."
+                .into()
         )
     );
     let e = h.write_back("srv-db1", &ack).unwrap_err();
