@@ -543,6 +543,22 @@ fn rate_limit_server_error_and_malformed_body() {
 }
 
 #[test]
+fn an_error_page_that_echoes_the_request_does_not_leak_the_secret() {
+    let mut h = Harness::new();
+    // A debugging proxy that prints the request it could not forward.
+    let echo = ResponseTemplate::new(502).set_body_string(format!(
+        "upstream failed for POST {API}/domain-types/host/collections/all, Authorization: Bearer automation {SECRET}"
+    ));
+    h.answer("POST", "/domain-types/host/collections/all", echo.clone());
+    h.answer("POST", "/domain-types/service/collections/all", echo);
+    let e = h.fetch_error();
+    assert!(
+        matches!(&e, SourceError::Http { status: 502, message } if message.ends_with("automation ***")),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_record_with_missing_fields_is_skipped_and_counted() {
     let mut h = Harness::new();
     h.problems("hosts.json", "services-missing-fields.json");

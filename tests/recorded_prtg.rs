@@ -521,6 +521,21 @@ fn an_error_page_that_echoes_the_url_does_not_leak_the_secret() {
             "{e}"
         );
     }
+    // A success that is no JSON: the malformed-JSON message quotes the body, cleaned too.
+    let mut h = Harness::new(Login::Token);
+    h.answer(
+        "GET",
+        "/api/table.json",
+        ResponseTemplate::new(200).set_body_raw(
+            format!("<p>you asked for ?apitoken={TOKEN}</p>"),
+            "text/html",
+        ),
+    );
+    let e = h.fetch_error();
+    assert!(
+        matches!(&e, SourceError::Protocol(m) if m.contains("malformed JSON") && m.contains("***")),
+        "{e}"
+    );
 }
 
 #[test]

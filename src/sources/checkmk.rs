@@ -16,10 +16,10 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::build::BuildContext;
-use super::http::{Answer, Endpoint};
+use super::http::{Answer, Endpoint, redact};
 use super::mapping::{Decoded, Mapping, attributed, decode_each, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
-use crate::config::{Credentials, SourceConfig};
+use crate::config::{Credentials, SecretString, SourceConfig};
 use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
 
 /// Settings of `kind = "checkmk"`.
@@ -250,34 +250,42 @@ impl Checkmk {
         })
     }
 
-    /// `Authorization: Bearer <user> <secret>` of the automation user.
-    async fn authorization(&self) -> Result<HeaderValue, SourceError> {
-        let Some(Credentials::Login { user, password }) = self.endpoint.credentials().await? else {
-            return Err(SourceError::Auth(
+    /// The automation user's name and secret.
+    async fn login(&self) -> Result<(String, SecretString), SourceError> {
+        match self.endpoint.credentials().await? {
+            Some(Credentials::Login { user, password }) => Ok((user, password)),
+            _ => Err(SourceError::Auth(
                 "Checkmk needs an automation user: auth = { user = \"...\", password = { ... } }"
                     .into(),
-            ));
-        };
-        let mut value = HeaderValue::from_str(&format!("Bearer {user} {}", password.expose()))
-            .map_err(|_| {
-                SourceError::Auth("the user name or secret cannot be sent in a header".into())
-            })?;
-        value.set_sensitive(true);
-        Ok(value)
+            )),
+        }
     }
 
-    /// `method path` with a JSON body, authorised; the answer when it is a success.
-    async fn call(&self, method: Method, path: &str, body: &Value) -> Result<Answer, SourceError> {
-        let request = self
+    /// `method path` (with a JSON body, if any) as the automation user; the successful
+    /// answer made a value by `read`. No error carries the secret, even when a server echoes
+    /// the request back.
+    async fn call<T>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        read: impl FnOnce(&Answer) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        let (user, secret) = self.login().await?;
+        let mut request = self
             .endpoint
             .request(method, path)
-            .header(AUTHORIZATION, self.authorization().await?)
-            .header(ACCEPT, "application/json")
-            .json(body);
+            .header(AUTHORIZATION, bearer(&user, &secret)?)
+            .header(ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
         self.endpoint
             .send(request)
-            .await?
-            .ok_explained(problem_text)
+            .await
+            .and_then(|answer| answer.ok_explained(problem_text))
+            .and_then(|answer| read(&answer))
+            .map_err(|e| redact(e, secret.expose()))
     }
 
     /// A status collection (`host` or `service`) filtered by `query`.
@@ -292,7 +300,9 @@ impl Checkmk {
             body["sites"] = json!(self.settings.sites);
         }
         let path = format!("/domain-types/{domain_type}/collections/all");
-        let collection: Collection = self.call(Method::POST, &path, &body).await?.json()?;
+        let collection: Collection = self
+            .call(Method::POST, &path, Some(&body), Answer::json)
+            .await?;
         Ok(decode_each(collection.value))
     }
 
@@ -370,7 +380,7 @@ impl Checkmk {
     }
 
     async fn write(&self, path: &str, body: Value) -> Result<(), SourceError> {
-        match self.call(Method::POST, path, &body).await {
+        match self.call(Method::POST, path, Some(&body), |_| Ok(())).await {
             Ok(_) => Ok(()),
             // Checkmk's word on why not: "Service was not in a problem state", no such host.
             Err(SourceError::Http {
@@ -453,17 +463,9 @@ impl Source for Checkmk {
 
     fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
         Box::pin(async move {
-            let request = self
-                .endpoint
-                .request(Method::GET, "/version")
-                .header(AUTHORIZATION, self.authorization().await?)
-                .header(ACCEPT, "application/json");
             let installed: InstalledVersions = self
-                .endpoint
-                .send(request)
-                .await?
-                .ok_explained(problem_text)?
-                .json()?;
+                .call(Method::GET, "/version", None, Answer::json)
+                .await?;
             let items = self.fetch_all(now).await?;
             let version = installed
                 .versions
@@ -523,6 +525,16 @@ impl Source for Checkmk {
             }
         })
     }
+}
+
+/// `Authorization: Bearer <user> <secret>`, marked sensitive (never shown in debug output).
+fn bearer(user: &str, secret: &SecretString) -> Result<HeaderValue, SourceError> {
+    let mut value =
+        HeaderValue::from_str(&format!("Bearer {user} {}", secret.expose())).map_err(|_| {
+            SourceError::Auth("the user name or secret cannot be sent in a header".into())
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// The severity name of a state: `down`/`unreachable` for hosts, `warn`/`crit`/`unknown`

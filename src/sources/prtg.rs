@@ -183,45 +183,32 @@ impl Prtg {
         })
     }
 
-    /// Adds the credentials as PRTG wants them: `apitoken=`, or `username=` + `passhash=`.
-    async fn with_credentials(
+    /// One API call (`GET path?query&credentials`) whose answer `read` turns into a value,
+    /// with PRTG's ways of failing turned into errors that never carry the secret.
+    async fn call<T>(
         &self,
-        request: RequestBuilder,
-    ) -> Result<RequestBuilder, SourceError> {
-        Ok(match self.endpoint.credentials().await? {
-            Some(Credentials::Token(token)) => request.query(&[("apitoken", token.expose())]),
-            Some(Credentials::Login { user, password }) => {
-                request.query(&[("username", user.as_str()), ("passhash", password.expose())])
-            }
-            None => request,
-        })
-    }
-
-    /// The secret to keep out of messages, if the source has one.
-    async fn secret(&self) -> Option<String> {
-        match self.endpoint.credentials().await.ok()?? {
-            Credentials::Token(token) => Some(token.expose().to_string()),
-            Credentials::Login { password, .. } => Some(password.expose().to_string()),
-        }
-    }
-
-    /// One API call (`GET path?query&credentials`), with PRTG's ways of failing turned into
-    /// errors that carry no secret.
-    async fn call(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, SourceError> {
+        path: &str,
+        query: &[(&str, String)],
+        read: impl FnOnce(&Answer) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        let credentials = self.endpoint.credentials().await?;
         let request = self.endpoint.request(Method::GET, path).query(query);
-        let result = match self.with_credentials(request).await {
-            Ok(request) => self.endpoint.send(request).await.and_then(read_answer),
-            Err(e) => Err(e),
-        };
+        let request = with_credentials(request, credentials.as_ref());
+        let result = self
+            .endpoint
+            .send(request)
+            .await
+            .and_then(read_answer)
+            .and_then(|answer| read(&answer));
         let error = match result {
-            Ok(answer) => return Ok(answer),
+            Ok(value) => return Ok(value),
             Err(e) => e,
         };
         if matches!(error, SourceError::Auth(_)) {
             self.endpoint.forget_credentials().await;
         }
-        Err(match self.secret().await {
-            Some(secret) => redact(error, &secret),
+        Err(match &credentials {
+            Some(c) => redact(error, secret_of(c)),
             None => error,
         })
     }
@@ -236,7 +223,7 @@ impl Prtg {
         if let Some(id) = self.root_id {
             query.push(("id", id.to_string()));
         }
-        let table: SensorTable = self.call("/api/table.json", &query).await?.json()?;
+        let table: SensorTable = self.call("/api/table.json", &query, Answer::json).await?;
         Ok((decode_each(table.sensors), table.treesize))
     }
 
@@ -290,7 +277,10 @@ impl Prtg {
 
     async fn acknowledge(&self, objid: &str, message: &str) -> Result<(), SourceError> {
         let query = [("id", objid.to_string()), ("ackmsg", message.to_string())];
-        match self.call("/api/acknowledgealarm.htm", &query).await {
+        match self
+            .call("/api/acknowledgealarm.htm", &query, |_| Ok(()))
+            .await
+        {
             Ok(_) => Ok(()),
             // PRTG's own error message ("the object cannot be acknowledged") is a refusal.
             Err(SourceError::Protocol(m)) => Err(SourceError::Refused(m)),
@@ -323,7 +313,9 @@ impl Source for Prtg {
     fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
         Box::pin(async move {
             let query = [("id", "0".to_string())];
-            let status: ServerStatus = self.call("/api/getstatus.htm", &query).await?.json()?;
+            let status: ServerStatus = self
+                .call("/api/getstatus.htm", &query, Answer::json)
+                .await?;
             let items = self.fetch_all(now).await?;
             let version = status.version.unwrap_or_else(|| "?".into());
             let mut text = format!("PRTG {version}, {} sensors in an alarm state", items.len());
@@ -362,6 +354,25 @@ impl Source for Prtg {
                 _ => Err(SourceError::Unsupported),
             }
         })
+    }
+}
+
+/// Adds the credentials as PRTG wants them: `apitoken=`, or `username=` + `passhash=`.
+fn with_credentials(request: RequestBuilder, credentials: Option<&Credentials>) -> RequestBuilder {
+    match credentials {
+        Some(Credentials::Token(token)) => request.query(&[("apitoken", token.expose())]),
+        Some(Credentials::Login { user, password }) => {
+            request.query(&[("username", user.as_str()), ("passhash", password.expose())])
+        }
+        None => request,
+    }
+}
+
+/// The part of the credentials to keep out of every message.
+fn secret_of(credentials: &Credentials) -> &str {
+    match credentials {
+        Credentials::Token(token) => token.expose(),
+        Credentials::Login { password, .. } => password.expose(),
     }
 }
 
