@@ -16,7 +16,9 @@ use super::diagnostic::{Collector, did_you_mean};
 use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
+use crate::sources::checkmk::CheckmkSettings;
 use crate::sources::icinga::IcingaSettings;
+use crate::sources::prtg::PrtgSettings;
 use crate::sources::zabbix::ZabbixSettings;
 
 /// Default time between two polls.
@@ -74,11 +76,22 @@ pub enum SourceKind {
     Icinga2(IcingaSettings),
     /// Zabbix, JSON-RPC API (5.4 or newer).
     Zabbix(ZabbixSettings),
+    /// PRTG Network Monitor, classic HTTP API.
+    Prtg(PrtgSettings),
+    /// Checkmk, REST API 1.0.
+    Checkmk(CheckmkSettings),
 }
 
 impl SourceKind {
     /// The `kind = "..."` values nightdesk knows.
-    pub const NAMES: &'static [&'static str] = &["demo", "alertmanager", "icinga2", "zabbix"];
+    pub const NAMES: &'static [&'static str] = &[
+        "demo",
+        "alertmanager",
+        "icinga2",
+        "zabbix",
+        "prtg",
+        "checkmk",
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -86,6 +99,8 @@ impl SourceKind {
             SourceKind::Alertmanager(_) => "alertmanager",
             SourceKind::Icinga2(_) => "icinga2",
             SourceKind::Zabbix(_) => "zabbix",
+            SourceKind::Prtg(_) => "prtg",
+            SourceKind::Checkmk(_) => "checkmk",
         }
     }
 
@@ -194,6 +209,10 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Icinga2),
         "zabbix" => super::load::deserialize::<ZabbixSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Zabbix),
+        "prtg" => super::load::deserialize::<PrtgSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Prtg),
+        "checkmk" => super::load::deserialize::<CheckmkSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Checkmk),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

@@ -7,10 +7,12 @@ use jiff::Timestamp;
 use super::Source;
 use super::SourceError;
 use super::alertmanager::Alertmanager;
+use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::icinga::Icinga;
 use super::mapping::Mapping;
+use super::prtg::Prtg;
 use super::zabbix::Zabbix;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
@@ -42,6 +44,16 @@ impl BuildContext {
         config: &SourceConfig,
         url: Option<&str>,
     ) -> Result<Endpoint, SourceError> {
+        self.endpoint_from(&self.endpoint_spec(config, url)?)
+    }
+
+    /// What [`BuildContext::endpoint`] builds from, for a connector that needs to adjust it
+    /// (e.g. not follow redirects) before building with [`BuildContext::endpoint_from`].
+    pub fn endpoint_spec(
+        &self,
+        config: &SourceConfig,
+        url: Option<&str>,
+    ) -> Result<EndpointSpec, SourceError> {
         let base_url = url
             .map(str::to_string)
             .or_else(|| config.base_url.clone())
@@ -54,8 +66,14 @@ impl BuildContext {
             insecure: config.insecure,
             timeout: config.timeout,
             auth: config.auth.clone(),
+            follow_redirects: true,
         };
-        Endpoint::new(&spec, self.limiter.clone())
+        Ok(spec)
+    }
+
+    /// An endpoint from an adjusted spec, sharing the bound on requests in flight.
+    pub fn endpoint_from(&self, spec: &EndpointSpec) -> Result<Endpoint, SourceError> {
+        Endpoint::new(spec, self.limiter.clone())
     }
 
     /// The mapping rules of a source over the connector's defaults.
@@ -92,6 +110,10 @@ pub fn build(
             vec![Box::new(Icinga::from_config(config, settings, ctx)?)]
         }
         SourceKind::Zabbix(settings) => vec![Box::new(Zabbix::from_config(config, settings, ctx)?)],
+        SourceKind::Prtg(settings) => vec![Box::new(Prtg::from_config(config, settings, ctx)?)],
+        SourceKind::Checkmk(settings) => {
+            vec![Box::new(Checkmk::from_config(config, settings, ctx)?)]
+        }
     })
 }
 

@@ -70,6 +70,9 @@ pub struct EndpointSpec {
     pub insecure: bool,
     pub timeout: Duration,
     pub auth: Option<Auth>,
+    /// Follow up to 3 redirects (most APIs); off for APIs that report errors as redirects
+    /// (PRTG), so the connector sees the `Location` itself.
+    pub follow_redirects: bool,
 }
 
 /// Finds the server's own explanation of a failure in an error body (the `message` field
@@ -103,7 +106,11 @@ impl Endpoint {
             .timeout(spec.timeout)
             .connect_timeout(spec.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("nightdesk/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(3));
+            .redirect(if spec.follow_redirects {
+                reqwest::redirect::Policy::limited(3)
+            } else {
+                reqwest::redirect::Policy::none()
+            });
         if let Some(path) = &spec.ca_file {
             builder = builder.add_root_certificate(read_ca(path)?);
         }
@@ -206,14 +213,14 @@ impl Endpoint {
         let mut response = request
             .send()
             .await
-            .map_err(|e| transport_error(&e, self.timeout))?;
+            .map_err(|e| transport_error(e, self.timeout))?;
         let status = response.status();
         let headers = response.headers().clone();
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| transport_error(&e, self.timeout))?
+            .map_err(|e| transport_error(e, self.timeout))?
         {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(SourceError::Protocol(format!(
@@ -246,7 +253,10 @@ impl Endpoint {
         explain: Explain,
     ) -> Result<T, SourceError> {
         let request = self.authorize(request).await?;
-        self.send(request).await?.ok_explained(explain)?.json()
+        self.send(request)
+            .await?
+            .ok_explained(|a| explain(&a.body))?
+            .json()
     }
 }
 
@@ -257,13 +267,16 @@ impl Answer {
         self.ok_explained(|_| None)
     }
 
-    /// As [`Answer::ok`], but the error carries what `explain` finds in the body (cut to a
-    /// snippet) instead of the raw body, when it finds something.
-    pub fn ok_explained(self, explain: Explain) -> Result<Self, SourceError> {
+    /// As [`Answer::ok`], with the server's explanation taken from the body by `explain`
+    /// (an API's error document) instead of the body's first line, when it finds one.
+    pub fn ok_explained(
+        self,
+        explain: impl FnOnce(&Answer) -> Option<String>,
+    ) -> Result<Self, SourceError> {
         if self.status.is_success() {
             return Ok(self);
         }
-        let message = explain(&self.body)
+        let message = explain(&self)
             .map(|m| snippet(&m))
             .unwrap_or_else(|| self.snippet());
         Err(match self.status {
@@ -305,6 +318,32 @@ impl Answer {
     }
 }
 
+/// `error` with every occurrence of `secret` (as it is, and URL-encoded) in its message
+/// replaced by `***`: for APIs that take credentials as URL parameters, whose servers may
+/// echo the URL in an error page.
+pub fn redact(error: SourceError, secret: &str) -> SourceError {
+    if secret.is_empty() {
+        return error;
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let clean = |text: String| text.replace(secret, "***").replace(&encoded, "***");
+    match error {
+        SourceError::Unreachable(m) => SourceError::Unreachable(clean(m)),
+        SourceError::Tls(m) => SourceError::Tls(clean(m)),
+        SourceError::Auth(m) => SourceError::Auth(clean(m)),
+        SourceError::Http { status, message } => SourceError::Http {
+            status,
+            message: clean(message),
+        },
+        SourceError::Conflict(m) => SourceError::Conflict(clean(m)),
+        SourceError::Refused(m) => SourceError::Refused(clean(m)),
+        SourceError::Protocol(m) => SourceError::Protocol(clean(m)),
+        other @ (SourceError::Timeout(_)
+        | SourceError::RateLimited(_)
+        | SourceError::Unsupported) => other,
+    }
+}
+
 /// Text from a server, cut to one line of at most 200 characters without control
 /// characters.
 pub fn snippet(text: &str) -> String {
@@ -332,8 +371,13 @@ fn read_ca(path: &Path) -> Result<reqwest::Certificate, SourceError> {
     })
 }
 
-/// Translates a transport failure. Certificate problems get a hint at the fix.
-fn transport_error(e: &reqwest::Error, timeout: Duration) -> SourceError {
+/// Translates a transport failure. Certificate problems get a hint at the fix. The URL in
+/// the message loses its query string: some APIs (PRTG) take credentials as parameters.
+fn transport_error(mut e: reqwest::Error, timeout: Duration) -> SourceError {
+    if let Some(url) = e.url_mut() {
+        url.set_query(None);
+    }
+    let e = &e;
     if e.is_timeout() {
         return SourceError::Timeout(timeout.as_secs().max(1));
     }
@@ -424,7 +468,7 @@ mod tests {
             v["message"].as_str().map(str::to_string)
         }
         let e = answer(500, "{\"message\":\"disk\\nfull\"}", None)
-            .ok_explained(message_field)
+            .ok_explained(|a| message_field(&a.body))
             .unwrap_err();
         assert_eq!(
             e,
@@ -435,9 +479,114 @@ mod tests {
         );
         // Nothing found: the raw body, as with `ok`.
         let e = answer(502, "bad gateway", None)
-            .ok_explained(message_field)
+            .ok_explained(|a| message_field(&a.body))
             .unwrap_err();
         assert!(matches!(&e, SourceError::Http { message, .. } if message == "bad gateway"));
+    }
+
+    #[test]
+    fn an_api_error_document_explains_the_status() {
+        let e = answer(400, "<prtg><error>No such object</error></prtg>", None)
+            .ok_explained(|a| {
+                let body = String::from_utf8_lossy(&a.body).to_string();
+                body.split_once("<error>")
+                    .and_then(|(_, rest)| rest.split_once("</error>"))
+                    .map(|(text, _)| text.to_string())
+            })
+            .unwrap_err();
+        assert_eq!(
+            e,
+            SourceError::Http {
+                status: 400,
+                message: "No such object".into()
+            }
+        );
+        // Nothing found: the body's first line, as `ok` says it.
+        let e = answer(500, "boom", None)
+            .ok_explained(|_| None)
+            .unwrap_err();
+        assert!(matches!(&e, SourceError::Http { message, .. } if message == "boom"));
+    }
+
+    fn spec_for(base_url: String, follow_redirects: bool) -> EndpointSpec {
+        EndpointSpec {
+            base_url,
+            ca_file: None,
+            insecure: false,
+            timeout: Duration::from_secs(2),
+            auth: None,
+            follow_redirects,
+        }
+    }
+
+    /// A server on 127.0.0.1 that answers each connection with `reply` and closes it.
+    fn raw_server(reply: &'static [u8]) -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                use std::io::{Read, Write};
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(reply);
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn transport_errors_do_not_carry_the_query_string() {
+        let port = raw_server(b"this is not HTTP\r\n\r\n");
+        let ep = Endpoint::new(
+            &spec_for(format!("http://127.0.0.1:{port}"), true),
+            Limiter::new(1),
+        )
+        .unwrap();
+        let request = ep
+            .request(Method::GET, "/api/table.json")
+            .query(&[("apitoken", "SECRET-TOKEN-4711")]);
+        let e = ep.send(request).await.unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(&e, SourceError::Unreachable(_)), "{e}");
+        assert!(text.contains("/api/table.json"), "{text}");
+        assert!(!text.contains("SECRET-TOKEN-4711"), "{text}");
+        assert!(!text.contains("apitoken"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn redirects_are_handed_over_when_not_followed() {
+        let port = raw_server(
+            b"HTTP/1.1 302 Found\r\nLocation: /error.htm?errormsg=x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        let ep = Endpoint::new(
+            &spec_for(format!("http://127.0.0.1:{port}"), false),
+            Limiter::new(1),
+        )
+        .unwrap();
+        let answer = ep.send(ep.request(Method::GET, "/api/x")).await.unwrap();
+        assert_eq!(answer.status, StatusCode::FOUND);
+        assert_eq!(
+            answer.headers.get(reqwest::header::LOCATION).unwrap(),
+            "/error.htm?errormsg=x"
+        );
+    }
+
+    #[test]
+    fn redaction_removes_the_secret_plain_and_encoded() {
+        let e = SourceError::Http {
+            status: 500,
+            message: "GET /api/x?passhash=12 34&y=12+34 failed".into(),
+        };
+        assert_eq!(
+            redact(e, "12 34"),
+            SourceError::Http {
+                status: 500,
+                message: "GET /api/x?passhash=***&y=*** failed".into()
+            }
+        );
+        let e = SourceError::Protocol("nothing secret".into());
+        assert_eq!(redact(e.clone(), ""), e);
     }
 
     #[test]
@@ -474,6 +623,7 @@ mod tests {
             insecure: false,
             timeout: Duration::from_secs(2),
             auth: None,
+            follow_redirects: true,
         };
         let ep = Endpoint::new(&spec, Limiter::new(1)).unwrap();
         let e = ep.send(ep.request(Method::GET, "/")).await.unwrap_err();
@@ -493,6 +643,7 @@ mod tests {
             insecure: false,
             timeout: Duration::from_secs(1),
             auth: None,
+            follow_redirects: true,
         };
         let e = Endpoint::new(&spec, Limiter::default()).err().unwrap();
         assert!(

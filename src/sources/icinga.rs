@@ -512,7 +512,7 @@ impl fmt::Display for Target<'_> {
 /// What an action's answer means: every object it matched must report success.
 fn action_outcome(answer: Answer, target: &Target<'_>) -> Result<(), SourceError> {
     if matches!(answer.status.as_u16(), 401 | 403 | 429) {
-        return answer.ok_explained(explain).map(drop);
+        return answer.ok_explained(|a| explain(&a.body)).map(drop);
     }
     let gone = || {
         SourceError::Refused(format!(
@@ -526,7 +526,7 @@ fn action_outcome(answer: Answer, target: &Target<'_>) -> Result<(), SourceError
         .ok()
         .and_then(|a| a.results);
     let Some(results) = results else {
-        let answer = answer.ok_explained(explain)?;
+        let answer = answer.ok_explained(|a| explain(&a.body))?;
         return Err(SourceError::Protocol(format!(
             "no results in the answer: {}",
             answer.snippet()
@@ -915,6 +915,7 @@ mod tests {
             insecure: false,
             timeout: std::time::Duration::from_secs(1),
             auth: None,
+            follow_redirects: true,
         };
         let mapping = Mapping::new(
             &MappingConfig::default(),

@@ -198,6 +198,29 @@ pub fn unix_seconds(seconds: f64) -> Option<Timestamp> {
     Timestamp::from_millisecond((seconds * 1000.0).round() as i64).ok()
 }
 
+/// The comment of a write-back with its author in front, for systems that record only the
+/// API user as the author: `[nachtschicht] looking at it`. Brackets and control characters
+/// are dropped from the name, so [`attribution`] can read it back.
+pub fn attributed(comment: &str, author: &str) -> String {
+    let author: String = author
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']') && !c.is_control())
+        .collect();
+    match (author.trim(), comment.trim()) {
+        ("", comment) => comment.to_string(),
+        (author, "") => format!("[{author}]"),
+        (author, comment) => format!("[{author}] {comment}"),
+    }
+}
+
+/// The author of a comment written by [`attributed`], if it names one.
+pub fn attribution(comment: &str) -> Option<&str> {
+    let rest = comment.strip_prefix('[')?;
+    let (author, _) = rest.split_once(']')?;
+    let author = author.trim();
+    (!author.is_empty() && author.chars().count() <= 64).then_some(author)
+}
+
 /// A label pair with the value clipped.
 pub fn label(name: &str, value: &str) -> (Arc<str>, Arc<str>) {
     (Arc::from(name), Arc::from(&*clip(value, MAX_TEXT_CHARS)))
@@ -291,6 +314,18 @@ mod tests {
         assert_eq!(unix_seconds(-5.0), None);
         assert_eq!(unix_seconds(f64::NAN), None);
         assert_eq!(unix_seconds(1e300), None);
+    }
+
+    #[test]
+    fn comments_name_their_author() {
+        assert_eq!(attributed("on it", "nacht"), "[nacht] on it");
+        assert_eq!(attributed("on it", ""), "on it");
+        assert_eq!(attributed(" ", "nacht"), "[nacht]");
+        assert_eq!(attributed("x", "[evil]\n"), "[evil] x");
+        assert_eq!(attribution("[anna] on it"), Some("anna"));
+        assert_eq!(attribution("[anna]"), Some("anna"));
+        assert_eq!(attribution("no author"), None);
+        assert_eq!(attribution("[] empty"), None);
     }
 
     #[test]

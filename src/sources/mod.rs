@@ -3,10 +3,12 @@
 
 pub mod alertmanager;
 pub mod build;
+pub mod checkmk;
 pub mod demo;
 pub mod http;
 pub mod icinga;
 pub mod mapping;
+pub mod prtg;
 pub mod runner;
 pub mod zabbix;
 

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 pub use self::rpc::AuthStyle;
 use self::rpc::{Rpc, RpcError};
 use super::build::BuildContext;
-use super::mapping::{MAX_TITLE_CHARS, Mapping, clip, decode_each, label, new_item};
+use super::mapping::{
+    MAX_TITLE_CHARS, Mapping, attributed, attribution, clip, decode_each, label, new_item,
+};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
@@ -429,7 +431,7 @@ impl Zabbix {
         let ids: BTreeSet<&str> = problems
             .iter()
             .filter_map(last_ack)
-            .filter(|u| author_of(&u.message).is_none())
+            .filter(|u| attribution(&u.message).is_none())
             .map(|u| u.userid.as_str())
             .collect();
         if ids.is_empty() {
@@ -643,26 +645,8 @@ fn event_update(
 /// `[author] text`, so that the queue can name who acknowledged even when every agent
 /// uses the same Zabbix user; `None` when there is nothing to say.
 fn message(author: &str, text: &str) -> Option<String> {
-    let author: String = author
-        .chars()
-        .filter(|c| !matches!(c, '[' | ']') && !c.is_control())
-        .collect();
-    let text = text.trim();
-    let message = match (author.trim(), text) {
-        ("", "") => return None,
-        ("", text) => text.to_string(),
-        (author, "") => format!("[{author}]"),
-        (author, text) => format!("[{author}] {text}"),
-    };
-    Some(clip(&message, MAX_MESSAGE_CHARS).into())
-}
-
-/// The author of a message written by [`message`].
-fn author_of(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix('[')?;
-    let (author, _) = rest.split_once(']')?;
-    let author = author.trim();
-    (!author.is_empty() && author.chars().count() <= 64).then_some(author)
+    let message = attributed(text, author);
+    (!message.is_empty()).then(|| clip(&message, MAX_MESSAGE_CHARS).into())
 }
 
 /// The latest update that acknowledged the problem, while it is acknowledged.
@@ -680,7 +664,7 @@ fn last_ack(problem: &ApiProblem) -> Option<&ApiUpdate> {
 /// Who acknowledged: the agent named in the message, else the Zabbix user.
 fn assignee(problem: &ApiProblem, users: &HashMap<String, String>) -> Option<String> {
     let ack = last_ack(problem)?;
-    author_of(&ack.message)
+    attribution(&ack.message)
         .map(str::to_string)
         .or_else(|| users.get(&ack.userid).cloned())
 }
@@ -890,10 +874,6 @@ mod tests {
     fn messages_fit_zabbix_and_name_their_author() {
         let long = message("anna", &"x".repeat(5000)).unwrap();
         assert_eq!(long.chars().count(), MAX_MESSAGE_CHARS);
-        assert_eq!(author_of("[anna] on it"), Some("anna"));
-        assert_eq!(author_of("[anna]"), Some("anna"));
-        assert_eq!(author_of("no author"), None);
-        assert_eq!(author_of("[] empty"), None);
         assert_eq!(message("", ""), None);
         let ack_only = message("anna", "").unwrap();
         assert_eq!(ack_only, "[anna]");
