@@ -154,7 +154,7 @@ fn fetch(
 }
 
 fn main() {
-    let am = servers::Alertmanager::start();
+    let am = servers::Alertmanager::start_plain();
     fill(&am);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

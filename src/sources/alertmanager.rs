@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::build::BuildContext;
 use super::http::Endpoint;
-use super::mapping::{Decoded, Mapping, decode_each, label, new_item};
+use super::mapping::{Decoded, Mapping, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
@@ -191,18 +191,17 @@ impl Alertmanager {
             ("inhibited", "true"),
         ]);
         let request = member.request(Method::GET, "/api/v2/alerts").query(&query);
-        let raw: Vec<serde_json::Value> = member.json(request).await?;
-        Ok(decode_each(raw))
+        member.list(request).await
     }
 
     async fn silences_of(
         &self,
         member: &Endpoint,
     ) -> Result<HashMap<String, ApiSilence>, SourceError> {
-        let raw: Vec<serde_json::Value> = member
-            .json(member.request(Method::GET, "/api/v2/silences"))
+        let silences = member
+            .list::<ApiSilence>(member.request(Method::GET, "/api/v2/silences"))
             .await?;
-        Ok(decode_each::<ApiSilence>(raw)
+        Ok(silences
             .records
             .into_iter()
             .map(|s| (s.id.clone(), s))

@@ -245,6 +245,16 @@ impl Endpoint {
         self.json_explained(request, |_| None).await
     }
 
+    /// Sends with the usual credentials and decodes a JSON array answer record by record
+    /// (malformed records skipped and counted).
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<super::mapping::Decoded<T>, SourceError> {
+        let request = self.authorize(request).await?;
+        super::mapping::decode_list(&self.send(request).await?.ok()?.body)
+    }
+
     /// As [`Endpoint::json`], with a failure described by `explain` (see
     /// [`Answer::ok_explained`]).
     pub async fn json_explained<T: DeserializeOwned>(

@@ -955,7 +955,7 @@ mod tests {
         let mut c = connector();
         let services = decode_each::<ServiceRecord>(raw);
         let items = c.absorb(
-            decode_each(vec![]),
+            decode_each(Vec::<Value>::new()),
             services,
             Ok(HashMap::new()),
             Timestamp::now(),
@@ -1022,7 +1022,7 @@ mod tests {
         let mut raw = service("web01", "http", 2, "x");
         raw["attrs"]["acknowledgement"] = json!(1);
         let items = c.absorb(
-            decode_each(vec![]),
+            decode_each(Vec::<Value>::new()),
             decode_each(vec![raw]),
             Err("who acknowledged is unknown: HTTP 403".into()),
             Timestamp::now(),

@@ -131,15 +131,50 @@ impl<T> Decoded<T> {
     }
 }
 
-/// Decodes each JSON value as a `T` on its own.
-pub fn decode_each<T: serde::de::DeserializeOwned>(raw: Vec<serde_json::Value>) -> Decoded<T> {
+/// One undecoded record of a list answer: a parsed [`serde_json::Value`], or (cheaper: no
+/// tree of maps and strings is built first) a slice of the answer's text.
+pub trait Record {
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error>;
+}
+
+impl Record for serde_json::Value {
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(self)
+    }
+}
+
+impl Record for &serde_json::value::RawValue {
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.get())
+    }
+}
+
+/// Decodes a JSON array answer record by record, without building a value tree first.
+/// Fails only when the answer is not a JSON array at all.
+pub fn decode_list<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> Result<Decoded<T>, crate::sources::SourceError> {
+    let raw: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).map_err(|e| {
+        crate::sources::SourceError::Protocol(format!(
+            "malformed JSON ({e}): {}",
+            super::http::snippet(&String::from_utf8_lossy(&body[..body.len().min(400)]))
+        ))
+    })?;
+    Ok(decode_each(raw))
+}
+
+/// Decodes each record as a `T` on its own.
+pub fn decode_each<T: serde::de::DeserializeOwned>(
+    raw: impl IntoIterator<Item = impl Record>,
+) -> Decoded<T> {
+    let raw = raw.into_iter();
     let mut decoded = Decoded {
-        records: Vec::with_capacity(raw.len()),
+        records: Vec::with_capacity(raw.size_hint().0),
         skipped: 0,
         first_error: None,
     };
     for value in raw {
-        match serde_json::from_value(value) {
+        match value.decode() {
             Ok(record) => decoded.records.push(record),
             Err(e) => {
                 decoded.skipped += 1;
@@ -326,6 +361,20 @@ mod tests {
         assert_eq!(attribution("[anna]"), Some("anna"));
         assert_eq!(attribution("no author"), None);
         assert_eq!(attribution("[] empty"), None);
+    }
+
+    #[test]
+    fn a_list_answer_is_decoded_from_its_text() {
+        #[derive(Debug, serde::Deserialize)]
+        struct R {
+            id: String,
+        }
+        let d = decode_list::<R>(br#"[{"id":"a"},{"x":1},{"id":"c\u00e4"}]"#).unwrap();
+        let ids: Vec<&str> = d.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "cä"]);
+        assert_eq!(d.skipped, 1);
+        let e = decode_list::<R>(b"{\"not\": \"a list\"}").unwrap_err();
+        assert!(e.to_string().contains("malformed JSON"), "{e}");
     }
 
     #[test]
