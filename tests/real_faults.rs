@@ -176,3 +176,54 @@ tenant = "schmidt"
         assert!(fresh, "no stale marks after recovery");
     }
 }
+
+#[test]
+fn a_wrong_password_shows_auth_failed_with_the_servers_words() {
+    let icinga = common::servers::Icinga::start();
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY of the test: the variable is this test's own; no other test reads it.
+    let var = "NIGHTDESK_TEST_ICINGA_WRONG_PASSWORD";
+    unsafe { std::env::set_var(var, "not-the-password") };
+    let config = common::config(&format!(
+        r#"
+[[sources]]
+id = "icinga"
+kind = "icinga2"
+base-url = "{}"
+ca-file = "{}"
+auth = {{ user = "{}", password = {{ env = "{var}" }} }}
+"#,
+        icinga.url(),
+        icinga.ca().display(),
+        common::servers::ICINGA_USER,
+    ));
+    let Session {
+        mut app, sources, ..
+    } = setup::configured_session(
+        &common::paths_under(home.path()),
+        &config,
+        &Flags::default(),
+    )
+    .unwrap();
+    let rt = common::runtime();
+    let _in_runtime = rt.enter();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let clock: nightdesk::clock::SharedClock = std::sync::Arc::new(nightdesk::clock::SystemClock);
+    let _handles: Vec<_> = sources
+        .into_iter()
+        .map(|p| runner::spawn(p.source, p.policy, clock.clone(), tx.clone()))
+        .collect();
+    rt.block_on(drive(&mut app, &mut rx, "auth failed", |app| {
+        matches!(health(app, "icinga"), Health::AuthFailed(_))
+    }));
+    let Health::AuthFailed(message) = health(&app, "icinga") else {
+        unreachable!()
+    };
+    assert!(message.contains("401"), "{message}");
+    assert!(
+        !message.contains("not-the-password"),
+        "the secret is never shown: {message}"
+    );
+    // An auth failure is an outage too: the source is blind.
+    assert!(app.queue.get(&outage_key("icinga")).is_some());
+}
