@@ -14,6 +14,7 @@ pub mod queue;
 pub mod setup;
 pub mod sla;
 pub mod sources;
+pub mod store;
 pub mod text;
 pub mod theme;
 pub mod ui;

@@ -1,0 +1,197 @@
+//! Local state in an embedded SQLite database under the XDG data dir: the audit log of every
+//! action, restore-test records (and, as features arrive, snoozes, notes, seen marks). The
+//! database runs in WAL mode with `synchronous = FULL`: a write that returned is on disk,
+//! whatever happens to the process afterwards. Schema changes are numbered migrations
+//! (`PRAGMA user_version`).
+
+mod audit;
+mod restore;
+
+use std::path::Path;
+
+pub use audit::{AuditEntry, AuditOutcome};
+pub use restore::{RestoreTest, RestoreTests};
+
+use rusqlite::Connection;
+
+/// File name of the database in the data dir.
+pub const FILE_NAME: &str = "nightdesk.db";
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("local database {path}: {source}")]
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "local database {path} was written by a newer nightdesk (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+}
+
+/// The schema, one step per migration; the index + 1 is the `user_version` after it.
+const MIGRATIONS: &[&str] = &[
+    // 1: audit log and restore tests.
+    "CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        action TEXT NOT NULL,
+        params TEXT NOT NULL,
+        result TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX audit_at ON audit(at);
+    CREATE INDEX audit_item ON audit(source, item);
+    CREATE TABLE restore_test (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        job TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        done_on TEXT NOT NULL,
+        note TEXT NOT NULL,
+        user TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX restore_test_job ON restore_test(source, job);",
+];
+
+/// The open database.
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+impl Store {
+    /// Opens (and creates or migrates) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let shown = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| sqlite(&shown, e))?;
+        Store::prepare(conn, shown)
+    }
+
+    /// A database in memory (tests, `list`).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|e| sqlite(":memory:", e))?;
+        Store::prepare(conn, ":memory:".into())
+    }
+
+    fn prepare(conn: Connection, path: String) -> Result<Store, StoreError> {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(|e| sqlite(&path, e))?;
+        let store = Store { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.error(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let sql = format!("BEGIN; {step}; PRAGMA user_version = {}; COMMIT;", i + 1);
+            self.conn.execute_batch(&sql).map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    /// Where the database lives (for messages).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn error(&self, e: rusqlite::Error) -> StoreError {
+        sqlite(&self.path, e)
+    }
+
+    /// SQLite's own consistency check: `ok` when the file is sound.
+    pub fn integrity(&self) -> Result<String, StoreError> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.error(e))
+    }
+}
+
+fn sqlite(path: &str, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_string(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_is_created_migrated_and_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/nightdesk.db");
+        {
+            let s = Store::open(&path).unwrap();
+            assert_eq!(s.integrity().unwrap(), "ok");
+        }
+        let s = Store::open(&path).unwrap();
+        let v: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        let mode: String = s
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nightdesk.db");
+        drop(Store::open(&path).unwrap());
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("PRAGMA user_version = 99").unwrap();
+        }
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e}");
+    }
+}
