@@ -58,6 +58,8 @@ impl SourceMeta {
 pub struct SourceInfo {
     pub meta: SourceMeta,
     pub health: Health,
+    /// Agents and statuses the source offers for write-backs.
+    pub vocabulary: crate::sources::Vocabulary,
     /// When the current health began.
     pub since: Timestamp,
     pub last_ok: Option<Timestamp>,

@@ -558,6 +558,7 @@ impl App {
             SourceInfo {
                 meta,
                 health: Health::Pending,
+                vocabulary: Default::default(),
                 since: self.now,
                 last_ok: None,
             },
@@ -585,6 +586,11 @@ impl App {
                 }
             }
             SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
+            SourceEvent::Vocabulary { source, vocabulary } => {
+                if let Some(info) = self.sources.get_mut(&source) {
+                    info.vocabulary = vocabulary;
+                }
+            }
             SourceEvent::WriteBackDone {
                 source,
                 item,

@@ -26,6 +26,8 @@ pub struct BuildContext {
     pub known_tenants: Vec<TenantId>,
     /// Start of the session (the demo world begins its night here).
     pub now: Timestamp,
+    /// Recorded restore tests, for the backup rules' "recovery test overdue".
+    pub restore_tests: crate::store::RestoreTests,
 }
 
 impl BuildContext {
@@ -34,6 +36,7 @@ impl BuildContext {
             limiter,
             known_tenants,
             now,
+            restore_tests: crate::store::RestoreTests::default(),
         }
     }
 

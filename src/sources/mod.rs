@@ -122,6 +122,15 @@ impl WriteBack {
     }
 }
 
+/// Agents and statuses of a source, for completion in the assign and status forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    /// Names that `assign` accepts (the source's login names).
+    pub agents: Vec<String>,
+    /// Status names that `set-status` accepts, in the source's own words.
+    pub statuses: Vec<String>,
+}
+
 /// What a source can do besides being read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Capabilities {
@@ -169,6 +178,12 @@ pub trait Source: Send {
         Capabilities::default()
     }
 
+    /// The words a user may pick from for this source's write-backs, as last read: agents
+    /// to assign to, statuses to set. Empty when the source has none (or did not say).
+    fn vocabulary(&self) -> Vocabulary {
+        Vocabulary::default()
+    }
+
     /// Why the last successful fetch was incomplete (a peer of an HA pair unreachable,
     /// records that could not be read), if it was: the source then shows as degraded.
     fn degraded(&self) -> Option<String> {
@@ -212,6 +227,11 @@ pub enum SourceEvent {
         source: SourceId,
         at: Timestamp,
         health: Health,
+    },
+    /// The source's agents and statuses changed (sent after a fetch when they did).
+    Vocabulary {
+        source: SourceId,
+        vocabulary: Vocabulary,
     },
     /// The outcome of a write-back the user asked for.
     WriteBackDone {
