@@ -176,6 +176,10 @@ pub struct SlaFacts {
     pub past_pauses: Vec<Interval>,
     /// Since when the item is in its current status (start of a running pause).
     pub status_since: Option<Timestamp>,
+    /// The source itself says its clocks are paused now (HaloPSA on hold, a Zammad state
+    /// that ignores escalation, Autotask's paused SLA), whatever the contract's list says.
+    #[serde(default)]
+    pub paused_by_source: bool,
     /// Due times the source computed itself; they take precedence over computed ones.
     pub supplied_first_response_due: Option<Timestamp>,
     pub supplied_resolution_due: Option<Timestamp>,

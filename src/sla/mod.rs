@@ -286,8 +286,9 @@ impl SlaClocks {
 ///
 /// Past pauses push a computed due time out by the business time they cover between the
 /// clock's start and its due. While the item's status is a pause status, unmet clocks are
-/// paused since `status_since` (or `updated`). Supplied due times win over computed ones and
-/// are not extended by pauses.
+/// paused since `status_since` (or `updated`); so are they when the source says it pauses
+/// them (`paused_by_source`). Supplied due times win over computed ones and are not extended
+/// by pauses.
 pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
     let sla = &item.sla;
     let targets = &contract.targets[item.priority.index()];
@@ -295,8 +296,7 @@ pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
         calendar: contract.calendar_for(item.priority),
         warn_fractions: &contract.warn_fractions,
         past_pauses: merged_pauses(&sla.past_pauses),
-        running_pause: contract
-            .pauses_on(&item.status.label)
+        running_pause: (sla.paused_by_source || contract.pauses_on(&item.status.label))
             .then(|| sla.status_since.unwrap_or(item.updated)),
     };
     let mut clocks = Vec::with_capacity(3);

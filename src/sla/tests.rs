@@ -347,6 +347,25 @@ fn paused_supplied_clock_keeps_the_supplied_due() {
 }
 
 #[test]
+fn a_pause_the_source_reports_pauses_whatever_the_status_word() {
+    let created = berlin(2026, 3, 10, 9, 0);
+    let mut it = item(Priority::P2, created);
+    it.sla.supplied_resolution_due = Some(berlin(2026, 3, 11, 12, 0));
+    // "Awaiting parts" is not in the default contract's pause list; the source pauses it.
+    it.status = Status::new(StatusCategory::Waiting, "Awaiting parts");
+    it.sla.status_since = Some(berlin(2026, 3, 10, 16, 0));
+    let running = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
+    assert_eq!(
+        running.paused_since, None,
+        "the contract alone does not pause it"
+    );
+    it.sla.paused_by_source = true;
+    let paused = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
+    assert_eq!(paused.paused_since, Some(berlin(2026, 3, 10, 16, 0)));
+    assert_eq!(paused.level(berlin(2026, 3, 11, 13, 0)), Level::Paused);
+}
+
+#[test]
 fn next_update_clock_runs_after_first_response_until_resolved() {
     let mut contract = Contract::default();
     contract.targets[1].next_update = Some(hours(2));
