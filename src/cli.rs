@@ -138,6 +138,8 @@ fn run_session(paths: &Paths, session: Session) -> anyhow::Result<ExitCode> {
             theme,
             clock,
             sources,
+            store,
+            restore_tests,
             warnings,
         } = session;
         if let Some(first) = warnings.first() {
@@ -150,7 +152,13 @@ fn run_session(paths: &Paths, session: Session) -> anyhow::Result<ExitCode> {
             let handle = runner::spawn(planned.source, planned.policy, clock.clone(), tx.clone());
             handles.insert(id, handle);
         }
-        crate::app::run::run(app, theme, clock, handles, rx).await
+        let (failed_tx, failed_rx) = mpsc::unbounded_channel();
+        let local = crate::app::run::Local {
+            worker: store.map(|s| crate::store::StoreWorker::start(s, failed_tx)),
+            restore_tests,
+            failures: failed_rx,
+        };
+        crate::app::run::run(app, theme, clock, handles, rx, local).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -218,7 +226,7 @@ fn check_sources(cfg: &Config) -> anyhow::Result<bool> {
         .enable_all()
         .build()?;
     let now = Timestamp::now();
-    let mut sources = setup::configured_sources(cfg, now);
+    let mut sources = setup::configured_sources(cfg, now, &crate::store::RestoreTests::default());
     let results = runtime.block_on(crate::oneshot::check_all(&mut sources, now));
     let mut failed = false;
     for (id, kind, result) in results {

@@ -22,6 +22,7 @@ use crate::sources::demo::{DemoWorld, TENANTS, demo_sources};
 use crate::sources::http::Limiter;
 use crate::sources::runner::PollPolicy;
 use crate::sources::{Source, SourceEvent};
+use crate::store::{RestoreTests, Store};
 use crate::theme::{ColorEnv, Theme, ThemeLoader, select_theme};
 
 /// Choices from the command line that override the config's `[ui]`.
@@ -60,6 +61,11 @@ pub struct Session {
     pub theme: Theme,
     pub clock: SharedClock,
     pub sources: Vec<PlannedSource>,
+    /// The local database (audit log, restore tests); `None` when it could not be opened
+    /// (the reason is among the warnings: nightdesk runs on, unaudited).
+    pub store: Option<Store>,
+    /// Restore tests, shared with the backup sources.
+    pub restore_tests: RestoreTests,
     /// Problems that did not stop the start (a broken user keymap, an unknown theme).
     pub warnings: Vec<String>,
 }
@@ -165,7 +171,8 @@ pub fn demo_session(
     speed: f64,
     start: Timestamp,
 ) -> Session {
-    let parts = ui_parts(paths, ui, flags);
+    let mut parts = ui_parts(paths, ui, flags);
+    let (store, restore_tests) = open_store(paths, DEMO_STORE, &mut parts.warnings);
     let clock: SharedClock = Arc::new(ScaledClock::new(start, speed));
     let world = DemoWorld::new(seed, start);
     let policy = PollPolicy {
@@ -176,14 +183,38 @@ pub fn demo_session(
         .into_iter()
         .map(|s| PlannedSource::new(s, policy))
         .collect();
-    assemble(
+    let mut session = assemble(
         parts,
         clock,
         sources,
         demo_contracts(),
         demo_tenants(),
         start,
-    )
+    );
+    session.store = store;
+    session.restore_tests = restore_tests;
+    session
+}
+
+/// The demo keeps its own database, so made-up actions never mix with real ones.
+const DEMO_STORE: &str = "nightdesk-demo.db";
+
+/// Opens the local database in the data dir and reads the restore tests; a database that
+/// cannot be opened becomes a warning, not a failed start.
+pub fn open_store(
+    paths: &Paths,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> (Option<Store>, RestoreTests) {
+    let path = paths.data_dir.path.join(file);
+    match Store::open(&path).and_then(|s| s.restore_tests().map(|t| (s, t))) {
+        Ok((store, tests)) => (Some(store), RestoreTests::from_records(tests)),
+        Err(e) => {
+            tracing::error!(error = %e, "local database unavailable");
+            warnings.push(e.to_string());
+            (None, RestoreTests::default())
+        }
+    }
 }
 
 /// A session from a configuration file.
@@ -192,11 +223,12 @@ pub fn configured_session(
     config: &Config,
     flags: &Flags,
 ) -> anyhow::Result<Session> {
-    let parts = ui_parts(paths, &config.ui, flags);
+    let mut parts = ui_parts(paths, &config.ui, flags);
+    let (store, restore_tests) = open_store(paths, crate::store::FILE_NAME, &mut parts.warnings);
     let book = configured_contracts(config)?;
     let clock: SharedClock = Arc::new(crate::clock::SystemClock);
     let now = clock.now();
-    let sources = configured_sources(config, now);
+    let sources = configured_sources(config, now, &restore_tests);
     let mut tenants: Vec<TenantInfo> = config
         .tenants
         .iter()
@@ -213,16 +245,24 @@ pub fn configured_session(
     {
         add_demo_tenants(&mut tenants, &mut book);
     }
-    Ok(assemble(parts, clock, sources, book, tenants, now))
+    let mut session = assemble(parts, clock, sources, book, tenants, now);
+    session.store = store;
+    session.restore_tests = restore_tests;
+    Ok(session)
 }
 
 /// The connectors of every configured source. A source that cannot even be built (an
 /// unreadable CA file) is kept as one that reports the reason on every poll, so it shows as
 /// down in the status bar instead of stopping the start.
-pub fn configured_sources(config: &Config, now: Timestamp) -> Vec<PlannedSource> {
+pub fn configured_sources(
+    config: &Config,
+    now: Timestamp,
+    restore_tests: &RestoreTests,
+) -> Vec<PlannedSource> {
     let limiter = Limiter::new(config.defaults.max_in_flight);
     let tenants = config.tenants.iter().map(|t| t.id.clone()).collect();
-    let ctx = BuildContext::new(limiter, tenants, now);
+    let mut ctx = BuildContext::new(limiter, tenants, now);
+    ctx.restore_tests = restore_tests.clone();
     let mut planned = Vec::new();
     for sc in &config.sources {
         let policy = PollPolicy {
@@ -279,6 +319,8 @@ fn assemble(
         theme: parts.theme,
         clock,
         sources,
+        store: None,
+        restore_tests: RestoreTests::default(),
         warnings: parts.warnings,
     }
 }

@@ -74,7 +74,17 @@ fn help_lists_the_bindings_of_the_active_keymap() {
     let mut tui = start_demo(home.path(), &["--keymap", "emacs"]);
     tui.send("?");
     tui.wait_for_text("Keys (emacs)");
-    let screen = tui.screen();
+    // Page through the help until the queue's emacs keys show (or the end is reached).
+    let mut screen = tui.screen();
+    for _ in 0..10 {
+        if screen.contains("select-next") && screen.contains("ctrl-n") {
+            break;
+        }
+        let before = screen.clone();
+        tui.send("\x1b[6~");
+        tui.wait_for("the help to scroll", |s| s.contents() != before);
+        screen = tui.screen();
+    }
     assert!(screen.contains("select-next"), "{screen}");
     assert!(
         screen.contains("ctrl-n"),

@@ -204,7 +204,7 @@ fn a_refused_ack_keeps_the_typed_comment_for_the_next_try() {
     s.app.on_key(key('a'));
     assert_eq!(s.app.mode, Mode::Prompt);
     assert_eq!(
-        s.app.form.as_ref().unwrap().comment.text(),
+        s.app.form.as_ref().unwrap().fields[1].text(),
         "router reboot planned"
     );
 }
@@ -219,7 +219,7 @@ fn esc_closes_the_form_and_keeps_a_draft() {
     assert_eq!(s.app.mode, Mode::Queue);
     s.app.on_key(key('a'));
     assert_eq!(
-        s.app.form.as_ref().unwrap().comment.text(),
+        s.app.form.as_ref().unwrap().fields[1].text(),
         "half a thought"
     );
 }
@@ -312,5 +312,157 @@ fn the_outage_item_shows_under_its_tenant_filter() {
     assert!(
         titles.iter().any(|t| t.contains("blind since")),
         "{before} -> {titles:?}"
+    );
+}
+
+fn ticket_selected(s: &mut Session) -> nightdesk::model::ItemKey {
+    s.app.apply("set-filter k:ticket s:new".parse().unwrap());
+    s.app.selected_item().expect("a new ticket").key.clone()
+}
+
+fn answer(
+    s: &mut Session,
+    item: &nightdesk::model::ItemKey,
+    action: &'static str,
+    result: Result<(), SourceError>,
+) {
+    s.app.on_source_event(SourceEvent::WriteBackDone {
+        source: item.source.clone(),
+        item: item.clone(),
+        action,
+        result,
+    });
+}
+
+#[test]
+fn assign_completes_over_the_sources_agents_and_is_audited() {
+    let (_h, mut s) = demo();
+    // The first read delivers the PSA's agents.
+    s.app.on_source_event(SourceEvent::Vocabulary {
+        source: SourceId::new("psa"),
+        vocabulary: nightdesk::sources::Vocabulary {
+            agents: vec![
+                "Anna Schulz".into(),
+                "Jonas Becker".into(),
+                "Lena Hofmann".into(),
+            ],
+            statuses: vec![],
+        },
+    });
+    let item = ticket_selected(&mut s);
+    assert_eq!(item.source.as_str(), "psa");
+    s.app.on_key(key('@'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    type_str(&mut s, "hof");
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "Lena Hofmann"
+    );
+    let effects = s.app.on_key(enter());
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteBack { action: WriteBack::Assign { agent }, .. }] if agent == "Lena Hofmann"),
+        "{effects:?}"
+    );
+    answer(&mut s, &item, "assign", Ok(()));
+    let audit = s.app.take_outbox();
+    match audit.as_slice() {
+        [Effect::Audit(entry)] => {
+            assert_eq!(entry.action, "assign");
+            assert_eq!(entry.params["agent"], "Lena Hofmann");
+            assert_eq!(entry.item, &*item.external_id);
+            assert_eq!(entry.user, s.app.user);
+            assert_eq!(entry.outcome, nightdesk::store::AuditOutcome::Ok);
+            assert!(!entry.tenant.is_empty());
+        }
+        other => panic!("one audit entry expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_note_has_several_lines_and_is_sent_with_alt_enter() {
+    let (_h, mut s) = demo();
+    ticket_selected(&mut s);
+    s.app.on_key(key('n'));
+    type_str(&mut s, "called Herr Weber");
+    s.app.on_key(enter());
+    type_str(&mut s, "router reboot at 06:00");
+    assert_eq!(
+        s.app.mode,
+        Mode::Prompt,
+        "enter starts a new line in a note"
+    );
+    let effects = s
+        .app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteBack { action: WriteBack::Note { text, .. }, .. }]
+            if text == "called Herr Weber\nrouter reboot at 06:00"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn an_edit_conflict_reopens_the_form_with_what_changed_and_the_text() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    s.app.on_key(key('n'));
+    type_str(&mut s, "my long analysis");
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+    assert_eq!(s.app.mode, Mode::Queue);
+    answer(
+        &mut s,
+        &item,
+        "note",
+        Err(SourceError::Conflict(
+            "Owner changed from Nobody to alice".into(),
+        )),
+    );
+    assert_eq!(s.app.mode, Mode::Prompt, "the form is back");
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), "my long analysis");
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap()
+            .contains("Owner changed from Nobody to alice")
+    );
+    // The refusal is in the audit log too.
+    assert!(matches!(
+        s.app.take_outbox().as_slice(),
+        [Effect::Audit(e)] if matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains("changed meanwhile"))
+    ));
+}
+
+#[test]
+fn a_restore_test_is_recorded_for_a_backup_finding_only() {
+    let (_h, mut s) = demo();
+    ticket_selected(&mut s);
+    assert!(s.app.on_key(key('B')).is_empty());
+    assert_eq!(s.app.mode, Mode::Queue, "a ticket has no restore test");
+    assert!(s.app.flash.as_ref().unwrap().error);
+    s.app.apply("set-filter k:backup".parse().unwrap());
+    let item = s.app.selected_item().unwrap().clone();
+    s.app.on_key(key('B'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    type_str(&mut s, "restored to test VM, checked logins");
+    let effects = s.app.on_key(enter());
+    let record = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::RecordRestoreTest(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a restore-test record");
+    assert_eq!(record.source, item.key.source.as_str());
+    assert_eq!(record.tenant, item.tenant.as_str());
+    assert_eq!(record.note, "restored to test VM, checked logins");
+    assert_eq!(record.done_on.to_string(), "2026-11-27", "today in Berlin");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == "restore-test-done"))
     );
 }

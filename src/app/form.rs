@@ -1,9 +1,11 @@
-//! The write-back form: the details an action needs before it goes to the source (an ack's
-//! duration and comment, a downtime's length). The form belongs to the items it was opened
-//! for; its text is kept as a draft when it is cancelled or the source refuses it, so
-//! nothing typed is lost.
+//! The write-back forms: the details an action needs before it goes to the source (an ack's
+//! duration and comment, the agent to assign to, the new status, an internal note, the day a
+//! restore was tested). A form belongs to the items it was opened for; its text is kept as a
+//! draft when it is cancelled or the source refuses it, so nothing typed is lost.
 
 use std::time::Duration;
+
+use jiff::civil::Date;
 
 use super::input::LineInput;
 use crate::config::parse_duration;
@@ -15,6 +17,10 @@ use crate::sources::WriteBack;
 pub enum FormKind {
     Ack,
     Downtime,
+    Assign,
+    SetStatus,
+    Note,
+    RestoreTestDone,
 }
 
 impl FormKind {
@@ -22,29 +28,82 @@ impl FormKind {
         match self {
             FormKind::Ack => "ack",
             FormKind::Downtime => "downtime",
+            FormKind::Assign => "assign",
+            FormKind::SetStatus => "set-status",
+            FormKind::Note => "note",
+            FormKind::RestoreTestDone => "restore-test-done",
         }
     }
 
-    /// The duration a new form starts with.
-    fn default_duration(self) -> &'static str {
+    /// The fields of this form, in order.
+    fn fields(self) -> &'static [FieldKind] {
         match self {
-            FormKind::Ack => "2h",
-            FormKind::Downtime => "1h",
+            FormKind::Ack | FormKind::Downtime => &[FieldKind::Duration, FieldKind::Comment],
+            FormKind::Assign => &[FieldKind::Agent],
+            FormKind::SetStatus => &[FieldKind::Status],
+            FormKind::Note => &[FieldKind::Text],
+            FormKind::RestoreTestDone => &[FieldKind::Date, FieldKind::Comment],
         }
-    }
-
-    /// Whether an empty duration is allowed (an ack may last until the problem is gone,
-    /// where the source supports that).
-    fn needs_duration(self) -> bool {
-        matches!(self, FormKind::Downtime)
     }
 }
 
-/// Which line of the form has the cursor.
+/// What one field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub enum FieldKind {
+    /// `30m`, `2h`, `1d`.
     Duration,
+    /// One line of free text.
     Comment,
+    /// An agent name; completes over the source's agents.
+    Agent,
+    /// A status name; completes over the source's statuses.
+    Status,
+    /// Several lines of free text (enter starts a new line).
+    Text,
+    /// A day, `YYYY-MM-DD`.
+    Date,
+}
+
+impl FieldKind {
+    pub fn is_multiline(self) -> bool {
+        self == FieldKind::Text
+    }
+
+    /// Whether tab completes this field (rather than moving to the next one).
+    pub fn completes(self) -> bool {
+        matches!(self, FieldKind::Agent | FieldKind::Status)
+    }
+}
+
+/// One field of a form: one line, or several for [`FieldKind::Text`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub kind: FieldKind,
+    pub lines: Vec<LineInput>,
+    /// The line with the cursor.
+    pub row: usize,
+}
+
+impl Field {
+    fn new(kind: FieldKind, text: &str) -> Self {
+        let mut line = LineInput::default();
+        line.set(text);
+        Self {
+            kind,
+            lines: vec![line],
+            row: 0,
+        }
+    }
+
+    /// The field's text, lines joined by `\n`.
+    pub fn text(&self) -> String {
+        let lines: Vec<&str> = self.lines.iter().map(LineInput::text).collect();
+        lines.join("\n")
+    }
+
+    fn set(&mut self, text: &str) {
+        *self = Field::new(self.kind, text);
+    }
 }
 
 /// An open form.
@@ -53,11 +112,13 @@ pub struct Form {
     pub kind: FormKind,
     /// The items the action is for (one, or all marked ones).
     pub targets: Vec<ItemKey>,
-    pub duration: LineInput,
-    pub comment: LineInput,
-    pub focus: Field,
-    /// Why the last attempt to send was refused by the form itself.
+    pub fields: Vec<Field>,
+    /// Index of the field with the cursor.
+    pub focus: usize,
+    /// What the form or the source said about the last attempt (kept with a draft).
     pub error: Option<String>,
+    /// Candidates for the focused field, when it completes.
+    pub candidates: Vec<String>,
 }
 
 /// Why a form cannot be sent yet.
@@ -67,66 +128,207 @@ pub enum FormError {
     BadDuration(String),
     /// This action needs a duration.
     NoDuration,
+    /// The field must not be empty.
+    Empty(FieldKind),
+    /// The day is not `YYYY-MM-DD`, or lies in the future.
+    BadDate(String),
+}
+
+/// What a complete form asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormRequest {
+    WriteBack(WriteBack),
+    RestoreTest { done_on: Date, note: String },
 }
 
 impl Form {
-    pub fn new(kind: FormKind, targets: Vec<ItemKey>) -> Self {
-        let mut duration = LineInput::default();
-        duration.set(kind.default_duration());
+    /// A new form with its defaults; `today` fills a date field.
+    pub fn new(kind: FormKind, targets: Vec<ItemKey>, today: Date) -> Self {
+        let fields = kind
+            .fields()
+            .iter()
+            .map(|&f| {
+                let default = match (kind, f) {
+                    (FormKind::Ack, FieldKind::Duration) => "2h".to_string(),
+                    (_, FieldKind::Duration) => "1h".to_string(),
+                    (_, FieldKind::Date) => today.to_string(),
+                    _ => String::new(),
+                };
+                Field::new(f, &default)
+            })
+            .collect::<Vec<_>>();
+        let focus = fields
+            .iter()
+            .position(|f| !matches!(f.kind, FieldKind::Duration | FieldKind::Date))
+            .unwrap_or(0);
         Self {
             kind,
             targets,
-            duration,
-            comment: LineInput::default(),
-            focus: Field::Comment,
+            fields,
+            focus,
             error: None,
+            candidates: Vec::new(),
         }
     }
 
-    /// The line that has the cursor.
+    pub fn focused_field(&self) -> &Field {
+        &self.fields[self.focus]
+    }
+
+    /// The line with the cursor.
     pub fn focused(&mut self) -> &mut LineInput {
-        match self.focus {
-            Field::Duration => &mut self.duration,
-            Field::Comment => &mut self.comment,
+        let field = &mut self.fields[self.focus];
+        &mut field.lines[field.row]
+    }
+
+    /// Moves to the next field (around to the first).
+    pub fn next_field(&mut self) {
+        self.focus = (self.focus + 1) % self.fields.len();
+        self.candidates.clear();
+    }
+
+    /// Enter in a multi-line field: split the line at the cursor.
+    pub fn newline(&mut self) {
+        let field = &mut self.fields[self.focus];
+        let line = &field.lines[field.row];
+        let (before, after): (String, String) = {
+            let chars: Vec<char> = line.text().chars().collect();
+            let at = line.cursor().min(chars.len());
+            (chars[..at].iter().collect(), chars[at..].iter().collect())
+        };
+        field.lines[field.row].set(&before);
+        let mut next = LineInput::default();
+        next.set(&after);
+        next.home();
+        field.lines.insert(field.row + 1, next);
+        field.row += 1;
+    }
+
+    /// Backspace at the start of a line of a multi-line field: join it to the line above.
+    /// Returns false when there is nothing to join (the caller deletes a character).
+    pub fn join_up(&mut self) -> bool {
+        let field = &mut self.fields[self.focus];
+        if field.row == 0 || field.lines[field.row].cursor() > 0 {
+            return false;
+        }
+        let tail = field.lines.remove(field.row).text().to_string();
+        field.row -= 1;
+        let line = &mut field.lines[field.row];
+        let keep = line.text().chars().count();
+        line.set(&format!("{}{tail}", line.text()));
+        line.home();
+        for _ in 0..keep {
+            line.right();
+        }
+        true
+    }
+
+    /// Up/down between the lines of a multi-line field.
+    pub fn move_row(&mut self, delta: isize) {
+        let field = &mut self.fields[self.focus];
+        let row = field
+            .row
+            .saturating_add_signed(delta)
+            .min(field.lines.len() - 1);
+        field.row = row;
+    }
+
+    /// Tab in a completing field: the next of the candidates that contain what is typed
+    /// (case does not matter); the candidates are kept for the form to show.
+    pub fn complete(&mut self, words: &[String]) {
+        let typed = self.focused_field().text();
+        if let Some(pos) = self.candidates.iter().position(|c| *c == typed) {
+            let next = self.candidates[(pos + 1) % self.candidates.len()].clone();
+            self.fields[self.focus].set(&next);
+            return;
+        }
+        let needle = typed.to_lowercase();
+        self.candidates = words
+            .iter()
+            .filter(|w| w.to_lowercase().contains(&needle))
+            .cloned()
+            .collect();
+        if let Some(first) = self.candidates.first().cloned() {
+            self.fields[self.focus].set(&first);
         }
     }
 
-    /// Moves to the other field.
-    pub fn next_field(&mut self) {
-        self.focus = match self.focus {
-            Field::Duration => Field::Comment,
-            Field::Comment => Field::Duration,
-        };
+    fn value(&self, kind: FieldKind) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.kind == kind)
+            .map(Field::text)
+            .unwrap_or_default()
     }
 
-    /// The write-back this form asks for; `author` is the user, `default_comment` fills an
-    /// empty comment (sources such as Alertmanager and Icinga require one).
-    pub fn write_back(&self, author: &str, default_comment: &str) -> Result<WriteBack, FormError> {
-        let minutes = self.minutes()?;
-        let comment = match self.comment.text().trim() {
+    /// What this form asks for; `author` is the user, `default_comment` fills an empty ack
+    /// or downtime comment (sources such as Alertmanager and Icinga require one), `today`
+    /// bounds a date.
+    pub fn request(
+        &self,
+        author: &str,
+        default_comment: &str,
+        today: Date,
+    ) -> Result<FormRequest, FormError> {
+        let author = author.to_string();
+        let comment = || match self.value(FieldKind::Comment).trim() {
             "" => default_comment.to_string(),
             text => text.to_string(),
         };
-        let author = author.to_string();
-        Ok(match self.kind {
+        let required = |kind| {
+            let v = self.value(kind).trim().to_string();
+            if v.is_empty() {
+                Err(FormError::Empty(kind))
+            } else {
+                Ok(v)
+            }
+        };
+        Ok(FormRequest::WriteBack(match self.kind {
             FormKind::Ack => WriteBack::Ack {
-                comment,
+                comment: comment(),
                 author,
-                minutes,
+                minutes: self.minutes(false)?,
             },
             FormKind::Downtime => WriteBack::Downtime {
-                comment,
+                comment: comment(),
                 author,
-                minutes: minutes.ok_or(FormError::NoDuration)?,
+                minutes: self.minutes(true)?.ok_or(FormError::NoDuration)?,
             },
-        })
+            FormKind::Assign => WriteBack::Assign {
+                agent: required(FieldKind::Agent)?,
+            },
+            FormKind::SetStatus => WriteBack::SetStatus {
+                status: required(FieldKind::Status)?,
+            },
+            FormKind::Note => WriteBack::Note {
+                text: self.value(FieldKind::Text).trim_end().to_string(),
+                author,
+            }
+            .non_empty()
+            .ok_or(FormError::Empty(FieldKind::Text))?,
+            FormKind::RestoreTestDone => {
+                let text = self.value(FieldKind::Date);
+                let done_on: Date = text
+                    .trim()
+                    .parse()
+                    .map_err(|_| FormError::BadDate(text.clone()))?;
+                if done_on > today {
+                    return Err(FormError::BadDate(text));
+                }
+                return Ok(FormRequest::RestoreTest {
+                    done_on,
+                    note: self.value(FieldKind::Comment).trim().to_string(),
+                });
+            }
+        }))
     }
 
-    /// The duration in whole minutes (at least one); `None` when left empty.
-    fn minutes(&self) -> Result<Option<u32>, FormError> {
-        let text = self.duration.text().trim();
+    /// The duration in whole minutes (at least one); `None` when left empty and allowed.
+    fn minutes(&self, needed: bool) -> Result<Option<u32>, FormError> {
+        let text = self.value(FieldKind::Duration);
+        let text = text.trim();
         if text.is_empty() {
-            return if self.kind.needs_duration() {
+            return if needed {
                 Err(FormError::NoDuration)
             } else {
                 Ok(None)
@@ -139,6 +341,19 @@ impl Form {
     }
 }
 
+trait NonEmpty: Sized {
+    fn non_empty(self) -> Option<Self>;
+}
+
+impl NonEmpty for WriteBack {
+    fn non_empty(self) -> Option<Self> {
+        match &self {
+            WriteBack::Note { text, .. } if text.trim().is_empty() => None,
+            _ => Some(self),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,57 +363,125 @@ mod tests {
         ItemKey::new(&SourceId::new("am"), "fp1")
     }
 
+    fn today() -> Date {
+        "2026-11-27".parse().unwrap()
+    }
+
+    fn form(kind: FormKind) -> Form {
+        Form::new(kind, vec![key()], today())
+    }
+
+    fn wb(f: &Form) -> Result<FormRequest, FormError> {
+        f.request("me", "acknowledged", today())
+    }
+
     #[test]
     fn ack_defaults_to_two_hours_and_the_default_comment() {
-        let form = Form::new(FormKind::Ack, vec![key()]);
         assert_eq!(
-            form.write_back("me", "acknowledged").unwrap(),
-            WriteBack::Ack {
+            wb(&form(FormKind::Ack)).unwrap(),
+            FormRequest::WriteBack(WriteBack::Ack {
                 comment: "acknowledged".into(),
                 author: "me".into(),
                 minutes: Some(120)
-            }
+            })
         );
     }
 
     #[test]
     fn durations_are_parsed_and_rounded_up_to_minutes() {
-        let mut form = Form::new(FormKind::Downtime, vec![key()]);
-        form.duration.set("90s");
-        form.comment.set("  disk swap ");
+        let mut f = form(FormKind::Downtime);
+        f.fields[0].set("90s");
+        f.fields[1].set("  disk swap ");
         assert_eq!(
-            form.write_back("me", "x").unwrap(),
-            WriteBack::Downtime {
+            wb(&f).unwrap(),
+            FormRequest::WriteBack(WriteBack::Downtime {
                 comment: "disk swap".into(),
                 author: "me".into(),
                 minutes: 2
-            }
+            })
         );
-        form.duration.set("soon");
-        assert_eq!(
-            form.write_back("me", "x"),
-            Err(FormError::BadDuration("soon".into()))
-        );
-        form.duration.set("");
-        assert_eq!(form.write_back("me", "x"), Err(FormError::NoDuration));
-    }
-
-    #[test]
-    fn an_ack_without_duration_has_none() {
-        let mut form = Form::new(FormKind::Ack, vec![key()]);
-        form.duration.set("");
+        f.fields[0].set("soon");
+        assert_eq!(wb(&f), Err(FormError::BadDuration("soon".into())));
+        f.fields[0].set("");
+        assert_eq!(wb(&f), Err(FormError::NoDuration));
+        let mut ack = form(FormKind::Ack);
+        ack.fields[0].set("");
         assert!(matches!(
-            form.write_back("me", "x"),
-            Ok(WriteBack::Ack { minutes: None, .. })
+            wb(&ack),
+            Ok(FormRequest::WriteBack(WriteBack::Ack { minutes: None, .. }))
         ));
     }
 
     #[test]
-    fn tab_moves_between_fields() {
-        let mut form = Form::new(FormKind::Ack, vec![key()]);
-        assert_eq!(form.focus, Field::Comment);
-        form.next_field();
-        form.focused().insert('x');
-        assert_eq!(form.duration.text(), "2hx");
+    fn tab_moves_between_fields_and_the_comment_has_the_cursor_first() {
+        let mut f = form(FormKind::Ack);
+        assert_eq!(f.focused_field().kind, FieldKind::Comment);
+        f.next_field();
+        f.focused().insert('x');
+        assert_eq!(f.fields[0].text(), "2hx");
+    }
+
+    #[test]
+    fn a_note_has_lines_and_must_not_be_empty() {
+        let mut f = form(FormKind::Note);
+        assert_eq!(wb(&f), Err(FormError::Empty(FieldKind::Text)));
+        for c in "first line".chars() {
+            f.focused().insert(c);
+        }
+        f.newline();
+        for c in "second".chars() {
+            f.focused().insert(c);
+        }
+        assert_eq!(
+            wb(&f).unwrap(),
+            FormRequest::WriteBack(WriteBack::Note {
+                text: "first line\nsecond".into(),
+                author: "me".into()
+            })
+        );
+        // Backspace at the start of the second line joins it back.
+        f.focused().home();
+        assert!(f.join_up());
+        assert_eq!(f.fields[0].text(), "first linesecond");
+        assert_eq!(f.focused().cursor(), "first line".len());
+        assert!(!f.join_up(), "the cursor is not at a line start");
+    }
+
+    #[test]
+    fn assign_completes_over_the_agents() {
+        let agents: Vec<String> = ["anna", "bernd", "hanna"].map(String::from).to_vec();
+        let mut f = form(FormKind::Assign);
+        assert_eq!(wb(&f), Err(FormError::Empty(FieldKind::Agent)));
+        f.focused().insert('n');
+        f.focused().insert('n');
+        f.complete(&agents);
+        assert_eq!(f.candidates, ["anna", "hanna"]);
+        assert_eq!(f.fields[0].text(), "anna");
+        f.complete(&agents);
+        assert_eq!(f.fields[0].text(), "hanna");
+        assert_eq!(
+            wb(&f).unwrap(),
+            FormRequest::WriteBack(WriteBack::Assign {
+                agent: "hanna".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_restore_test_has_a_day_not_in_the_future() {
+        let mut f = form(FormKind::RestoreTestDone);
+        assert_eq!(f.fields[0].text(), "2026-11-27");
+        f.fields[1].set("restored srv-dc01 to the test VM, logins ok");
+        assert_eq!(
+            wb(&f).unwrap(),
+            FormRequest::RestoreTest {
+                done_on: today(),
+                note: "restored srv-dc01 to the test VM, logins ok".into()
+            }
+        );
+        f.fields[0].set("2026-12-01");
+        assert!(matches!(wb(&f), Err(FormError::BadDate(_))));
+        f.fields[0].set("gestern");
+        assert!(matches!(wb(&f), Err(FormError::BadDate(_))));
     }
 }

@@ -7,3 +7,4 @@ pub mod run;
 pub mod state;
 pub mod terminal;
 pub mod update;
+pub mod writeback;

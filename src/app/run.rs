@@ -104,6 +104,14 @@ impl Default for Painter {
     }
 }
 
+/// Local state the loop writes to: the store's writer (audit log, restore tests), the
+/// restore tests shared with the backup sources, and the writer's failures.
+pub struct Local {
+    pub worker: Option<crate::store::StoreWorker>,
+    pub restore_tests: crate::store::RestoreTests,
+    pub failures: mpsc::UnboundedReceiver<String>,
+}
+
 /// Runs the TUI until the user quits. Sources must already be spawned, sending on `events`.
 pub async fn run(
     mut app: App,
@@ -111,6 +119,7 @@ pub async fn run(
     clock: SharedClock,
     handles: HashMap<SourceId, SourceHandle>,
     mut events: mpsc::UnboundedReceiver<SourceEvent>,
+    mut local: Local,
 ) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let mut painter = Painter::new();
@@ -138,7 +147,7 @@ pub async fn run(
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
                     for effect in on_terminal_event(&mut app, ev, &mut painter) {
-                        carry_out(&mut app, &handles, effect, &mut painter);
+                        carry_out(&mut app, &handles, &local, effect, &mut painter);
                     }
                 }
                 Some(Err(e)) => return Err(e.into()),
@@ -150,12 +159,18 @@ pub async fn run(
                     app.on_source_event(more);
                 }
             }
+            Some(failure) = local.failures.recv() => {
+                app.flash_error(fill(t(app.lang, Msg::StoreUnavailable), &[&failure]));
+            }
             _ = second.tick() => app.tick(clock.now()),
             Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
             _ = hangup.recv() => app.quit = true,
             _ = terminate.recv() => app.quit = true,
         }
         filters.start(app.take_filter_jobs());
+        for effect in app.take_outbox() {
+            carry_out(&mut app, &handles, &local, effect, &mut painter);
+        }
         if last_paint.elapsed() >= FRAME_GAP {
             painter.paint(&mut guard.terminal, &mut app, &theme)?;
             last_paint = Instant::now();
@@ -186,10 +201,26 @@ fn on_terminal_event(app: &mut App, ev: Event, painter: &mut Painter) -> Vec<Eff
 fn carry_out(
     app: &mut App,
     handles: &HashMap<SourceId, SourceHandle>,
+    local: &Local,
     effect: Effect,
     painter: &mut Painter,
 ) {
     match effect {
+        Effect::Audit(entry) => match &local.worker {
+            Some(w) => w.submit(crate::store::Job::Audit(entry)),
+            None => tracing::warn!(action = %entry.action, "not audited: no local database"),
+        },
+        Effect::RecordRestoreTest(record) => {
+            // In memory first, so the backup source's next read already knows it.
+            local.restore_tests.note(record.clone());
+            let source = SourceId::new(&record.source);
+            if let Some(w) = &local.worker {
+                w.submit(crate::store::Job::RestoreTest(record));
+            }
+            if let Some(h) = handles.get(&source) {
+                let _ = h.commands.send(SourceCommand::Refresh);
+            }
+        }
         Effect::FullRedraw => painter.repaint_all(),
         Effect::RefreshAll => {
             for h in handles.values() {

@@ -65,6 +65,13 @@ pub struct SourceInfo {
     pub last_ok: Option<Timestamp>,
 }
 
+/// A write-back on its way: what was sent, and the form it came from (kept if refused).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub action: crate::sources::WriteBack,
+    pub form: Option<Form>,
+}
+
 /// A short message in the status line (result of an action, an error).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Flash {
@@ -127,8 +134,11 @@ pub struct App {
     /// Forms cancelled or refused by the source, by kind and first item: opening the same
     /// form again brings their text back.
     pub drafts: HashMap<(FormKind, ItemKey), Form>,
-    /// Forms sent and not answered yet, by (item, action name).
-    pub sent: HashMap<(ItemKey, &'static str), Form>,
+    /// Write-backs sent and not answered yet, by (item, action name).
+    pub in_flight: HashMap<(ItemKey, &'static str), Pending>,
+    /// Effects caused by events rather than keys (audit entries of answers), for the event
+    /// loop to carry out.
+    pub outbox: Vec<super::update::Effect>,
     pub flash: Option<Flash>,
     pub quit: bool,
 }
@@ -180,7 +190,8 @@ impl App {
             source_cursor: 0,
             form: None,
             drafts: HashMap::new(),
-            sent: HashMap::new(),
+            in_flight: HashMap::new(),
+            outbox: Vec::new(),
             flash: None,
             quit: false,
         };

@@ -5,7 +5,7 @@
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
-use super::form::{Form, FormError, FormKind};
+use super::form::FormKind;
 use super::state::{App, Flash, Mode, SourceInfo, SourceMeta};
 use crate::action::{Action, ActionId, Context, REGISTRY};
 use crate::i18n::{Msg, fill, t};
@@ -28,6 +28,10 @@ pub enum Effect {
     FullRedraw,
     /// Read every source now.
     RefreshAll,
+    /// Append to the audit log.
+    Audit(crate::store::AuditEntry),
+    /// Store a restore-test record (and tell the backup sources).
+    RecordRestoreTest(crate::store::RestoreTest),
 }
 
 /// The id of the pseudo-source under which nightdesk files its own items (source outages).
@@ -131,14 +135,21 @@ impl App {
             FilterHost => self.filter_by_selected(|i| i.host.as_ref().map(|h| format!("h:{h}"))),
             Ack => self.open_form(FormKind::Ack),
             Downtime => self.open_form(FormKind::Downtime),
+            Assign => self.open_form(FormKind::Assign),
+            SetStatus => self.open_form(FormKind::SetStatus),
+            Note => self.open_form(FormKind::Note),
+            RestoreTestDone => self.open_form(FormKind::RestoreTestDone),
+            Send if self.mode == Mode::Prompt => return self.submit_form(),
+            Send => {}
             Unack | Take | Recheck => return self.write_back(action.id),
             ShowTenant => self.show_tenant(),
             Accept => return self.accept(),
-            Complete if self.mode == Mode::Prompt => {
-                if let Some(form) = &mut self.form {
-                    form.next_field();
-                }
+            Complete if self.mode == Mode::Prompt => self.complete_in_form(),
+            DeleteBackward
+                if self.mode == Mode::Prompt && self.form.as_mut().is_some_and(|f| f.join_up()) => {
             }
+            HistoryPrev if self.mode == Mode::Prompt => self.move_in_form(-1),
+            HistoryNext if self.mode == Mode::Prompt => self.move_in_form(1),
             Complete => self.complete_command(true),
             DeleteBackward => self.edit(|l| l.delete_backward()),
             DeleteWord => self.edit(|l| l.delete_word()),
@@ -151,6 +162,12 @@ impl App {
             HistoryNext => self.edit(|l| l.history_next()),
         }
         Vec::new()
+    }
+
+    fn move_in_form(&mut self, delta: isize) {
+        if let Some(form) = &mut self.form {
+            form.move_row(delta);
+        }
     }
 
     fn toggle_mode(&mut self, mode: Mode) {
@@ -199,7 +216,7 @@ impl App {
                 Vec::new()
             }
             Mode::Command => self.run_command(),
-            Mode::Prompt => self.submit_form(),
+            Mode::Prompt => self.accept_in_form(),
             Mode::Tenants => {
                 self.show_tenant();
                 Vec::new()
@@ -389,150 +406,6 @@ impl App {
             }
         }
         self.scroll_to_cursor();
-    }
-
-    /// A write-back without a form (unack, take, recheck) for the selected item.
-    fn write_back(&mut self, id: ActionId) -> Vec<Effect> {
-        let action = match id {
-            ActionId::Unack => WriteBack::Unack {
-                author: self.user.clone(),
-            },
-            ActionId::Recheck => WriteBack::Recheck,
-            _ => WriteBack::Assign {
-                agent: self.user.clone(),
-            },
-        };
-        let Some(key) = self.selected_key_supporting(&action) else {
-            return Vec::new();
-        };
-        self.send(vec![key], action)
-    }
-
-    /// The selected item's key when its source can carry out `action`; otherwise says why
-    /// not in the status line.
-    fn selected_key_supporting(&mut self, action: &WriteBack) -> Option<ItemKey> {
-        let Some(key) = self.selected_item().map(|i| i.key.clone()) else {
-            self.flash_error(t(self.lang, Msg::NothingSelected).to_string());
-            return None;
-        };
-        let supported = self
-            .sources
-            .get(&key.source)
-            .is_some_and(|s| s.meta.capabilities.supports(action));
-        if !supported {
-            self.flash_error(fill(
-                t(self.lang, Msg::ActionUnsupported),
-                &[action.name(), key.source.as_str()],
-            ));
-            return None;
-        }
-        Some(key)
-    }
-
-    /// One write-back per target, each to its source.
-    fn send(&mut self, targets: Vec<ItemKey>, action: WriteBack) -> Vec<Effect> {
-        let sources: Vec<&str> = targets.iter().map(|k| k.source.as_str()).collect();
-        let mut names = sources.clone();
-        names.dedup();
-        self.flash_info(fill(
-            t(self.lang, Msg::ActionSent),
-            &[action.name(), &names.join(", ")],
-        ));
-        targets
-            .into_iter()
-            .map(|key| Effect::WriteBack {
-                source: key.source.clone(),
-                item: key,
-                action: action.clone(),
-            })
-            .collect()
-    }
-
-    /// Opens the form of `kind` for the selected item, with its draft if there is one.
-    fn open_form(&mut self, kind: FormKind) {
-        let probe = match kind {
-            FormKind::Ack => WriteBack::Ack {
-                comment: String::new(),
-                author: String::new(),
-                minutes: None,
-            },
-            FormKind::Downtime => WriteBack::Downtime {
-                comment: String::new(),
-                author: String::new(),
-                minutes: 0,
-            },
-        };
-        let Some(key) = self.selected_key_supporting(&probe) else {
-            return;
-        };
-        let form = self
-            .drafts
-            .remove(&(kind, key.clone()))
-            .unwrap_or_else(|| Form::new(kind, vec![key]));
-        self.form = Some(form);
-        self.mode = Mode::Prompt;
-    }
-
-    /// Esc in a form: close it, keeping what was typed as a draft.
-    fn close_form(&mut self) {
-        if let Some(form) = self.form.take()
-            && let Some(first) = form.targets.first()
-        {
-            self.drafts.insert((form.kind, first.clone()), form);
-        }
-        self.mode = Mode::Queue;
-    }
-
-    /// Enter in a form: send it, or say what is wrong and stay.
-    fn submit_form(&mut self) -> Vec<Effect> {
-        let Some(form) = self.form.as_mut() else {
-            self.mode = Mode::Queue;
-            return Vec::new();
-        };
-        match form.write_back(&self.user, t(self.lang, Msg::AckComment)) {
-            Ok(action) => {
-                let form = self.form.take().expect("form is open");
-                self.mode = Mode::Queue;
-                for key in &form.targets {
-                    self.sent.insert((key.clone(), action.name()), form.clone());
-                }
-                self.send(form.targets.clone(), action)
-            }
-            Err(e) => {
-                form.error = Some(match e {
-                    FormError::BadDuration(text) => {
-                        fill(t(self.lang, Msg::FormBadDuration), &[&text])
-                    }
-                    FormError::NoDuration => t(self.lang, Msg::FormNeedsDuration).to_string(),
-                });
-                Vec::new()
-            }
-        }
-    }
-
-    /// A write-back came back: a refused one keeps its form as a draft.
-    fn write_back_done(
-        &mut self,
-        source: SourceId,
-        item: ItemKey,
-        action: &'static str,
-        result: Result<(), crate::sources::SourceError>,
-    ) {
-        let form = self.sent.remove(&(item, action));
-        match result {
-            Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
-            Err(e) => {
-                if let Some(form) = form
-                    && let Some(first) = form.targets.first()
-                {
-                    self.drafts.insert((form.kind, first.clone()), form);
-                }
-                self.flash_error(fill(
-                    t(self.lang, Msg::ActionFailed),
-                    &[action, &format!("{source}: {e}")],
-                ));
-            }
-        }
     }
 
     pub fn flash_info(&mut self, text: String) {

@@ -105,8 +105,25 @@ catalog! {
     AckComment => "acknowledged from nightdesk", "in nightdesk quittiert";
     FormAckTitle => "Acknowledge {} item(s) at {}", "{} Eintrag/Einträge an {} quittieren";
     FormDowntimeTitle => "Downtime for {} item(s) at {}", "Wartungszeit für {} Eintrag/Einträge an {}";
+    FormAssignTitle => "Assign {} item(s) at {}", "{} Eintrag/Einträge an {} zuweisen";
+    FormStatusTitle => "Status of {} item(s) at {}", "Status von {} Eintrag/Einträgen an {}";
+    FormNoteTitle => "Internal note on {} item(s) at {}", "Interne Notiz zu {} Eintrag/Einträgen an {}";
+    FormRestoreTitle => "Restore test of {} backup job(s) at {}", "Wiederherstellungstest von {} Backup-Job(s) an {}";
     FormDuration => "Duration", "Dauer";
     FormComment => "Comment", "Kommentar";
+    FormAgent => "Agent", "Bearbeiter";
+    FormStatus => "Status", "Status";
+    FormText => "Note", "Notiz";
+    FormDate => "Tested on", "Getestet am";
+    FormDateHint => "the day of the restore test, YYYY-MM-DD", "Tag des Wiederherstellungstests, JJJJ-MM-TT";
+    FormCompleteHint => "tab completes: {}", "Tab ergänzt: {}";
+    FormNoCandidates => "tab completes over the source's list (none known yet)", "Tab ergänzt aus der Liste der Quelle (noch keine bekannt)";
+    FormNoteHint => "enter new line · alt-enter or ctrl-d send · esc cancel (text is kept)", "Enter neue Zeile · Alt-Enter oder Strg-D senden · Esc abbrechen (Text bleibt)";
+    FormEmpty => "this field must not be empty", "dieses Feld darf nicht leer sein";
+    FormBadDate => "`{}` is not a day (YYYY-MM-DD, not in the future)", "`{}` ist kein Tag (JJJJ-MM-TT, nicht in der Zukunft)";
+    NotABackup => "only a backup finding has a restore test", "nur ein Backup-Befund hat einen Wiederherstellungstest";
+    RestoreTestRecorded => "restore test of {} recorded", "Wiederherstellungstest vom {} festgehalten";
+    StoreUnavailable => "local database unavailable, actions are not audited: {}", "lokale Datenbank nicht verfügbar, Aktionen werden nicht protokolliert: {}";
     FormDurationHint => "e.g. 30m, 2h, 1d; empty: until it recovers", "z. B. 30m, 2h, 1d; leer: bis zur Erholung";
     FormHint => "enter send · tab next field · esc cancel (text is kept)", "Enter senden · Tab nächstes Feld · Esc abbrechen (Text bleibt)";
     FormBadDuration => "`{}` is not a duration (30m, 2h, 1d)", "`{}` ist keine Dauer (30m, 2h, 1d)";
@@ -220,6 +237,23 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
             "ask the monitoring to check again now",
             "Überwachung jetzt neu prüfen lassen",
         ),
+        Assign => (
+            "assign the selected ticket to someone (completes over the source's agents)",
+            "Ticket jemandem zuweisen (ergänzt aus den Bearbeitern der Quelle)",
+        ),
+        SetStatus => (
+            "change the selected ticket's status (completes over the source's statuses)",
+            "Status des Tickets ändern (ergänzt aus den Status der Quelle)",
+        ),
+        Note => (
+            "write an internal note on the selected ticket",
+            "interne Notiz zum Ticket schreiben",
+        ),
+        RestoreTestDone => (
+            "record a successful restore test of the selected backup job",
+            "erfolgreichen Wiederherstellungstest des Backup-Jobs festhalten",
+        ),
+        Send => ("send the open form", "offenes Formular senden"),
         Refresh => (
             "read every source again now",
             "alle Quellen jetzt neu lesen",

@@ -109,6 +109,25 @@ pub enum WriteBack {
 }
 
 impl WriteBack {
+    /// What the audit log records of it (the author is recorded as the entry's user).
+    pub fn audit_params(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            WriteBack::Ack {
+                comment, minutes, ..
+            } => json!({"comment": comment, "minutes": minutes}),
+            WriteBack::Unack { .. } | WriteBack::Recheck => json!({}),
+            WriteBack::Downtime {
+                comment, minutes, ..
+            } => {
+                json!({"comment": comment, "minutes": minutes})
+            }
+            WriteBack::Assign { agent } => json!({"agent": agent}),
+            WriteBack::SetStatus { status } => json!({"status": status}),
+            WriteBack::Note { text, .. } => json!({"text": text}),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             WriteBack::Ack { .. } => "ack",

@@ -6,11 +6,13 @@
 
 mod audit;
 mod restore;
+pub mod worker;
 
 use std::path::Path;
 
 pub use audit::{AuditEntry, AuditOutcome};
 pub use restore::{RestoreTest, RestoreTests};
+pub use worker::{Job, StoreWorker};
 
 use rusqlite::Connection;
 

@@ -7,7 +7,9 @@ use super::DemoWorld;
 use super::world::Feed;
 use super::writeback;
 use crate::model::{ItemKey, SourceId, TenantId};
-use crate::sources::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
+use crate::sources::{
+    BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack,
+};
 
 /// One source over the shared [`DemoWorld`].
 pub struct DemoSource {
@@ -55,6 +57,19 @@ impl Source for DemoSource {
 
     fn capabilities(&self) -> Capabilities {
         writeback::capabilities(self.feed)
+    }
+
+    fn vocabulary(&self) -> Vocabulary {
+        match self.feed {
+            Feed::Psa => Vocabulary {
+                agents: super::names::AGENTS.iter().map(|a| a.to_string()).collect(),
+                statuses: writeback::TICKET_STATUSES
+                    .iter()
+                    .map(|(w, _)| w.to_string())
+                    .collect(),
+            },
+            Feed::Monitoring(_) | Feed::Backup => Vocabulary::default(),
+        }
     }
 
     fn write_back<'a>(

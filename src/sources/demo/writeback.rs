@@ -1,14 +1,16 @@
 //! Write-backs on the demo world, as the real systems would take them: the monitoring and
-//! backup feeds take ack and unack, the PSA takes assignments. The effect shows in the next
-//! fetch. A monitoring feed in its outage window refuses like an unreachable server.
+//! backup feeds take ack and unack, the PSA takes assignments, status changes and internal
+//! notes. The effect shows in the next fetch. A monitoring feed in its outage window refuses
+//! like an unreachable server.
 
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
 use super::lifecycle::{self, AckKind};
+use super::vocab::status;
 use super::world::{Feed, World};
-use crate::model::ItemKey;
+use crate::model::{ItemKey, StatusCategory};
 use crate::sources::{Capabilities, SourceError, WriteBack};
 
 /// What the feed's system lets the user do.
@@ -16,6 +18,8 @@ pub fn capabilities(feed: Feed) -> Capabilities {
     match feed {
         Feed::Psa => Capabilities {
             assign: true,
+            set_status: true,
+            note: true,
             ..Capabilities::default()
         },
         Feed::Monitoring(_) | Feed::Backup => Capabilities {
@@ -55,6 +59,8 @@ impl World {
             } => self.ack_item(feed, index, author, comment, *minutes, at),
             WriteBack::Unack { .. } => self.unack_item(feed, index, at),
             WriteBack::Assign { agent } => self.assign_ticket(index, agent, at),
+            WriteBack::SetStatus { status } => self.set_ticket_status(index, status, at)?,
+            WriteBack::Note { text, .. } => self.note_on_ticket(index, text, at),
             _ => return Err(SourceError::Unsupported),
         }
         Ok(())
@@ -114,6 +120,54 @@ impl World {
         lifecycle::assign(&mut self.words, item, agent, at);
     }
 }
+
+impl World {
+    /// A status the PSA knows, by its word; anything else is refused with the list.
+    fn set_ticket_status(
+        &mut self,
+        index: usize,
+        word: &str,
+        at: Timestamp,
+    ) -> Result<(), SourceError> {
+        let Some(&(label, category)) = TICKET_STATUSES
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+        else {
+            let known: Vec<&str> = TICKET_STATUSES.iter().map(|(w, _)| *w).collect();
+            return Err(SourceError::Refused(format!(
+                "unknown status `{word}` (known: {})",
+                known.join(", ")
+            )));
+        };
+        let item = &mut self.live.tickets[index].item;
+        if category == StatusCategory::Resolved {
+            item.sla.resolved_at = Some(at);
+        }
+        let next = self.words.status(category, label);
+        lifecycle::set_status(item, next, at);
+        Ok(())
+    }
+
+    /// An internal note: the customer does not see it, so it is no first response.
+    fn note_on_ticket(&mut self, index: usize, text: &str, at: Timestamp) {
+        let item = &mut self.live.tickets[index].item;
+        item.updated = item.updated.max(at);
+        let first_line = text.lines().next().unwrap_or_default();
+        item.labels.retain(|(k, _)| &**k != "last-note");
+        item.labels
+            .push((Arc::from("last-note"), Arc::from(first_line)));
+    }
+}
+
+/// The demo PSA's statuses and what they mean.
+pub const TICKET_STATUSES: [(&str, StatusCategory); 6] = [
+    (status::NEW, StatusCategory::New),
+    (status::OPEN, StatusCategory::Acknowledged),
+    (status::IN_PROGRESS, StatusCategory::Acknowledged),
+    (status::WAITING_CUSTOMER, StatusCategory::Waiting),
+    (status::WAITING_VENDOR, StatusCategory::Waiting),
+    (status::RESOLVED, StatusCategory::Resolved),
+];
 
 fn unknown(key: &ItemKey) -> SourceError {
     SourceError::Protocol(format!(

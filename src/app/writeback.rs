@@ -1,0 +1,355 @@
+//! The way from a key to a source and back: which write-back an action means, whether the
+//! item's source can carry it out, the form that asks for its details, sending it, and what
+//! its answer does (a flash, the audit entry, a draft kept for a refused form, the form
+//! reopened with the source's words on an edit conflict).
+
+use super::form::{FieldKind, Form, FormError, FormKind, FormRequest};
+use super::state::{App, Mode, Pending};
+use super::update::Effect;
+use crate::action::ActionId;
+use crate::i18n::{Msg, fill, t};
+use crate::model::{ItemKey, SourceId};
+use crate::sources::{SourceError, WriteBack};
+use crate::store::{AuditEntry, AuditOutcome, RestoreTest};
+
+impl App {
+    /// A write-back without a form (unack, take, recheck) for the selected item.
+    pub(super) fn write_back(&mut self, id: ActionId) -> Vec<Effect> {
+        let action = match id {
+            ActionId::Unack => WriteBack::Unack {
+                author: self.user.clone(),
+            },
+            ActionId::Recheck => WriteBack::Recheck,
+            _ => WriteBack::Assign {
+                agent: self.user.clone(),
+            },
+        };
+        let Some(key) = self.selected_key_supporting(Some(&action)) else {
+            return Vec::new();
+        };
+        self.send(vec![key], action, None)
+    }
+
+    /// The selected item's key when its source can carry out `action` (any source, for
+    /// `None`: nightdesk's own records); otherwise says why not in the status line.
+    fn selected_key_supporting(&mut self, action: Option<&WriteBack>) -> Option<ItemKey> {
+        let Some(key) = self.selected_item().map(|i| i.key.clone()) else {
+            self.flash_error(t(self.lang, Msg::NothingSelected).to_string());
+            return None;
+        };
+        let Some(action) = action else {
+            return Some(key);
+        };
+        let supported = self
+            .sources
+            .get(&key.source)
+            .is_some_and(|s| s.meta.capabilities.supports(action));
+        if !supported {
+            self.flash_error(fill(
+                t(self.lang, Msg::ActionUnsupported),
+                &[action.name(), key.source.as_str()],
+            ));
+            return None;
+        }
+        Some(key)
+    }
+
+    /// One write-back per target, each to its source; remembered until it is answered.
+    fn send(
+        &mut self,
+        targets: Vec<ItemKey>,
+        action: WriteBack,
+        form: Option<Form>,
+    ) -> Vec<Effect> {
+        let mut names: Vec<&str> = targets.iter().map(|k| k.source.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        self.flash_info(fill(
+            t(self.lang, Msg::ActionSent),
+            &[action.name(), &names.join(", ")],
+        ));
+        targets
+            .into_iter()
+            .map(|key| {
+                self.in_flight.insert(
+                    (key.clone(), action.name()),
+                    Pending {
+                        action: action.clone(),
+                        form: form.clone(),
+                    },
+                );
+                Effect::WriteBack {
+                    source: key.source.clone(),
+                    item: key,
+                    action: action.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// An empty write-back of the kind a form sends, to ask a source whether it can.
+    fn probe(kind: FormKind) -> Option<WriteBack> {
+        let (comment, author) = (String::new(), String::new());
+        Some(match kind {
+            FormKind::Ack => WriteBack::Ack {
+                comment,
+                author,
+                minutes: None,
+            },
+            FormKind::Downtime => WriteBack::Downtime {
+                comment,
+                author,
+                minutes: 0,
+            },
+            FormKind::Assign => WriteBack::Assign { agent: author },
+            FormKind::SetStatus => WriteBack::SetStatus { status: comment },
+            FormKind::Note => WriteBack::Note {
+                text: comment,
+                author,
+            },
+            FormKind::RestoreTestDone => return None,
+        })
+    }
+
+    /// Opens the form of `kind` for the selected item, with its draft if there is one.
+    pub(super) fn open_form(&mut self, kind: FormKind) {
+        let probe = Self::probe(kind);
+        let Some(key) = self.selected_key_supporting(probe.as_ref()) else {
+            return;
+        };
+        if kind == FormKind::RestoreTestDone && self.restore_job(&key).is_none() {
+            self.flash_error(t(self.lang, Msg::NotABackup).to_string());
+            return;
+        }
+        let today = self.now.to_zoned_datetime(self.tz.clone()).date();
+        let form = self
+            .drafts
+            .remove(&(kind, key.clone()))
+            .unwrap_or_else(|| Form::new(kind, vec![key], today));
+        self.form = Some(form);
+        self.mode = Mode::Prompt;
+    }
+
+    /// Esc in a form: close it, keeping what was typed as a draft.
+    pub(super) fn close_form(&mut self) {
+        if let Some(form) = self.form.take() {
+            self.keep_draft(form);
+        }
+        self.mode = Mode::Queue;
+    }
+
+    fn keep_draft(&mut self, form: Form) {
+        if let Some(first) = form.targets.first() {
+            self.drafts.insert((form.kind, first.clone()), form);
+        }
+    }
+
+    /// Enter: a new line in a note's text, else send the form.
+    pub(super) fn accept_in_form(&mut self) -> Vec<Effect> {
+        match self.form.as_mut() {
+            Some(form) if form.focused_field().kind.is_multiline() => {
+                form.newline();
+                Vec::new()
+            }
+            _ => self.submit_form(),
+        }
+    }
+
+    /// Tab: complete a field that completes, else go to the next field.
+    pub(super) fn complete_in_form(&mut self) {
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
+        let kind = form.focused_field().kind;
+        if !kind.completes() {
+            if let Some(form) = self.form.as_mut() {
+                form.next_field();
+            }
+            return;
+        }
+        let words = self.words_for(form, kind);
+        if let Some(form) = self.form.as_mut() {
+            form.complete(&words);
+        }
+    }
+
+    /// The agents or statuses the form's sources offer.
+    fn words_for(&self, form: &Form, kind: FieldKind) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        for key in &form.targets {
+            if let Some(info) = self.sources.get(&key.source) {
+                let list = match kind {
+                    FieldKind::Agent => &info.vocabulary.agents,
+                    _ => &info.vocabulary.statuses,
+                };
+                for w in list {
+                    if !words.contains(w) {
+                        words.push(w.clone());
+                    }
+                }
+            }
+        }
+        words
+    }
+
+    /// Sends the open form, or says in it what is wrong and keeps it open.
+    pub(super) fn submit_form(&mut self) -> Vec<Effect> {
+        let Some(form) = self.form.as_ref() else {
+            self.mode = Mode::Queue;
+            return Vec::new();
+        };
+        let today = self.now.to_zoned_datetime(self.tz.clone()).date();
+        match form.request(&self.user, t(self.lang, Msg::AckComment), today) {
+            Ok(FormRequest::WriteBack(action)) => {
+                let mut form = self.form.take().expect("form is open");
+                form.error = None;
+                self.mode = Mode::Queue;
+                let targets = form.targets.clone();
+                self.send(targets, action, Some(form))
+            }
+            Ok(FormRequest::RestoreTest { done_on, note }) => {
+                let form = self.form.take().expect("form is open");
+                self.mode = Mode::Queue;
+                self.record_restore_tests(&form.targets, done_on, note)
+            }
+            Err(e) => {
+                let text = self.form_error_text(&e);
+                if let Some(form) = self.form.as_mut() {
+                    form.error = Some(text);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn form_error_text(&self, e: &FormError) -> String {
+        match e {
+            FormError::BadDuration(text) => fill(t(self.lang, Msg::FormBadDuration), &[text]),
+            FormError::NoDuration => t(self.lang, Msg::FormNeedsDuration).to_string(),
+            FormError::Empty(_) => t(self.lang, Msg::FormEmpty).to_string(),
+            FormError::BadDate(text) => fill(t(self.lang, Msg::FormBadDate), &[text]),
+        }
+    }
+
+    /// The backup job an item stands for: its `job` label, else its id without the rule
+    /// suffix (`<job>/rpo`).
+    fn restore_job(&self, key: &ItemKey) -> Option<String> {
+        let item = &self.queue.get(key)?.item;
+        if item.kind != crate::model::Kind::Backup {
+            return None;
+        }
+        Some(match item.label("job") {
+            Some(job) => job.to_string(),
+            None => match key.external_id.rsplit_once('/') {
+                Some((job, _)) => job.to_string(),
+                None => key.external_id.to_string(),
+            },
+        })
+    }
+
+    fn record_restore_tests(
+        &mut self,
+        targets: &[ItemKey],
+        done_on: jiff::civil::Date,
+        note: String,
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for key in targets {
+            let (Some(job), Some(entry)) = (self.restore_job(key), self.queue.get(key)) else {
+                continue;
+            };
+            let record = RestoreTest {
+                source: key.source.to_string(),
+                job,
+                tenant: entry.item.tenant.to_string(),
+                done_on,
+                note: note.clone(),
+                user: self.user.clone(),
+                recorded_at: self.now,
+            };
+            effects.push(Effect::Audit(self.audit_entry(
+                key,
+                "restore-test-done",
+                serde_json::json!({"job": record.job, "done_on": done_on.to_string(), "note": note}),
+                AuditOutcome::Ok,
+            )));
+            effects.push(Effect::RecordRestoreTest(record));
+        }
+        self.flash_info(fill(
+            t(self.lang, Msg::RestoreTestRecorded),
+            &[&done_on.to_string()],
+        ));
+        effects
+    }
+
+    /// An audit entry about `key`, by me, now.
+    pub(super) fn audit_entry(
+        &self,
+        key: &ItemKey,
+        action: &str,
+        params: serde_json::Value,
+        outcome: AuditOutcome,
+    ) -> AuditEntry {
+        let tenant = self
+            .queue
+            .get(key)
+            .map(|e| e.item.tenant.to_string())
+            .unwrap_or_default();
+        AuditEntry {
+            at: self.now,
+            user: self.user.clone(),
+            tenant,
+            source: key.source.to_string(),
+            item: key.external_id.to_string(),
+            action: action.to_string(),
+            params,
+            outcome,
+        }
+    }
+
+    /// A write-back came back: audited; a refused one keeps its form as a draft; an edit
+    /// conflict reopens the form with what changed, so the user decides with the text
+    /// still there.
+    pub(super) fn write_back_done(
+        &mut self,
+        source: SourceId,
+        item: ItemKey,
+        action: &'static str,
+        result: Result<(), SourceError>,
+    ) {
+        let pending = self.in_flight.remove(&(item.clone(), action));
+        let params = pending
+            .as_ref()
+            .map_or(serde_json::Value::Null, |p| p.action.audit_params());
+        let outcome = match &result {
+            Ok(()) => AuditOutcome::Ok,
+            Err(e) => AuditOutcome::Failed(e.to_string()),
+        };
+        let entry = self.audit_entry(&item, action, params, outcome);
+        self.outbox.push(Effect::Audit(entry));
+        match result {
+            Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
+            Err(e) => {
+                let text = fill(
+                    t(self.lang, Msg::ActionFailed),
+                    &[action, &format!("{source}: {e}")],
+                );
+                if let Some(mut form) = pending.and_then(|p| p.form) {
+                    form.error = Some(text.clone());
+                    if matches!(e, SourceError::Conflict(_)) && self.form.is_none() {
+                        self.form = Some(form);
+                        self.mode = Mode::Prompt;
+                    } else {
+                        self.keep_draft(form);
+                    }
+                }
+                self.flash_error(text);
+            }
+        }
+    }
+
+    /// Effects that came from events rather than keys (audit entries of answers).
+    pub fn take_outbox(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.outbox)
+    }
+}
