@@ -343,3 +343,45 @@ pub fn keys_check(globals: &Globals, file: Option<PathBuf>) -> anyhow::Result<Ex
     println!("{}: ok", file.display());
     Ok(ExitCode::SUCCESS)
 }
+
+/// `nightdesk audit --since 24h [--tenant X] --format csv|json`: the audit log on stdout.
+pub fn audit(
+    globals: &Globals,
+    since: &str,
+    tenant: Option<&str>,
+    format: &str,
+    demo: bool,
+) -> anyhow::Result<ExitCode> {
+    use crate::store::export::{Format, export};
+    let paths = globals.paths()?;
+    let Some(format) = Format::parse(format) else {
+        eprintln!("nightdesk: --format {format:?}: use csv or json");
+        return Ok(ExitCode::from(2));
+    };
+    let now = Timestamp::now();
+    let Some(since) = since_instant(since, now) else {
+        eprintln!(
+            "nightdesk: --since {since:?}: write an age like 24h or 7d, or a time like 2026-11-27T00:00:00Z"
+        );
+        return Ok(ExitCode::from(2));
+    };
+    let file = if demo {
+        setup::DEMO_STORE
+    } else {
+        crate::store::FILE_NAME
+    };
+    let store = crate::store::Store::open(&paths.data_dir.path.join(file))?;
+    let entries = store.audit_since(since, tenant)?;
+    export(&entries, format, std::io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `24h`, `7d` back from `now`, or an RFC 3339 instant.
+fn since_instant(text: &str, now: Timestamp) -> Option<Timestamp> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Some(t);
+    }
+    let age = config::parse_duration(text)?;
+    let age = jiff::SignedDuration::try_from(age).ok()?;
+    now.checked_sub(age).ok()
+}

@@ -57,6 +57,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export the audit log of actions taken from nightdesk.
+    Audit {
+        /// From this long ago (`24h`, `7d`) or this instant (RFC 3339).
+        #[arg(long, default_value = "24h", value_name = "AGE|TIME")]
+        since: String,
+        /// Only this tenant's entries.
+        #[arg(long, value_name = "ID")]
+        tenant: Option<String>,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The demo's audit log instead of the real one.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Check the configuration.
     Config {
         #[command(subcommand)]
@@ -115,6 +130,12 @@ fn main() -> ExitCode {
             command: ConfigCommand::Check { offline },
         }) => cli::config_check(&globals, offline),
         Some(Command::List { json }) => cli::list(&globals, json),
+        Some(Command::Audit {
+            since,
+            tenant,
+            format,
+            demo,
+        }) => cli::audit(&globals, &since, tenant.as_deref(), &format, demo),
         Some(Command::Keys {
             command: KeysCommand::Check { file },
         }) => cli::keys_check(&globals, file),

@@ -197,7 +197,7 @@ pub fn demo_session(
 }
 
 /// The demo keeps its own database, so made-up actions never mix with real ones.
-const DEMO_STORE: &str = "nightdesk-demo.db";
+pub const DEMO_STORE: &str = "nightdesk-demo.db";
 
 /// Opens the local database in the data dir and reads the restore tests; a database that
 /// cannot be opened becomes a warning, not a failed start.

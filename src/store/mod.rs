@@ -5,6 +5,7 @@
 //! (`PRAGMA user_version`).
 
 mod audit;
+pub mod export;
 mod restore;
 pub mod worker;
 
