@@ -43,6 +43,7 @@ enum Compiled {
     Priority(PrioritySet),
     Kind(KindSet),
     Host(Vec<bool>),
+    Assignee(Vec<bool>),
     Status {
         category: Option<StatusCategory>,
         labels: Vec<bool>,
@@ -83,6 +84,9 @@ impl Compiled {
                 folded.contains(&**v) || names.get(id).is_some_and(|n| n.contains(&**v))
             })),
             Test::Host(v) => Compiled::Host(queue.host_symbols().table(|_, f| f.contains(&**v))),
+            Test::Assignee(v) => {
+                Compiled::Assignee(queue.assignee_symbols().table(|_, f| f.contains(&**v)))
+            }
             Test::Status(s) => Compiled::Status {
                 category: s.category,
                 labels: queue.label_symbols().table(|_, f| f.contains(&*s.label)),
@@ -103,6 +107,7 @@ impl Compiled {
         match self {
             Compiled::Tenant(t) => lookup(t, f.tenant),
             Compiled::Host(t) => f.host != NONE && lookup(t, f.host),
+            Compiled::Assignee(t) => f.assignee != NONE && lookup(t, f.assignee),
             Compiled::Status { category, labels } => {
                 *category == Some(f.category) || lookup(labels, f.label)
             }

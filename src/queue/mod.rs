@@ -60,6 +60,7 @@ pub(crate) struct Facets {
     pub host: u32,
     pub label: u32,
     pub source: u32,
+    pub assignee: u32,
     pub kind: Kind,
     pub priority: Priority,
     pub category: StatusCategory,
@@ -137,6 +138,7 @@ pub struct Queue {
     hosts: Symbols,
     labels: Symbols,
     sources: Symbols,
+    assignees: Symbols,
     related: HashMap<(u32, u32), Vec<u32>>,
     priority_counts: [usize; 4],
     stale: HashMap<SourceId, Timestamp>,
@@ -173,6 +175,7 @@ impl Queue {
             hosts: Symbols::default(),
             labels: Symbols::default(),
             sources: Symbols::default(),
+            assignees: Symbols::default(),
             related: HashMap::new(),
             priority_counts: [0; 4],
             stale: HashMap::new(),
@@ -353,6 +356,10 @@ impl Queue {
 
     pub(crate) fn label_symbols(&self) -> &Symbols {
         &self.labels
+    }
+
+    pub(crate) fn assignee_symbols(&self) -> &Symbols {
+        &self.assignees
     }
 
     pub(crate) fn slot_count(&self) -> usize {
@@ -606,6 +613,7 @@ impl Queue {
             host: NONE,
             label: NONE,
             source: NONE,
+            assignee: NONE,
             kind: Kind::Ticket,
             priority: Priority::P4,
             category: StatusCategory::New,
@@ -634,6 +642,7 @@ impl Queue {
         self.hosts.release(f.host);
         self.labels.release(f.label);
         self.sources.release(f.source);
+        self.assignees.release(f.assignee);
         self.priority_counts[f.priority.index()] -= 1;
         if f.host != NONE {
             let group = (f.tenant, f.host);
@@ -657,6 +666,7 @@ impl Queue {
             host: self.hosts.acquire_opt(item.host.as_ref()),
             label: self.labels.acquire(&item.status.label),
             source: self.sources.acquire(&item.key.source.0),
+            assignee: self.assignees.acquire_opt(item.assignee.as_ref()),
             kind: item.kind,
             priority: item.priority,
             category: item.status.category,

@@ -1,4 +1,4 @@
-//! The filter language: structured terms (`t:`, `p:`, `k:`, `h:`, `s:`, `sla<`), their
+//! The filter language: structured terms (`t:`, `p:`, `k:`, `h:`, `s:`, `a:`, `sla<`), their
 //! negation with a leading `-`, quoted phrases, and everything else as fuzzy words.
 //!
 //! All text is folded ([`super::haystack::fold`]) so it compares with the folded haystacks.
@@ -37,6 +37,9 @@ pub enum Test {
     Kind(KindSet),
     /// Folded substring of the host name.
     Host(Box<str>),
+    /// Folded substring of the assignee's name (`a:` with nothing after it: no assignee is
+    /// not expressible; use `-a:` with a name).
+    Assignee(Box<str>),
     Status(StatusTest),
     Sla(SlaBound),
 }
@@ -187,8 +190,9 @@ fn tokens(text: &str) -> Vec<Token> {
 
 /// `None`: not a structured term. `Some(Ok(None))`: a structured term without value yet.
 fn structured(body: &str) -> Option<Result<Option<Test>, ParseErrorKind>> {
-    const KEYS: [&str; 13] = [
+    const KEYS: [&str; 14] = [
         "sla<=", "sla>=", "sla<", "sla>", "p<=", "p>=", "p<", "p>", "t:", "p:", "k:", "h:", "s:",
+        "a:",
     ];
     let key = KEYS.into_iter().find(|k| {
         body.len() >= k.len()
@@ -210,6 +214,7 @@ fn term_value(key: &str, value: &str) -> Result<Test, ParseErrorKind> {
     Ok(match key {
         "t:" => Test::Tenant(fold(value).into()),
         "h:" => Test::Host(fold(value).into()),
+        "a:" => Test::Assignee(fold(value).into()),
         "k:" => Test::Kind(kinds(value)?),
         "s:" => Test::Status(status(value)),
         "p:" => Test::Priority(priority_list(value)?),
@@ -364,9 +369,9 @@ impl Term {
         }
         let positive = !self.negated;
         match (&self.test, &other.test) {
-            (Test::Tenant(a), Test::Tenant(b)) | (Test::Host(a), Test::Host(b)) => {
-                positive && a.contains(&**b)
-            }
+            (Test::Tenant(a), Test::Tenant(b))
+            | (Test::Host(a), Test::Host(b))
+            | (Test::Assignee(a), Test::Assignee(b)) => positive && a.contains(&**b),
             (Test::Priority(a), Test::Priority(b)) if positive => a.is_subset_of(*b),
             (Test::Priority(a), Test::Priority(b)) => b.is_subset_of(*a),
             (Test::Kind(a), Test::Kind(b)) if positive => a.is_subset_of(*b),

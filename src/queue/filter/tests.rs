@@ -60,6 +60,10 @@ fn naive_term(
         Test::Priority(set) => set.contains(item.priority),
         Test::Kind(set) => set.contains(item.kind),
         Test::Host(v) => item.host.as_deref().is_some_and(|h| fold(h).contains(&**v)),
+        Test::Assignee(v) => item
+            .assignee
+            .as_deref()
+            .is_some_and(|a| fold(a).contains(&**v)),
         Test::Status(s) => {
             s.category == Some(item.status.category) || fold(&item.status.label).contains(&*s.label)
         }
@@ -154,6 +158,7 @@ fn small() -> (Queue, HashMap<TenantId, String>) {
         at(-7200),
     );
     done.sla.first_response_at = Some(at(-7000));
+    done.assignee = Some("Jörg Weber".into());
     done.sla.resolved_at = Some(at(-3600));
     done.title = "disk full on fileserver".into();
     q.apply_delta(
@@ -168,15 +173,18 @@ fn small() -> (Queue, HashMap<TenantId, String>) {
                 (New, "firing"),
                 at(-40 * 60),
             ),
-            item(
-                "fresh",
-                "acme",
-                Kind::Alert,
-                Some("srv-web-02"),
-                Priority::P1,
-                (Acknowledged, "in Bearbeitung"),
-                at(0),
-            ),
+            Item {
+                assignee: Some("anna".into()),
+                ..item(
+                    "fresh",
+                    "acme",
+                    Kind::Alert,
+                    Some("srv-web-02"),
+                    Priority::P1,
+                    (Acknowledged, "in Bearbeitung"),
+                    at(0),
+                )
+            },
             // P3, waiting for the customer: its clocks are paused.
             item(
                 "calm",
@@ -244,6 +252,10 @@ fn every_term_and_its_negation() {
         ("dsk", &["done"]),
         ("fresh title", &["fresh"]),
         ("t:acme -h:db", &["fresh"]),
+        ("a:anna", &["fresh"]),
+        ("a:joerg", &["done"]),
+        ("a:WEBER", &["done"]),
+        ("-a:anna", &["breached", "calm", "done", "nohost"]),
         ("-t:acme", &["calm", "done", "nohost"]),
         ("-p:1", &["calm", "done", "nohost"]),
         ("-p<=2", &["calm", "nohost"]),
