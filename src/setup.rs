@@ -246,6 +246,7 @@ pub fn configured_session(
         add_demo_tenants(&mut tenants, &mut book);
     }
     let mut session = assemble(parts, clock, sources, book, tenants, now);
+    session.app.set_views(&config.views);
     session.store = store;
     session.restore_tests = restore_tests;
     Ok(session)

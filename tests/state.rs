@@ -466,3 +466,72 @@ fn a_restore_test_is_recorded_for_a_backup_finding_only() {
             .any(|e| matches!(e, Effect::Audit(a) if a.action == "restore-test-done"))
     );
 }
+
+#[test]
+fn marked_items_are_acknowledged_together_after_one_form() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    for _ in 0..3 {
+        s.app.on_key(key(' '));
+    }
+    assert_eq!(s.app.marked.len(), 3);
+    s.app.on_key(key('a'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.targets.len(), 3);
+    type_str(&mut s, "one comment for all");
+    let effects = s.app.on_key(enter());
+    assert_eq!(effects.len(), 3, "one write-back per marked item");
+    assert!(effects.iter().all(|e| matches!(e, Effect::WriteBack { action: WriteBack::Ack { comment, .. }, .. } if comment == "one comment for all")));
+    assert!(s.app.marked.is_empty(), "marks are used up by the batch");
+}
+
+#[test]
+fn a_batch_skips_what_a_source_cannot_do_and_asks_first() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:ticket s:new".parse().unwrap());
+    s.app.on_key(key(' '));
+    s.app.on_key(key(' '));
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    s.app.on_key(key(' '));
+    assert_eq!(s.app.marked.len(), 3);
+    // Take: the PSA can assign, the monitoring cannot; two tickets remain, confirmed first.
+    assert!(s.app.on_key(key('t')).is_empty());
+    assert_eq!(s.app.mode, Mode::Prompt);
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.targets.len(), 2);
+    assert!(form.targets.iter().all(|k| k.source.as_str() == "psa"));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.text.contains("1 of 3"), "{}", flash.text);
+    let effects = s.app.on_key(enter());
+    assert_eq!(effects.len(), 2);
+    assert!(effects.iter().all(|e| matches!(e, Effect::WriteBack { action: WriteBack::Assign { agent }, .. } if agent == &s.app.user)));
+}
+
+#[test]
+fn the_mine_view_shows_my_items_only() {
+    let (_h, mut s) = demo();
+    let me = s
+        .app
+        .queue
+        .iter()
+        .find_map(|(_, e)| e.item.assignee.clone())
+        .expect("the demo has assigned items")
+        .to_string();
+    s.app.user = me.clone();
+    s.app.on_key(key('M'));
+    assert_eq!(s.app.filter.text(), "a:me");
+    assert!(!s.app.view.is_empty());
+    assert!(
+        s.app
+            .view
+            .iter()
+            .all(|&id| s.app.entry(id).unwrap().item.assignee.as_deref() == Some(me.as_str()))
+    );
+    let mine = s.app.view.len();
+    s.app.apply("view nosuchview".parse().unwrap());
+    assert!(
+        s.app.flash.as_ref().unwrap().text.contains("mine"),
+        "lists the known views"
+    );
+    assert_eq!(s.app.view.len(), mine, "an unknown view changes nothing");
+}

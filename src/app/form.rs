@@ -21,6 +21,10 @@ pub enum FormKind {
     SetStatus,
     Note,
     RestoreTestDone,
+    /// Confirmations of actions without details, for several marked items at once.
+    Unack,
+    Take,
+    Recheck,
 }
 
 impl FormKind {
@@ -32,6 +36,9 @@ impl FormKind {
             FormKind::SetStatus => "set-status",
             FormKind::Note => "note",
             FormKind::RestoreTestDone => "restore-test-done",
+            FormKind::Unack => "unack",
+            FormKind::Take => "take",
+            FormKind::Recheck => "recheck",
         }
     }
 
@@ -43,6 +50,7 @@ impl FormKind {
             FormKind::SetStatus => &[FieldKind::Status],
             FormKind::Note => &[FieldKind::Text],
             FormKind::RestoreTestDone => &[FieldKind::Date, FieldKind::Comment],
+            FormKind::Unack | FormKind::Take | FormKind::Recheck => &[],
         }
     }
 }
@@ -171,25 +179,28 @@ impl Form {
         }
     }
 
-    pub fn focused_field(&self) -> &Field {
-        &self.fields[self.focus]
+    /// The field with the cursor (a confirmation has none).
+    pub fn focused_field(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
     }
 
     /// The line with the cursor.
-    pub fn focused(&mut self) -> &mut LineInput {
-        let field = &mut self.fields[self.focus];
-        &mut field.lines[field.row]
+    pub fn focused(&mut self) -> Option<&mut LineInput> {
+        let field = self.fields.get_mut(self.focus)?;
+        field.lines.get_mut(field.row)
     }
 
     /// Moves to the next field (around to the first).
     pub fn next_field(&mut self) {
-        self.focus = (self.focus + 1) % self.fields.len();
+        self.focus = (self.focus + 1) % self.fields.len().max(1);
         self.candidates.clear();
     }
 
     /// Enter in a multi-line field: split the line at the cursor.
     pub fn newline(&mut self) {
-        let field = &mut self.fields[self.focus];
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return;
+        };
         let line = &field.lines[field.row];
         let (before, after): (String, String) = {
             let chars: Vec<char> = line.text().chars().collect();
@@ -207,7 +218,9 @@ impl Form {
     /// Backspace at the start of a line of a multi-line field: join it to the line above.
     /// Returns false when there is nothing to join (the caller deletes a character).
     pub fn join_up(&mut self) -> bool {
-        let field = &mut self.fields[self.focus];
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
         if field.row == 0 || field.lines[field.row].cursor() > 0 {
             return false;
         }
@@ -225,7 +238,9 @@ impl Form {
 
     /// Up/down between the lines of a multi-line field.
     pub fn move_row(&mut self, delta: isize) {
-        let field = &mut self.fields[self.focus];
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return;
+        };
         let row = field
             .row
             .saturating_add_signed(delta)
@@ -236,7 +251,9 @@ impl Form {
     /// Tab in a completing field: the next of the candidates that contain what is typed
     /// (case does not matter); the candidates are kept for the form to show.
     pub fn complete(&mut self, words: &[String]) {
-        let typed = self.focused_field().text();
+        let Some(typed) = self.focused_field().map(Field::text) else {
+            return;
+        };
         if let Some(pos) = self.candidates.iter().position(|c| *c == typed) {
             let next = self.candidates[(pos + 1) % self.candidates.len()].clone();
             self.fields[self.focus].set(&next);
@@ -306,6 +323,9 @@ impl Form {
             }
             .non_empty()
             .ok_or(FormError::Empty(FieldKind::Text))?,
+            FormKind::Unack => WriteBack::Unack { author },
+            FormKind::Take => WriteBack::Assign { agent: author },
+            FormKind::Recheck => WriteBack::Recheck,
             FormKind::RestoreTestDone => {
                 let text = self.value(FieldKind::Date);
                 let done_on: Date = text
@@ -415,9 +435,9 @@ mod tests {
     #[test]
     fn tab_moves_between_fields_and_the_comment_has_the_cursor_first() {
         let mut f = form(FormKind::Ack);
-        assert_eq!(f.focused_field().kind, FieldKind::Comment);
+        assert_eq!(f.focused_field().unwrap().kind, FieldKind::Comment);
         f.next_field();
-        f.focused().insert('x');
+        f.focused().unwrap().insert('x');
         assert_eq!(f.fields[0].text(), "2hx");
     }
 
@@ -426,11 +446,11 @@ mod tests {
         let mut f = form(FormKind::Note);
         assert_eq!(wb(&f), Err(FormError::Empty(FieldKind::Text)));
         for c in "first line".chars() {
-            f.focused().insert(c);
+            f.focused().unwrap().insert(c);
         }
         f.newline();
         for c in "second".chars() {
-            f.focused().insert(c);
+            f.focused().unwrap().insert(c);
         }
         assert_eq!(
             wb(&f).unwrap(),
@@ -440,10 +460,10 @@ mod tests {
             })
         );
         // Backspace at the start of the second line joins it back.
-        f.focused().home();
+        f.focused().unwrap().home();
         assert!(f.join_up());
         assert_eq!(f.fields[0].text(), "first linesecond");
-        assert_eq!(f.focused().cursor(), "first line".len());
+        assert_eq!(f.focused().unwrap().cursor(), "first line".len());
         assert!(!f.join_up(), "the cursor is not at a line start");
     }
 
@@ -452,8 +472,8 @@ mod tests {
         let agents: Vec<String> = ["anna", "bernd", "hanna"].map(String::from).to_vec();
         let mut f = form(FormKind::Assign);
         assert_eq!(wb(&f), Err(FormError::Empty(FieldKind::Agent)));
-        f.focused().insert('n');
-        f.focused().insert('n');
+        f.focused().unwrap().insert('n');
+        f.focused().unwrap().insert('n');
         f.complete(&agents);
         assert_eq!(f.candidates, ["anna", "hanna"]);
         assert_eq!(f.fields[0].text(), "anna");

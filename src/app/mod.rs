@@ -7,4 +7,5 @@ pub mod run;
 pub mod state;
 pub mod terminal;
 pub mod update;
+pub mod views;
 pub mod writeback;

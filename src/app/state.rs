@@ -131,6 +131,10 @@ pub struct App {
     pub source_cursor: usize,
     /// The open write-back form.
     pub form: Option<Form>,
+    /// Marked items: actions go to all of them.
+    pub marked: std::collections::HashSet<ItemKey>,
+    /// Saved views by name (`mine` and the config's `[views]`).
+    pub views: BTreeMap<String, String>,
     /// Forms cancelled or refused by the source, by kind and first item: opening the same
     /// form again brings their text back.
     pub drafts: HashMap<(FormKind, ItemKey), Form>,
@@ -189,6 +193,11 @@ impl App {
             tenant_cursor: 0,
             source_cursor: 0,
             form: None,
+            marked: std::collections::HashSet::new(),
+            views: BTreeMap::from([(
+                super::views::MINE.0.to_string(),
+                super::views::MINE.1.to_string(),
+            )]),
             drafts: HashMap::new(),
             in_flight: HashMap::new(),
             outbox: Vec::new(),

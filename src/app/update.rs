@@ -140,6 +140,10 @@ impl App {
             Note => self.open_form(FormKind::Note),
             RestoreTestDone => self.open_form(FormKind::RestoreTestDone),
             Send if self.mode == Mode::Prompt => return self.submit_form(),
+            ToggleMark => self.toggle_mark(),
+            MarkAll => self.mark_all(),
+            ClearMarks => self.marked.clear(),
+            View => self.apply_view(action.arg.as_deref().unwrap_or("")),
             Send => {}
             Unack | Take | Recheck => return self.write_back(action.id),
             ShowTenant => self.show_tenant(),
@@ -181,7 +185,9 @@ impl App {
             Mode::Command => f(&mut self.command),
             Mode::Prompt => {
                 if let Some(form) = &mut self.form {
-                    f(form.focused());
+                    if let Some(line) = form.focused() {
+                        f(line);
+                    }
                     form.error = None;
                 }
                 return;
@@ -203,6 +209,7 @@ impl App {
             Mode::Prompt => self.close_form(),
             Mode::Command | Mode::Help | Mode::Tenants | Mode::Sources => self.mode = Mode::Queue,
             Mode::Queue if self.detail_open => self.detail_open = false,
+            Mode::Queue if !self.marked.is_empty() => self.marked.clear(),
             Mode::Queue if !self.filter.text().is_empty() => self.set_filter(""),
             Mode::Queue => self.flash = None,
         }
@@ -293,6 +300,10 @@ impl App {
             .map(|e| &e.item)
     }
 
+    pub(super) fn select_next_row(&mut self) {
+        self.select_row(self.cursor.saturating_add(1));
+    }
+
     fn move_selection(&mut self, delta: isize) {
         match self.mode {
             Mode::Help => {
@@ -344,9 +355,8 @@ impl App {
 
     /// The filter text changed: filter again (inline, or as a job off the UI thread).
     fn requery(&mut self) {
-        let update = self
-            .filterer
-            .set_query(self.filter.text(), &self.queue, self.now);
+        let text = self.expanded_filter();
+        let update = self.filterer.set_query(&text, &self.queue, self.now);
         self.take_update(update);
     }
 
@@ -457,6 +467,7 @@ impl App {
                 if let Some(info) = self.sources.get_mut(&source) {
                     info.last_ok = Some(at);
                 }
+                self.prune_marks();
             }
             SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
             SourceEvent::Vocabulary { source, vocabulary } => {

@@ -13,45 +13,82 @@ use crate::sources::{SourceError, WriteBack};
 use crate::store::{AuditEntry, AuditOutcome, RestoreTest};
 
 impl App {
-    /// A write-back without a form (unack, take, recheck) for the selected item.
+    /// A write-back without details (unack, take, recheck): at once for the selected item,
+    /// after a confirmation for several marked ones.
     pub(super) fn write_back(&mut self, id: ActionId) -> Vec<Effect> {
-        let action = match id {
-            ActionId::Unack => WriteBack::Unack {
+        let kind = match id {
+            ActionId::Unack => FormKind::Unack,
+            ActionId::Recheck => FormKind::Recheck,
+            _ => FormKind::Take,
+        };
+        let action = Self::probe(kind).expect("a write-back");
+        let action = match action {
+            WriteBack::Unack { .. } => WriteBack::Unack {
                 author: self.user.clone(),
             },
-            ActionId::Recheck => WriteBack::Recheck,
-            _ => WriteBack::Assign {
+            WriteBack::Assign { .. } => WriteBack::Assign {
                 agent: self.user.clone(),
             },
+            other => other,
         };
-        let Some(key) = self.selected_key_supporting(Some(&action)) else {
+        let Some(targets) = self.targets_supporting(Some(&action)) else {
             return Vec::new();
         };
-        self.send(vec![key], action, None)
+        if targets.len() > 1 {
+            let today = self.now.to_zoned_datetime(self.tz.clone()).date();
+            self.form = Some(Form::new(kind, targets, today));
+            self.mode = Mode::Prompt;
+            return Vec::new();
+        }
+        self.send(targets, action, None)
     }
 
-    /// The selected item's key when its source can carry out `action` (any source, for
-    /// `None`: nightdesk's own records); otherwise says why not in the status line.
-    fn selected_key_supporting(&mut self, action: Option<&WriteBack>) -> Option<ItemKey> {
-        let Some(key) = self.selected_item().map(|i| i.key.clone()) else {
+    /// The items an action is for: the marked ones (those whose source can carry it out),
+    /// else the selected one. `None` (and why, in the status line) when there is none.
+    fn targets_supporting(&mut self, action: Option<&WriteBack>) -> Option<Vec<ItemKey>> {
+        let candidates = self.action_targets();
+        if candidates.is_empty() {
             self.flash_error(t(self.lang, Msg::NothingSelected).to_string());
             return None;
-        };
-        let Some(action) = action else {
-            return Some(key);
-        };
-        let supported = self
-            .sources
-            .get(&key.source)
-            .is_some_and(|s| s.meta.capabilities.supports(action));
-        if !supported {
-            self.flash_error(fill(
-                t(self.lang, Msg::ActionUnsupported),
-                &[action.name(), key.source.as_str()],
-            ));
-            return None;
         }
-        Some(key)
+        let Some(action) = action else {
+            return Some(candidates);
+        };
+        let total = candidates.len();
+        let able: Vec<ItemKey> = candidates
+            .into_iter()
+            .filter(|key| {
+                self.sources
+                    .get(&key.source)
+                    .is_some_and(|s| s.meta.capabilities.supports(action))
+            })
+            .collect();
+        match able.first() {
+            None => {
+                let source = self
+                    .action_targets()
+                    .first()
+                    .map(|k| k.source.to_string())
+                    .unwrap_or_default();
+                self.flash_error(fill(
+                    t(self.lang, Msg::ActionUnsupported),
+                    &[action.name(), &source],
+                ));
+                None
+            }
+            Some(_) if able.len() < total => {
+                self.flash_info(fill(
+                    t(self.lang, Msg::SomeSkipped),
+                    &[
+                        &(total - able.len()).to_string(),
+                        &total.to_string(),
+                        action.name(),
+                    ],
+                ));
+                Some(able)
+            }
+            Some(_) => Some(able),
+        }
     }
 
     /// One write-back per target, each to its source; remembered until it is answered.
@@ -107,25 +144,33 @@ impl App {
                 text: comment,
                 author,
             },
+            FormKind::Unack => WriteBack::Unack { author },
+            FormKind::Take => WriteBack::Assign { agent: author },
+            FormKind::Recheck => WriteBack::Recheck,
             FormKind::RestoreTestDone => return None,
         })
     }
 
-    /// Opens the form of `kind` for the selected item, with its draft if there is one.
+    /// Opens the form of `kind` for the marked items (or the selected one), with the draft
+    /// of the first if there is one.
     pub(super) fn open_form(&mut self, kind: FormKind) {
         let probe = Self::probe(kind);
-        let Some(key) = self.selected_key_supporting(probe.as_ref()) else {
+        let Some(mut targets) = self.targets_supporting(probe.as_ref()) else {
             return;
         };
-        if kind == FormKind::RestoreTestDone && self.restore_job(&key).is_none() {
-            self.flash_error(t(self.lang, Msg::NotABackup).to_string());
-            return;
+        if kind == FormKind::RestoreTestDone {
+            targets.retain(|k| self.restore_job(k).is_some());
+            if targets.is_empty() {
+                self.flash_error(t(self.lang, Msg::NotABackup).to_string());
+                return;
+            }
         }
         let today = self.now.to_zoned_datetime(self.tz.clone()).date();
-        let form = self
+        let mut form = self
             .drafts
-            .remove(&(kind, key.clone()))
-            .unwrap_or_else(|| Form::new(kind, vec![key], today));
+            .remove(&(kind, targets[0].clone()))
+            .unwrap_or_else(|| Form::new(kind, targets.clone(), today));
+        form.targets = targets;
         self.form = Some(form);
         self.mode = Mode::Prompt;
     }
@@ -147,7 +192,7 @@ impl App {
     /// Enter: a new line in a note's text, else send the form.
     pub(super) fn accept_in_form(&mut self) -> Vec<Effect> {
         match self.form.as_mut() {
-            Some(form) if form.focused_field().kind.is_multiline() => {
+            Some(form) if form.focused_field().is_some_and(|f| f.kind.is_multiline()) => {
                 form.newline();
                 Vec::new()
             }
@@ -160,7 +205,9 @@ impl App {
         let Some(form) = self.form.as_ref() else {
             return;
         };
-        let kind = form.focused_field().kind;
+        let Some(kind) = form.focused_field().map(|f| f.kind) else {
+            return;
+        };
         if !kind.completes() {
             if let Some(form) = self.form.as_mut() {
                 form.next_field();
@@ -205,6 +252,9 @@ impl App {
                 form.error = None;
                 self.mode = Mode::Queue;
                 let targets = form.targets.clone();
+                if targets.len() > 1 {
+                    self.marked.clear();
+                }
                 self.send(targets, action, Some(form))
             }
             Ok(FormRequest::RestoreTest { done_on, note }) => {

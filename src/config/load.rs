@@ -25,7 +25,7 @@ use super::{
 use crate::model::{SourceId, TenantId};
 use crate::sla::spec::ContractSpec;
 
-const SECTIONS: [&str; 5] = ["ui", "defaults", "contracts", "tenants", "sources"];
+const SECTIONS: [&str; 6] = ["ui", "defaults", "contracts", "tenants", "sources", "views"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -82,6 +82,7 @@ struct RawConfig {
     tenants: Vec<RawTenant>,
     tenant_ids: BTreeSet<String>,
     sources: Vec<RawSource>,
+    views: BTreeMap<String, Spanned<String>>,
 }
 
 pub(super) fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -142,6 +143,7 @@ fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
                     raw.sources.extend(parse_source(item, diags));
                 }
             }
+            "views" => raw.views = deserialize(value, diags, &[]).unwrap_or_default(),
             other => {
                 let candidates: Vec<String> = SECTIONS.iter().map(|s| s.to_string()).collect();
                 diags.error(
@@ -302,8 +304,10 @@ fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
         }
         None => Defaults::default().max_in_flight,
     };
+    let views = validate_views(&raw.views, diags);
     Config {
         ui,
+        views,
         defaults: Defaults {
             contract: default_contract,
             max_in_flight,
@@ -313,6 +317,42 @@ fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
         sources,
         warnings: Vec::new(),
     }
+}
+
+/// Saved views: a name (like an id) and a filter that parses.
+fn validate_views(
+    raw: &BTreeMap<String, Spanned<String>>,
+    diags: &mut Collector<'_>,
+) -> BTreeMap<String, String> {
+    let mut views = BTreeMap::new();
+    for (name, filter) in raw {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
+            diags.error(
+                filter.span(),
+                format!("`{name}` is not a view name"),
+                Some(
+                    "view names are words like `mine` or `p1-night` (letters, digits, - and _)"
+                        .into(),
+                ),
+            );
+            continue;
+        }
+        match crate::queue::parse(filter.get_ref()) {
+            Ok(_) => {
+                views.insert(name.clone(), filter.get_ref().clone());
+            }
+            Err(e) => diags.error(
+                filter.span(),
+                format!("view `{name}`: {e}"),
+                Some("a view is a filter as typed after `/`, e.g. \"p:1,2 t:mueller\"".into()),
+            ),
+        }
+    }
+    views
 }
 
 fn validate_ui(raw: RawUi, diags: &mut Collector<'_>) -> UiConfig {

@@ -42,6 +42,8 @@ pub struct Config {
     pub contracts: BTreeMap<String, ContractSpec>,
     pub tenants: Vec<TenantConfig>,
     pub sources: Vec<SourceConfig>,
+    /// `[views]`: saved filters by name (`view NAME` applies one).
+    pub views: BTreeMap<String, String>,
     /// Findings that do not stop loading (e.g. `insecure = true`).
     pub warnings: Vec<Diagnostic>,
 }

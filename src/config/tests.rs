@@ -407,3 +407,22 @@ fn check_reports_errors_of_a_user_theme() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn views_are_filters_that_must_parse() {
+    let ok = Config::parse(
+        Path::new("v.toml"),
+        "[views]\np1-nacht = \"p:1 k:alert\"\nmueller = \"t:mueller -s:waiting\"\n",
+    )
+    .unwrap();
+    assert_eq!(ok.views["p1-nacht"], "p:1 k:alert");
+    assert_eq!(ok.views.len(), 2);
+    let Err(ConfigError::Invalid { findings }) =
+        Config::parse(Path::new("v.toml"), "[views]\nbad = \"p:9\"\n")
+    else {
+        panic!("p:9 is no priority");
+    };
+    let f = &findings[0];
+    assert!(f.message.starts_with("view `bad`"), "{}", f.message);
+    assert_eq!(f.position.map(|p| p.line), Some(2));
+}

@@ -38,6 +38,7 @@ macro_rules! catalog {
 
 catalog! {
     AppTitle => "nightdesk", "nightdesk";
+    ColFlag => " ", " ";
     ColPriority => "Pri", "Pri";
     ColSla => "SLA left", "SLA Rest";
     ColDue => "Due", "Fällig";
@@ -109,6 +110,10 @@ catalog! {
     FormStatusTitle => "Status of {} item(s) at {}", "Status von {} Eintrag/Einträgen an {}";
     FormNoteTitle => "Internal note on {} item(s) at {}", "Interne Notiz zu {} Eintrag/Einträgen an {}";
     FormRestoreTitle => "Restore test of {} backup job(s) at {}", "Wiederherstellungstest von {} Backup-Job(s) an {}";
+    FormUnackTitle => "Take back the acknowledgement of {} item(s) at {}?", "Quittierung von {} Eintrag/Einträgen an {} zurücknehmen?";
+    FormTakeTitle => "Take {} item(s) at {}?", "{} Eintrag/Einträge an {} übernehmen?";
+    FormRecheckTitle => "Recheck {} item(s) at {}?", "{} Eintrag/Einträge an {} neu prüfen?";
+    FormConfirmHint => "enter sends to all of them · esc cancel", "Enter sendet an alle · Esc abbrechen";
     FormDuration => "Duration", "Dauer";
     FormComment => "Comment", "Kommentar";
     FormAgent => "Agent", "Bearbeiter";
@@ -121,6 +126,10 @@ catalog! {
     FormNoteHint => "enter new line · alt-enter or ctrl-d send · esc cancel (text is kept)", "Enter neue Zeile · Alt-Enter oder Strg-D senden · Esc abbrechen (Text bleibt)";
     FormEmpty => "this field must not be empty", "dieses Feld darf nicht leer sein";
     FormBadDate => "`{}` is not a day (YYYY-MM-DD, not in the future)", "`{}` ist kein Tag (JJJJ-MM-TT, nicht in der Zukunft)";
+    SomeSkipped => "{} of {} items skipped: their sources cannot {}", "{} von {} Einträgen übersprungen: ihre Quellen können kein {}";
+    ViewShown => "view {}: {}", "Ansicht {}: {}";
+    ViewUnknown => "no view `{}` (known: {})", "keine Ansicht `{}` (bekannt: {})";
+    Marked => "{} marked", "{} markiert";
     NotABackup => "only a backup finding has a restore test", "nur ein Backup-Befund hat einen Wiederherstellungstest";
     RestoreTestRecorded => "restore test of {} recorded", "Wiederherstellungstest vom {} festgehalten";
     StoreUnavailable => "local database unavailable, actions are not audited: {}", "lokale Datenbank nicht verfügbar, Aktionen werden nicht protokolliert: {}";
@@ -254,6 +263,19 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
             "erfolgreichen Wiederherstellungstest des Backup-Jobs festhalten",
         ),
         Send => ("send the open form", "offenes Formular senden"),
+        ToggleMark => (
+            "mark or unmark the selected item (actions go to all marked)",
+            "Eintrag markieren oder Markierung aufheben (Aktionen gelten allen markierten)",
+        ),
+        MarkAll => (
+            "mark every item in the view",
+            "alle Einträge der Ansicht markieren",
+        ),
+        ClearMarks => ("remove every mark", "alle Markierungen aufheben"),
+        View => (
+            "show a saved view (`view mine`, or a name from [views])",
+            "gespeicherte Ansicht zeigen (`view mine` oder ein Name aus [views])",
+        ),
         Refresh => (
             "read every source again now",
             "alle Quellen jetzt neu lesen",

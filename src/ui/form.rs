@@ -92,7 +92,10 @@ fn status_line<'a>(app: &App, theme: &Theme, form: &Form) -> Line<'a> {
         return Line::styled(sanitize(e).into_owned(), theme.style("error"));
     }
     // The focused field's hint, else the hint of the form's first field that has one.
-    let text = std::iter::once(form.focused_field().kind)
+    let text = form
+        .focused_field()
+        .map(|f| f.kind)
+        .into_iter()
         .chain(form.fields.iter().map(|f| f.kind))
         .find_map(|kind| hint(app, form, kind))
         .unwrap_or_default();
@@ -171,6 +174,9 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::SetStatus => Msg::FormStatusTitle,
         FormKind::Note => Msg::FormNoteTitle,
         FormKind::RestoreTestDone => Msg::FormRestoreTitle,
+        FormKind::Unack => Msg::FormUnackTitle,
+        FormKind::Take => Msg::FormTakeTitle,
+        FormKind::Recheck => Msg::FormRecheckTitle,
     };
     let text = fill(
         t(app.lang, msg),

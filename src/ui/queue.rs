@@ -19,6 +19,8 @@ use crate::theme::Theme;
 /// A column of the table; which ones show depends on the width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Col {
+    /// `*` marked.
+    Flag,
     Priority,
     Sla,
     Due,
@@ -39,7 +41,7 @@ fn columns(width: u16) -> Vec<(Col, u16)> {
         120.. => 16,
         _ => 10,
     };
-    let mut cols = vec![(Priority, 3), (Sla, 9)];
+    let mut cols = vec![(Flag, 1), (Priority, 3), (Sla, 9)];
     if width >= 70 {
         cols.push((Due, 9));
     }
@@ -110,6 +112,7 @@ fn render_empty(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn header_text(lang: Lang, col: Col) -> &'static str {
     let msg = match col {
+        Col::Flag => Msg::ColFlag,
         Col::Priority => Msg::ColPriority,
         Col::Sla => Msg::ColSla,
         Col::Due => Msg::ColDue,
@@ -135,6 +138,7 @@ fn build_row<'a>(
     let stale = app.queue.stale_since(entry);
     let clock = entry.clocks.nearest_unmet();
     let cells = cols.iter().map(|&(col, w)| match col {
+        Col::Flag => flag_cell(app, theme, item),
         Col::Priority => priority_cell(theme, item.priority),
         Col::Sla => sla_cell(theme, clock, app.now),
         Col::Due => Cell::from(due_text(app, clock)).style(theme.style("text.muted")),
@@ -154,6 +158,15 @@ fn build_row<'a>(
         style = style.patch(theme.style("selection"));
     }
     Row::new(cells).style(style)
+}
+
+/// `*` for a marked item.
+fn flag_cell(app: &App, theme: &Theme, item: &Item) -> Cell<'static> {
+    if app.marked.contains(&item.key) {
+        Cell::from("*").style(theme.style("marked"))
+    } else {
+        Cell::from(" ")
+    }
 }
 
 fn priority_cell(theme: &Theme, p: Priority) -> Cell<'static> {
