@@ -191,9 +191,35 @@ pub fn demo_session(
         demo_tenants(),
         start,
     );
+    load_local(&mut session.app, store.as_ref());
     session.store = store;
     session.restore_tests = restore_tests;
     session
+}
+
+/// How long seen marks and the timeline's audit entries are kept in memory.
+const LOCAL_MEMORY: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
+
+/// Snoozes, seen marks, NIS-2 incidents and the recent audit entries from the store.
+fn load_local(app: &mut App, store: Option<&Store>) {
+    let Some(store) = store else {
+        return;
+    };
+    let since = app.now - LOCAL_MEMORY;
+    match store.local_marks(since) {
+        Ok(marks) => app.marks = crate::app::local::Marks::from_store(marks, app.now),
+        Err(e) => tracing::error!(error = %e, "local marks unreadable"),
+    }
+    match store.audit_since(since, None) {
+        Ok(entries) => {
+            for e in entries {
+                let key =
+                    crate::model::ItemKey::new(&crate::model::SourceId::new(&e.source), &e.item);
+                app.timeline.entry(key).or_default().push(e);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "audit log unreadable"),
+    }
 }
 
 /// The demo keeps its own database, so made-up actions never mix with real ones.
@@ -247,6 +273,7 @@ pub fn configured_session(
     }
     let mut session = assemble(parts, clock, sources, book, tenants, now);
     session.app.set_views(&config.views);
+    load_local(&mut session.app, store.as_ref());
     session.store = store;
     session.restore_tests = restore_tests;
     Ok(session)

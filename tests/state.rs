@@ -535,3 +535,215 @@ fn the_mine_view_shows_my_items_only() {
     );
     assert_eq!(s.app.view.len(), mine, "an unknown view changes nothing");
 }
+
+fn store_jobs(effects: &[Effect]) -> Vec<nightdesk::store::Job> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Store(j) => Some(j.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_snoozed_item_is_hidden_until_its_time_and_kept_in_the_store() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let before = s.app.view.len();
+    let target = s.app.selected_item().unwrap().key.clone();
+    s.app.on_key(key('z'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    s.app.on_key(enter()); // the default: 2h
+    assert_eq!(s.app.view.len(), before - 1, "hidden");
+    assert!(
+        s.app
+            .view
+            .iter()
+            .all(|&id| s.app.entry(id).unwrap().item.key != target)
+    );
+    let out = s.app.take_outbox();
+    assert!(store_jobs(&out).iter().any(
+        |j| matches!(j, nightdesk::store::Job::Snooze(k, sn) if *k == target && sn.until.is_some())
+    ));
+    assert!(
+        out.iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == "snooze"))
+    );
+    // Shown on request, marked `z`; hidden again.
+    s.app.on_key(key('V'));
+    assert_eq!(s.app.view.len(), before);
+    s.app.on_key(key('V'));
+    // Two hours later it is back by itself.
+    s.app.tick(frozen_start() + SignedDuration::from_mins(121));
+    assert!(
+        s.app
+            .view
+            .iter()
+            .any(|&id| s.app.entry(id).unwrap().item.key == target)
+    );
+    assert!(
+        store_jobs(&s.app.take_outbox())
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Unsnooze(k) if *k == target))
+    );
+}
+
+#[test]
+fn a_snooze_until_change_ends_when_the_item_changes() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let item = s.app.selected_item().unwrap().clone();
+    s.app.on_key(key('z'));
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)); // clear "2h"
+    type_str(&mut s, "change");
+    s.app.on_key(enter());
+    assert!(s.app.marks.is_snoozed(&item.key));
+    // Nothing changed: still snoozed after a refresh with the same item.
+    let mut same = item.clone();
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![same.clone()],
+            removed: vec![],
+        },
+    });
+    assert!(s.app.marks.is_snoozed(&item.key));
+    same.updated = same.updated + SignedDuration::from_mins(1);
+    same.title = "got worse".into();
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![same],
+            removed: vec![],
+        },
+    });
+    assert!(!s.app.marks.is_snoozed(&item.key), "the change woke it");
+}
+
+#[test]
+fn a_security_incident_gets_nis2_clocks_and_each_step_is_audited() {
+    use nightdesk::sla::ClockKind;
+    let (_h, mut s) = demo();
+    // A ticket whose own clocks fall due later than a day from now.
+    s.app.apply("set-filter k:ticket sla>2d".parse().unwrap());
+    assert!(!s.app.view.is_empty());
+    s.app.apply(Action::new(ActionId::SelectLast));
+    let target = s.app.selected_item().unwrap().key.clone();
+    let row_before = s
+        .app
+        .queue
+        .position_of(s.app.queue.id_of(&target).unwrap())
+        .unwrap();
+    s.app.on_key(key('!'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    s.app.on_key(enter()); // aware now
+    let entry = s.app.queue.get(&target).unwrap();
+    let early = entry
+        .clocks
+        .get(ClockKind::Nis2EarlyWarning)
+        .expect("early-warning clock");
+    assert_eq!(early.due, frozen_start() + SignedDuration::from_hours(24));
+    assert!(entry.clocks.get(ClockKind::Nis2Notification).is_some());
+    assert_eq!(
+        entry.clocks.nearest_unmet().unwrap().kind,
+        ClockKind::Nis2EarlyWarning,
+        "its next due is now the legal deadline"
+    );
+    let row_after = s
+        .app
+        .queue
+        .position_of(s.app.queue.id_of(&target).unwrap())
+        .unwrap();
+    assert!(
+        row_after < row_before,
+        "it moved up the queue: {row_before} -> {row_after}"
+    );
+    let out = s.app.take_outbox();
+    assert!(
+        out.iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == "nis2-mark"))
+    );
+    assert!(
+        store_jobs(&out)
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Nis2(k, _, _) if *k == target))
+    );
+    // It no longer matches `sla>2d`: show everything and select it again.
+    s.app.apply(Action::new(ActionId::ClearFilter));
+    select(&mut s, &target);
+    // The next `!` records a step; the form proposes the next one.
+    s.app.on_key(key('!'));
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "early-warning"
+    );
+    s.app.on_key(enter());
+    let entry = s.app.queue.get(&target).unwrap();
+    assert!(
+        entry
+            .clocks
+            .get(ClockKind::Nis2EarlyWarning)
+            .unwrap()
+            .met_at
+            .is_some()
+    );
+    assert!(s.app.take_outbox().iter().any(|e| matches!(e, Effect::Audit(a) if a.action == "nis2-step" && a.params["step"] == "early-warning")));
+    // It survives the next read from the source.
+    refetch(&mut s, 1);
+    let entry = s.app.queue.get(&target).unwrap();
+    assert!(entry.clocks.get(ClockKind::Nis2Notification).is_some());
+}
+
+#[test]
+fn items_changed_since_i_last_looked_are_new_until_selected() {
+    let (_h, mut s) = demo();
+    let changed_before = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| s.app.marks.is_new(&e.item))
+        .count();
+    assert_eq!(changed_before, 0, "nothing is new at the start");
+    refetch(&mut s, 12);
+    let new: Vec<_> = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| s.app.marks.is_new(&e.item))
+        .map(|(_, e)| e.item.key.clone())
+        .collect();
+    assert!(!new.is_empty(), "the demo world moved: something changed");
+    let target = new[0].clone();
+    let row = s
+        .app
+        .view
+        .iter()
+        .position(|&id| s.app.entry(id).unwrap().item.key == target)
+        .expect("in the view");
+    s.app.take_outbox();
+    assert!(row < s.app.view.len());
+    select(&mut s, &target);
+    let item = s.app.queue.get(&target).unwrap().item.clone();
+    assert!(!s.app.marks.is_new(&item), "looked at");
+    assert!(
+        store_jobs(&s.app.take_outbox())
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Seen(k, _, _) if *k == target))
+    );
+}
+
+/// Moves the selection onto `target` the way a user would (row by row).
+fn select(s: &mut Session, target: &nightdesk::model::ItemKey) {
+    s.app.apply(Action::new(ActionId::SelectFirst));
+    for _ in 0..s.app.view.len() {
+        if s.app.selected.as_ref() == Some(target) {
+            return;
+        }
+        s.app.apply(Action::new(ActionId::SelectNext));
+    }
+    assert_eq!(s.app.selected.as_ref(), Some(target), "not in the view");
+}

@@ -25,6 +25,12 @@ pub enum FormKind {
     Unack,
     Take,
     Recheck,
+    /// Hide locally until a time or until the item changes.
+    Snooze,
+    /// Mark as a significant security incident (NIS-2 clocks start).
+    Nis2Mark,
+    /// A NIS-2 reporting step was done.
+    Nis2Step,
 }
 
 impl FormKind {
@@ -39,6 +45,9 @@ impl FormKind {
             FormKind::Unack => "unack",
             FormKind::Take => "take",
             FormKind::Recheck => "recheck",
+            FormKind::Snooze => "snooze",
+            FormKind::Nis2Mark => "nis2-mark",
+            FormKind::Nis2Step => "nis2-step",
         }
     }
 
@@ -51,6 +60,9 @@ impl FormKind {
             FormKind::Note => &[FieldKind::Text],
             FormKind::RestoreTestDone => &[FieldKind::Date, FieldKind::Comment],
             FormKind::Unack | FormKind::Take | FormKind::Recheck => &[],
+            FormKind::Snooze => &[FieldKind::Until],
+            FormKind::Nis2Mark => &[FieldKind::When],
+            FormKind::Nis2Step => &[FieldKind::Step, FieldKind::When],
         }
     }
 }
@@ -70,6 +82,12 @@ pub enum FieldKind {
     Text,
     /// A day, `YYYY-MM-DD`.
     Date,
+    /// How long to snooze: a duration (`2h`), a clock time (`07:30`), or `change`.
+    Until,
+    /// An instant: `now`, a clock time today (`14:05`) or `YYYY-MM-DD HH:MM`.
+    When,
+    /// A NIS-2 reporting step; completes over the steps not done yet.
+    Step,
 }
 
 impl FieldKind {
@@ -79,7 +97,7 @@ impl FieldKind {
 
     /// Whether tab completes this field (rather than moving to the next one).
     pub fn completes(self) -> bool {
-        matches!(self, FieldKind::Agent | FieldKind::Status)
+        matches!(self, FieldKind::Agent | FieldKind::Status | FieldKind::Step)
     }
 }
 
@@ -140,13 +158,60 @@ pub enum FormError {
     Empty(FieldKind),
     /// The day is not `YYYY-MM-DD`, or lies in the future.
     BadDate(String),
+    /// Not a duration, clock time or `change`.
+    BadUntil(String),
+    /// Not `now`, a clock time or `YYYY-MM-DD HH:MM`, or in the future.
+    BadWhen(String),
+    /// Not one of the NIS-2 steps.
+    BadStep(String),
+}
+
+/// What parsing a form's times needs.
+#[derive(Clone, Debug)]
+pub struct FormContext<'a> {
+    pub author: &'a str,
+    /// Fills an empty ack or downtime comment (sources such as Alertmanager and Icinga
+    /// require one).
+    pub default_comment: &'a str,
+    pub now: jiff::Timestamp,
+    pub tz: &'a jiff::tz::TimeZone,
+}
+
+impl FormContext<'_> {
+    fn today(&self) -> Date {
+        self.now.to_zoned_datetime(self.tz.clone()).date()
+    }
+}
+
+/// The NIS-2 reporting steps, by the names the form takes.
+pub const NIS2_STEPS: [&str; 3] = ["early-warning", "notification", "final-report"];
+
+/// How long a snooze lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnoozeUntil {
+    /// Until this instant (or an earlier change of the item).
+    Time(jiff::Timestamp),
+    /// Until the item changes.
+    Change,
 }
 
 /// What a complete form asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FormRequest {
     WriteBack(WriteBack),
-    RestoreTest { done_on: Date, note: String },
+    RestoreTest {
+        done_on: Date,
+        note: String,
+    },
+    Snooze(SnoozeUntil),
+    Nis2Mark {
+        aware_at: jiff::Timestamp,
+    },
+    /// `step` is an index into [`NIS2_STEPS`].
+    Nis2Step {
+        step: usize,
+        at: jiff::Timestamp,
+    },
 }
 
 impl Form {
@@ -160,6 +225,8 @@ impl Form {
                     (FormKind::Ack, FieldKind::Duration) => "2h".to_string(),
                     (_, FieldKind::Duration) => "1h".to_string(),
                     (_, FieldKind::Date) => today.to_string(),
+                    (_, FieldKind::Until) => "2h".to_string(),
+                    (_, FieldKind::When) => "now".to_string(),
                     _ => String::new(),
                 };
                 Field::new(f, &default)
@@ -167,7 +234,12 @@ impl Form {
             .collect::<Vec<_>>();
         let focus = fields
             .iter()
-            .position(|f| !matches!(f.kind, FieldKind::Duration | FieldKind::Date))
+            .position(|f| {
+                !matches!(
+                    f.kind,
+                    FieldKind::Duration | FieldKind::Date | FieldKind::When
+                )
+            })
             .unwrap_or(0);
         Self {
             kind,
@@ -278,18 +350,12 @@ impl Form {
             .unwrap_or_default()
     }
 
-    /// What this form asks for; `author` is the user, `default_comment` fills an empty ack
-    /// or downtime comment (sources such as Alertmanager and Icinga require one), `today`
-    /// bounds a date.
-    pub fn request(
-        &self,
-        author: &str,
-        default_comment: &str,
-        today: Date,
-    ) -> Result<FormRequest, FormError> {
-        let author = author.to_string();
+    /// What this form asks for.
+    pub fn request(&self, ctx: &FormContext<'_>) -> Result<FormRequest, FormError> {
+        let today = ctx.today();
+        let author = ctx.author.to_string();
         let comment = || match self.value(FieldKind::Comment).trim() {
-            "" => default_comment.to_string(),
+            "" => ctx.default_comment.to_string(),
             text => text.to_string(),
         };
         let required = |kind| {
@@ -323,6 +389,23 @@ impl Form {
             }
             .non_empty()
             .ok_or(FormError::Empty(FieldKind::Text))?,
+            FormKind::Snooze => return self.until(ctx).map(FormRequest::Snooze),
+            FormKind::Nis2Mark => {
+                return Ok(FormRequest::Nis2Mark {
+                    aware_at: self.when(ctx)?,
+                });
+            }
+            FormKind::Nis2Step => {
+                let text = self.value(FieldKind::Step);
+                let step = NIS2_STEPS
+                    .iter()
+                    .position(|s| *s == text.trim())
+                    .ok_or(FormError::BadStep(text))?;
+                return Ok(FormRequest::Nis2Step {
+                    step,
+                    at: self.when(ctx)?,
+                });
+            }
             FormKind::Unack => WriteBack::Unack { author },
             FormKind::Take => WriteBack::Assign { agent: author },
             FormKind::Recheck => WriteBack::Recheck,
@@ -341,6 +424,62 @@ impl Form {
                 });
             }
         }))
+    }
+
+    /// The snooze's end: `change`, a duration from now, or the next such clock time.
+    fn until(&self, ctx: &FormContext<'_>) -> Result<SnoozeUntil, FormError> {
+        let text = self.value(FieldKind::Until);
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("change") || text.eq_ignore_ascii_case("änderung") {
+            return Ok(SnoozeUntil::Change);
+        }
+        if let Some(d) = parse_duration(text).filter(|d| !d.is_zero()) {
+            let d =
+                jiff::SignedDuration::try_from(d).map_err(|_| FormError::BadUntil(text.into()))?;
+            return Ok(SnoozeUntil::Time(ctx.now + d));
+        }
+        let time: jiff::civil::Time = text.parse().map_err(|_| FormError::BadUntil(text.into()))?;
+        let zoned = ctx.now.to_zoned_datetime(ctx.tz.clone());
+        let today = zoned
+            .date()
+            .to_datetime(time)
+            .to_zoned_datetime(ctx.tz.clone())
+            .map_err(|_| FormError::BadUntil(text.into()))?;
+        let next = if today.timestamp() > ctx.now {
+            today
+        } else {
+            today
+                .checked_add(jiff::Span::new().days(1))
+                .map_err(|_| FormError::BadUntil(text.into()))?
+        };
+        Ok(SnoozeUntil::Time(next.timestamp()))
+    }
+
+    /// An instant not in the future: `now`, `HH:MM` today, or `YYYY-MM-DD HH:MM`.
+    fn when(&self, ctx: &FormContext<'_>) -> Result<jiff::Timestamp, FormError> {
+        let text = self.value(FieldKind::When);
+        let text = text.trim();
+        let bad = || FormError::BadWhen(text.to_string());
+        let zoned = |civil: jiff::civil::DateTime| {
+            civil
+                .to_zoned_datetime(ctx.tz.clone())
+                .map(|z| z.timestamp())
+                .map_err(|_| bad())
+        };
+        // A date and time first: a bare time would also parse out of one.
+        let at = if text.is_empty() || text.eq_ignore_ascii_case("now") || text == "jetzt" {
+            ctx.now
+        } else if let Ok(civil) = text.replacen(' ', "T", 1).parse::<jiff::civil::DateTime>() {
+            zoned(civil)?
+        } else if let Ok(time) = text.parse::<jiff::civil::Time>() {
+            zoned(ctx.today().to_datetime(time))?
+        } else {
+            return Err(bad());
+        };
+        if at > ctx.now {
+            return Err(bad());
+        }
+        Ok(at)
     }
 
     /// The duration in whole minutes (at least one); `None` when left empty and allowed.
@@ -392,7 +531,14 @@ mod tests {
     }
 
     fn wb(f: &Form) -> Result<FormRequest, FormError> {
-        f.request("me", "acknowledged", today())
+        let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        f.request(&FormContext {
+            author: "me",
+            default_comment: "acknowledged",
+            // 2026-11-27 02:30 in Berlin.
+            now: "2026-11-27T01:30:00Z".parse().unwrap(),
+            tz: &tz,
+        })
     }
 
     #[test]
@@ -485,6 +631,60 @@ mod tests {
                 agent: "hanna".into()
             })
         );
+    }
+
+    #[test]
+    fn snooze_until_a_duration_a_clock_time_or_a_change() {
+        let mut f = form(FormKind::Snooze);
+        let at = |s: &str| FormRequest::Snooze(SnoozeUntil::Time(s.parse().unwrap()));
+        assert_eq!(wb(&f).unwrap(), at("2026-11-27T03:30:00Z"), "2h by default");
+        f.fields[0].set("07:30");
+        assert_eq!(
+            wb(&f).unwrap(),
+            at("2026-11-27T06:30:00Z"),
+            "07:30 Berlin today"
+        );
+        f.fields[0].set("01:00");
+        assert_eq!(
+            wb(&f).unwrap(),
+            at("2026-11-28T00:00:00Z"),
+            "already past: tomorrow"
+        );
+        f.fields[0].set("change");
+        assert_eq!(wb(&f).unwrap(), FormRequest::Snooze(SnoozeUntil::Change));
+        f.fields[0].set("later");
+        assert!(matches!(wb(&f), Err(FormError::BadUntil(_))));
+    }
+
+    #[test]
+    fn nis2_times_are_now_or_in_the_past() {
+        let mut f = form(FormKind::Nis2Mark);
+        assert_eq!(
+            wb(&f).unwrap(),
+            FormRequest::Nis2Mark {
+                aware_at: "2026-11-27T01:30:00Z".parse().unwrap()
+            }
+        );
+        f.fields[0].set("2026-11-26 23:15");
+        assert_eq!(
+            wb(&f).unwrap(),
+            FormRequest::Nis2Mark {
+                aware_at: "2026-11-26T22:15:00Z".parse().unwrap()
+            }
+        );
+        f.fields[0].set("03:00");
+        assert!(
+            matches!(wb(&f), Err(FormError::BadWhen(_))),
+            "in the future"
+        );
+        let mut step = form(FormKind::Nis2Step);
+        step.fields[0].set("notification");
+        assert!(matches!(
+            wb(&step),
+            Ok(FormRequest::Nis2Step { step: 1, .. })
+        ));
+        step.fields[0].set("brief");
+        assert!(matches!(wb(&step), Err(FormError::BadStep(_))));
     }
 
     #[test]

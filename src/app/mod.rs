@@ -3,6 +3,7 @@
 
 pub mod form;
 pub mod input;
+pub mod local;
 pub mod run;
 pub mod state;
 pub mod terminal;

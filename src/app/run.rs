@@ -180,6 +180,9 @@ pub async fn run(
         }
     }
     drop(guard);
+    if let Some(w) = &local.worker {
+        w.submit(crate::store::Job::SessionEnd(app.now));
+    }
     Ok(())
 }
 
@@ -206,6 +209,11 @@ fn carry_out(
     painter: &mut Painter,
 ) {
     match effect {
+        Effect::Store(job) => {
+            if let Some(w) = &local.worker {
+                w.submit(job);
+            }
+        }
         Effect::Audit(entry) => match &local.worker {
             Some(w) => w.submit(crate::store::Job::Audit(entry)),
             None => tracing::warn!(action = %entry.action, "not audited: no local database"),

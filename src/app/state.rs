@@ -131,6 +131,11 @@ pub struct App {
     pub source_cursor: usize,
     /// The open write-back form.
     pub form: Option<Form>,
+    /// Snoozes, seen marks, NIS-2 incidents.
+    pub marks: super::local::Marks,
+    /// Audit entries per item (recent ones from the store, and this session's), for the
+    /// item's timeline.
+    pub timeline: HashMap<ItemKey, Vec<crate::store::AuditEntry>>,
     /// Marked items: actions go to all of them.
     pub marked: std::collections::HashSet<ItemKey>,
     /// Saved views by name (`mine` and the config's `[views]`).
@@ -193,6 +198,11 @@ impl App {
             tenant_cursor: 0,
             source_cursor: 0,
             form: None,
+            marks: super::local::Marks {
+                baseline: now,
+                ..Default::default()
+            },
+            timeline: HashMap::new(),
             marked: std::collections::HashSet::new(),
             views: BTreeMap::from([(
                 super::views::MINE.0.to_string(),

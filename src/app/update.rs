@@ -32,6 +32,8 @@ pub enum Effect {
     Audit(crate::store::AuditEntry),
     /// Store a restore-test record (and tell the backup sources).
     RecordRestoreTest(crate::store::RestoreTest),
+    /// Another write to the local database (snooze, seen mark, NIS-2 record).
+    Store(crate::store::Job),
 }
 
 /// The id of the pseudo-source under which nightdesk files its own items (source outages).
@@ -140,6 +142,23 @@ impl App {
             Note => self.open_form(FormKind::Note),
             RestoreTestDone => self.open_form(FormKind::RestoreTestDone),
             Send if self.mode == Mode::Prompt => return self.submit_form(),
+            Snooze if self.wake_selected() => {}
+            Snooze => self.open_form(FormKind::Snooze),
+            ToggleSnoozed => {
+                self.marks.show_snoozed = !self.marks.show_snoozed;
+                self.refresh_view();
+            }
+            SecurityIncident => {
+                let marked = self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|k| self.marks.nis2.contains_key(k));
+                self.open_form(if marked {
+                    FormKind::Nis2Step
+                } else {
+                    FormKind::Nis2Mark
+                });
+            }
             ToggleMark => self.toggle_mark(),
             MarkAll => self.mark_all(),
             ClearMarks => self.marked.clear(),
@@ -334,6 +353,7 @@ impl App {
         self.cursor = row.min(self.view.len() - 1);
         self.selected = self.key_at(self.cursor);
         self.scroll_to_cursor();
+        self.mark_selected_seen();
     }
 
     fn scroll_to_cursor(&mut self) {
@@ -388,6 +408,14 @@ impl App {
     fn sync_view(&mut self) {
         self.view.clear();
         self.view.extend_from_slice(self.filterer.ids(&self.queue));
+        if !self.marks.show_snoozed && !self.marks.snoozes.is_empty() {
+            let (queue, marks) = (&self.queue, &self.marks);
+            self.view.retain(|&id| {
+                queue
+                    .entry(id)
+                    .is_none_or(|e| !marks.is_snoozed(&e.item.key))
+            });
+        }
         self.view_counts = [0; 4];
         for &id in &self.view {
             if let Some(e) = self.queue.entry(id)
@@ -454,8 +482,9 @@ impl App {
             SourceEvent::Data {
                 source,
                 at,
-                fetched,
+                mut fetched,
             } => {
+                self.decorate(&mut fetched);
                 match fetched {
                     Fetched::Full(items) => {
                         self.queue.apply_full(&source, items);
@@ -468,6 +497,7 @@ impl App {
                     info.last_ok = Some(at);
                 }
                 self.prune_marks();
+                self.wake_changed();
             }
             SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
             SourceEvent::Vocabulary { source, vocabulary } => {
@@ -546,6 +576,7 @@ impl App {
     pub fn tick(&mut self, now: Timestamp) {
         self.now = now;
         self.queue.tick(now);
+        self.wake_due();
         self.refresh_view();
     }
 

@@ -3,7 +3,7 @@
 //! its answer does (a flash, the audit entry, a draft kept for a refused form, the form
 //! reopened with the source's words on an edit conflict).
 
-use super::form::{FieldKind, Form, FormError, FormKind, FormRequest};
+use super::form::{FieldKind, Form, FormContext, FormError, FormKind, FormRequest};
 use super::state::{App, Mode, Pending};
 use super::update::Effect;
 use crate::action::ActionId;
@@ -147,7 +147,10 @@ impl App {
             FormKind::Unack => WriteBack::Unack { author },
             FormKind::Take => WriteBack::Assign { agent: author },
             FormKind::Recheck => WriteBack::Recheck,
-            FormKind::RestoreTestDone => return None,
+            FormKind::RestoreTestDone
+            | FormKind::Snooze
+            | FormKind::Nis2Mark
+            | FormKind::Nis2Step => return None,
         })
     }
 
@@ -158,18 +161,31 @@ impl App {
         let Some(mut targets) = self.targets_supporting(probe.as_ref()) else {
             return;
         };
-        if kind == FormKind::RestoreTestDone {
-            targets.retain(|k| self.restore_job(k).is_some());
-            if targets.is_empty() {
-                self.flash_error(t(self.lang, Msg::NotABackup).to_string());
-                return;
-            }
+        let (keep, refusal): (fn(&App, &ItemKey) -> bool, Msg) = match kind {
+            FormKind::RestoreTestDone => (|a, k| a.restore_job(k).is_some(), Msg::NotABackup),
+            FormKind::Nis2Mark => (|a, k| !a.marks.nis2.contains_key(k), Msg::Nis2Already),
+            FormKind::Nis2Step => (|a, k| !a.nis2_open_steps(k).is_empty(), Msg::Nis2NoSteps),
+            _ => (|_, _| true, Msg::NothingSelected),
+        };
+        targets.retain(|k| keep(self, k));
+        if targets.is_empty() {
+            self.flash_error(t(self.lang, refusal).to_string());
+            return;
         }
         let today = self.now.to_zoned_datetime(self.tz.clone()).date();
         let mut form = self
             .drafts
             .remove(&(kind, targets[0].clone()))
             .unwrap_or_else(|| Form::new(kind, targets.clone(), today));
+        if kind == FormKind::Nis2Step
+            && let (Some(next), Some(field)) = (
+                self.nis2_open_steps(&targets[0]).first(),
+                form.fields.first_mut(),
+            )
+            && field.text().is_empty()
+        {
+            field.lines[0].set(next);
+        }
         form.targets = targets;
         self.form = Some(form);
         self.mode = Mode::Prompt;
@@ -225,8 +241,13 @@ impl App {
         let mut words: Vec<String> = Vec::new();
         for key in &form.targets {
             if let Some(info) = self.sources.get(&key.source) {
+                let steps;
                 let list = match kind {
                     FieldKind::Agent => &info.vocabulary.agents,
+                    FieldKind::Step => {
+                        steps = self.nis2_open_steps(key);
+                        &steps
+                    }
                     _ => &info.vocabulary.statuses,
                 };
                 for w in list {
@@ -245,8 +266,13 @@ impl App {
             self.mode = Mode::Queue;
             return Vec::new();
         };
-        let today = self.now.to_zoned_datetime(self.tz.clone()).date();
-        match form.request(&self.user, t(self.lang, Msg::AckComment), today) {
+        let ctx = FormContext {
+            author: &self.user,
+            default_comment: t(self.lang, Msg::AckComment),
+            now: self.now,
+            tz: &self.tz,
+        };
+        match form.request(&ctx) {
             Ok(FormRequest::WriteBack(action)) => {
                 let mut form = self.form.take().expect("form is open");
                 form.error = None;
@@ -258,9 +284,23 @@ impl App {
                 self.send(targets, action, Some(form))
             }
             Ok(FormRequest::RestoreTest { done_on, note }) => {
-                let form = self.form.take().expect("form is open");
-                self.mode = Mode::Queue;
+                let form = self.take_form();
                 self.record_restore_tests(&form.targets, done_on, note)
+            }
+            Ok(FormRequest::Snooze(until)) => {
+                let form = self.take_form();
+                self.snooze(&form.targets, until);
+                Vec::new()
+            }
+            Ok(FormRequest::Nis2Mark { aware_at }) => {
+                let form = self.take_form();
+                self.nis2_mark(&form.targets, aware_at);
+                Vec::new()
+            }
+            Ok(FormRequest::Nis2Step { step, at }) => {
+                let form = self.take_form();
+                self.nis2_step(&form.targets, step, at);
+                Vec::new()
             }
             Err(e) => {
                 let text = self.form_error_text(&e);
@@ -272,12 +312,22 @@ impl App {
         }
     }
 
+    /// Closes the form that is being sent (marks are used up by it).
+    fn take_form(&mut self) -> Form {
+        self.mode = Mode::Queue;
+        self.marked.clear();
+        self.form.take().expect("form is open")
+    }
+
     fn form_error_text(&self, e: &FormError) -> String {
         match e {
             FormError::BadDuration(text) => fill(t(self.lang, Msg::FormBadDuration), &[text]),
             FormError::NoDuration => t(self.lang, Msg::FormNeedsDuration).to_string(),
             FormError::Empty(_) => t(self.lang, Msg::FormEmpty).to_string(),
             FormError::BadDate(text) => fill(t(self.lang, Msg::FormBadDate), &[text]),
+            FormError::BadUntil(text) => fill(t(self.lang, Msg::FormBadUntil), &[text]),
+            FormError::BadWhen(text) => fill(t(self.lang, Msg::FormBadWhen), &[text]),
+            FormError::BadStep(text) => fill(t(self.lang, Msg::FormBadStep), &[text]),
         }
     }
 
@@ -317,12 +367,14 @@ impl App {
                 user: self.user.clone(),
                 recorded_at: self.now,
             };
-            effects.push(Effect::Audit(self.audit_entry(
+            let entry = self.audit_entry(
                 key,
                 "restore-test-done",
                 serde_json::json!({"job": record.job, "done_on": done_on.to_string(), "note": note}),
                 AuditOutcome::Ok,
-            )));
+            );
+            self.remember(&entry);
+            effects.push(Effect::Audit(entry));
             effects.push(Effect::RecordRestoreTest(record));
         }
         self.flash_info(fill(
@@ -376,7 +428,7 @@ impl App {
             Err(e) => AuditOutcome::Failed(e.to_string()),
         };
         let entry = self.audit_entry(&item, action, params, outcome);
-        self.outbox.push(Effect::Audit(entry));
+        self.audit(entry);
         match result {
             Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
             Err(e) => {
@@ -395,6 +447,22 @@ impl App {
                 }
                 self.flash_error(text);
             }
+        }
+    }
+
+    /// Audits `entry`: kept for the item's timeline and written to the store.
+    pub(super) fn audit(&mut self, entry: AuditEntry) {
+        self.remember(&entry);
+        self.outbox.push(Effect::Audit(entry));
+    }
+
+    /// Keeps an entry for the item's timeline (the newest 50 per item).
+    fn remember(&mut self, entry: &AuditEntry) {
+        let key = ItemKey::new(&SourceId::new(&entry.source), &entry.item);
+        let list = self.timeline.entry(key).or_default();
+        list.push(entry.clone());
+        if list.len() > 50 {
+            list.remove(0);
         }
     }
 

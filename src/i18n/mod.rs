@@ -60,6 +60,9 @@ catalog! {
     ClockFirstResponse => "first response", "Erstreaktion";
     ClockNextUpdate => "next update", "nächstes Update";
     ClockResolution => "resolution", "Lösung";
+    ClockNis2EarlyWarning => "NIS-2 early warning", "NIS-2 Frühwarnung";
+    ClockNis2Notification => "NIS-2 notification", "NIS-2 Meldung";
+    ClockNis2FinalReport => "NIS-2 final report", "NIS-2 Abschlussbericht";
     Stale => "stale {}", "veraltet {}";
     QueueEmpty => "Nothing in the queue.", "Die Queue ist leer.";
     QueueNoMatch => "No item matches the filter.", "Kein Eintrag passt zum Filter.";
@@ -130,6 +133,32 @@ catalog! {
     ViewShown => "view {}: {}", "Ansicht {}: {}";
     ViewUnknown => "no view `{}` (known: {})", "keine Ansicht `{}` (bekannt: {})";
     Marked => "{} marked", "{} markiert";
+    SnoozedUntil => "{} item(s) snoozed until {} (or until they change)", "{} Eintrag/Einträge zurückgestellt bis {} (oder bis sie sich ändern)";
+    SnoozedUntilChange => "{} item(s) snoozed until they change", "{} Eintrag/Einträge zurückgestellt, bis sie sich ändern";
+    Unsnoozed => "snooze ended", "Zurückstellung beendet";
+    SnoozedCount => "{} snoozed", "{} zurückgestellt";
+    Nis2Marked => "{} item(s) marked as significant security incident (NIS-2 clocks run)", "{} Eintrag/Einträge als erheblicher Sicherheitsvorfall markiert (NIS-2-Fristen laufen)";
+    Nis2StepDone => "NIS-2 step done: {}", "NIS-2-Schritt erledigt: {}";
+    Nis2Already => "already marked as a significant security incident", "bereits als erheblicher Sicherheitsvorfall markiert";
+    Nis2NoSteps => "every NIS-2 step is done", "alle NIS-2-Schritte sind erledigt";
+    FormSnoozeTitle => "Snooze {} item(s) of {}", "{} Eintrag/Einträge von {} zurückstellen";
+    FormNis2MarkTitle => "Significant security incident (NIS-2): {} item(s) of {}", "Erheblicher Sicherheitsvorfall (NIS-2): {} Eintrag/Einträge von {}";
+    FormNis2StepTitle => "NIS-2 step done for {} item(s) of {}", "NIS-2-Schritt erledigt für {} Eintrag/Einträge von {}";
+    FormUntil => "Until", "Bis";
+    FormWhen => "When", "Wann";
+    FormStep => "Step", "Schritt";
+    FormUntilHint => "2h, 07:30 or change; any change of the item ends it", "2h, 07:30 oder change; jede Änderung beendet es";
+    FormWhenHint => "now, 14:05 or 2026-11-27 14:05 (not in the future)", "jetzt, 14:05 oder 2026-11-27 14:05 (nicht in der Zukunft)";
+    FormBadUntil => "`{}`: write 2h, 07:30 or change", "`{}`: 2h, 07:30 oder change schreiben";
+    FormBadWhen => "`{}`: write now, 14:05 or 2026-11-27 14:05, not in the future", "`{}`: jetzt, 14:05 oder 2026-11-27 14:05, nicht in der Zukunft";
+    FormBadStep => "`{}`: one of early-warning, notification, final-report", "`{}`: early-warning, notification oder final-report";
+    DetailTimeline => "Timeline", "Verlauf";
+    TimelineCreated => "created", "erstellt";
+    TimelineFirstResponse => "first response", "Erstreaktion";
+    TimelineStatus => "status {}", "Status {}";
+    TimelinePause => "paused {}", "pausiert {}";
+    TimelineResolved => "resolved", "gelöst";
+    TimelineNis2 => "NIS-2: aware", "NIS-2: bekannt";
     NotABackup => "only a backup finding has a restore test", "nur ein Backup-Befund hat einen Wiederherstellungstest";
     RestoreTestRecorded => "restore test of {} recorded", "Wiederherstellungstest vom {} festgehalten";
     StoreUnavailable => "local database unavailable, actions are not audited: {}", "lokale Datenbank nicht verfügbar, Aktionen werden nicht protokolliert: {}";
@@ -263,6 +292,18 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
             "erfolgreichen Wiederherstellungstest des Backup-Jobs festhalten",
         ),
         Send => ("send the open form", "offenes Formular senden"),
+        Snooze => (
+            "snooze the selected item until a time or until it changes (again: wake it)",
+            "Eintrag zurückstellen bis zu einer Zeit oder einer Änderung (nochmal: aufwecken)",
+        ),
+        ToggleSnoozed => (
+            "show or hide snoozed items",
+            "zurückgestellte Einträge zeigen oder verbergen",
+        ),
+        SecurityIncident => (
+            "mark as significant security incident (NIS-2 clocks), or record a NIS-2 step as done",
+            "als erheblichen Sicherheitsvorfall markieren (NIS-2-Fristen) oder NIS-2-Schritt erledigen",
+        ),
         ToggleMark => (
             "mark or unmark the selected item (actions go to all marked)",
             "Eintrag markieren oder Markierung aufheben (Aktionen gelten allen markierten)",

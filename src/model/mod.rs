@@ -183,6 +183,22 @@ pub struct SlaFacts {
     /// Due times the source computed itself; they take precedence over computed ones.
     pub supplied_first_response_due: Option<Timestamp>,
     pub supplied_resolution_due: Option<Timestamp>,
+    /// Marked locally as a significant security incident (NIS-2): its reporting clocks.
+    #[serde(default)]
+    pub nis2: Option<Box<Nis2Facts>>,
+}
+
+/// The NIS-2 reporting steps of a significant security incident, as recorded locally.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nis2Facts {
+    /// When the MSP became aware of the significant incident (the clocks start here).
+    pub aware_at: Timestamp,
+    /// Early warning to the CSIRT / authority sent (due 24 h after awareness).
+    pub early_warning_at: Option<Timestamp>,
+    /// Incident notification sent (due 72 h after awareness).
+    pub notification_at: Option<Timestamp>,
+    /// Final report sent (due one month after the incident notification).
+    pub final_report_at: Option<Timestamp>,
 }
 
 /// One row of the queue: a ticket, an alert or a backup finding.

@@ -22,6 +22,12 @@ pub enum ClockKind {
     FirstResponse,
     NextUpdate,
     Resolution,
+    /// NIS-2 early warning: 24 h after becoming aware of a significant incident.
+    Nis2EarlyWarning,
+    /// NIS-2 incident notification: 72 h after becoming aware.
+    Nis2Notification,
+    /// NIS-2 final report: one month after the incident notification.
+    Nis2FinalReport,
 }
 
 impl ClockKind {
@@ -31,6 +37,9 @@ impl ClockKind {
             ClockKind::FirstResponse => "first-response",
             ClockKind::NextUpdate => "next-update",
             ClockKind::Resolution => "resolution",
+            ClockKind::Nis2EarlyWarning => "nis2-early-warning",
+            ClockKind::Nis2Notification => "nis2-notification",
+            ClockKind::Nis2FinalReport => "nis2-final-report",
         }
     }
 }
@@ -324,7 +333,72 @@ pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
         sla.supplied_resolution_due,
         sla.resolved_at,
     ));
+    if let Some(nis2) = &sla.nis2 {
+        clocks.extend(nis2_clocks(nis2, &contract.warn_fractions));
+    }
     SlaClocks { clocks }
+}
+
+/// The NIS-2 reporting clocks (Art. 23): early warning 24 h and incident notification 72 h
+/// after becoming aware, final report one month after the notification (while it is not
+/// sent, one month after its due time). Legal deadlines run on calendar time, never paused.
+pub fn nis2_clocks(n: &crate::model::Nis2Facts, warn_fractions: &[f64]) -> [Clock; 3] {
+    let early = n.aware_at + SignedDuration::from_hours(24);
+    let notify = n.aware_at + SignedDuration::from_hours(72);
+    let report_from = n.notification_at.unwrap_or(notify);
+    let report = report_from
+        .to_zoned_datetime(TimeZone::UTC)
+        .checked_add(jiff::Span::new().months(1))
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX);
+    [
+        legal_clock(
+            ClockKind::Nis2EarlyWarning,
+            n.aware_at,
+            early,
+            n.early_warning_at,
+            warn_fractions,
+        ),
+        legal_clock(
+            ClockKind::Nis2Notification,
+            n.aware_at,
+            notify,
+            n.notification_at,
+            warn_fractions,
+        ),
+        legal_clock(
+            ClockKind::Nis2FinalReport,
+            report_from,
+            report,
+            n.final_report_at,
+            warn_fractions,
+        ),
+    ]
+}
+
+/// A clock on calendar time with warnings at fractions of its span.
+fn legal_clock(
+    kind: ClockKind,
+    started: Timestamp,
+    due: Timestamp,
+    met_at: Option<Timestamp>,
+    warn_fractions: &[f64],
+) -> Clock {
+    let span = due.duration_since(started);
+    Clock {
+        kind,
+        started,
+        target: None,
+        due,
+        warn_at: warn_fractions
+            .iter()
+            .map(|f| started + span.mul_f64(*f))
+            .collect(),
+        paused_since: None,
+        remaining_when_paused: None,
+        met_at,
+        supplied: true,
+    }
 }
 
 /// The parts of [`evaluate`] shared by all clocks of one item.

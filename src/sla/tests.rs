@@ -537,3 +537,49 @@ fn due_is_the_earliest_instant_the_target_is_used_up() {
         berlin(2026, 3, 13, 17, 0)
     );
 }
+
+#[test]
+fn nis2_clocks_run_on_calendar_time_from_awareness() {
+    // Aware on a Friday evening: the early warning is due Saturday evening, no business hours.
+    let aware = berlin(2026, 11, 27, 19, 0);
+    let mut it = item(Priority::P3, berlin(2026, 11, 27, 18, 0));
+    it.sla.nis2 = Some(Box::new(crate::model::Nis2Facts {
+        aware_at: aware,
+        early_warning_at: None,
+        notification_at: None,
+        final_report_at: None,
+    }));
+    let clocks = evaluate(&Contract::default(), &it);
+    let early = clock(&clocks, ClockKind::Nis2EarlyWarning).clone();
+    assert_eq!(early.due, berlin(2026, 11, 28, 19, 0));
+    let notify = clock(&clocks, ClockKind::Nis2Notification).clone();
+    assert_eq!(notify.due, berlin(2026, 11, 30, 19, 0));
+    // Not notified yet: the final report is one month after the notification's due time.
+    let report = clock(&clocks, ClockKind::Nis2FinalReport).clone();
+    assert_eq!(report.due, berlin(2026, 12, 30, 19, 0));
+    // The early warning is the nearest clock: it decides the queue position.
+    assert_eq!(
+        clocks.nearest_unmet().unwrap().kind,
+        ClockKind::Nis2EarlyWarning
+    );
+    assert_eq!(
+        early.level(berlin(2026, 11, 28, 13, 0)),
+        Level::Warning(0),
+        "75 % used"
+    );
+    assert_eq!(early.level(berlin(2026, 11, 28, 19, 30)), Level::Breached);
+
+    // Steps done: met; the final report counts from the real notification.
+    let facts = it.sla.nis2.as_mut().unwrap();
+    facts.early_warning_at = Some(berlin(2026, 11, 28, 9, 0));
+    facts.notification_at = Some(berlin(2026, 11, 29, 10, 0));
+    let clocks = evaluate(&Contract::default(), &it);
+    assert_eq!(
+        clock(&clocks, ClockKind::Nis2EarlyWarning).level(berlin(2026, 11, 29, 0, 0)),
+        Level::Met
+    );
+    assert_eq!(
+        clock(&clocks, ClockKind::Nis2FinalReport).due,
+        berlin(2026, 12, 29, 10, 0)
+    );
+}

@@ -6,12 +6,14 @@
 
 mod audit;
 pub mod export;
+mod local;
 mod restore;
 pub mod worker;
 
 use std::path::Path;
 
 pub use audit::{AuditEntry, AuditOutcome};
+pub use local::{LocalMarks, Snooze};
 pub use restore::{RestoreTest, RestoreTests};
 pub use worker::{Job, StoreWorker};
 
@@ -71,6 +73,37 @@ const MIGRATIONS: &[&str] = &[
         recorded_at TEXT NOT NULL
     );
     CREATE INDEX restore_test_job ON restore_test(source, job);",
+    // 2: snoozes, seen marks, NIS-2 records, small settings.
+    "CREATE TABLE snooze (
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        until TEXT,
+        until_change_of TEXT,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, item)
+    );
+    CREATE TABLE seen (
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, item)
+    );
+    CREATE TABLE nis2 (
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        aware_at TEXT NOT NULL,
+        early_warning_at TEXT,
+        notification_at TEXT,
+        final_report_at TEXT,
+        PRIMARY KEY (source, item)
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
 ];
 
 /// The open database.

@@ -6,13 +6,23 @@
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use super::{AuditEntry, RestoreTest, Store};
+use jiff::Timestamp;
+
+use super::{AuditEntry, RestoreTest, Snooze, Store};
+use crate::model::{ItemKey, Nis2Facts};
 
 /// One write.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Job {
     Audit(AuditEntry),
     RestoreTest(RestoreTest),
+    Snooze(ItemKey, Snooze),
+    Unsnooze(ItemKey),
+    /// The item was looked at with this `updated` time, at the second instant.
+    Seen(ItemKey, Timestamp, Timestamp),
+    Nis2(ItemKey, String, Nis2Facts),
+    /// The session ended now (items changed after it count as new next time).
+    SessionEnd(Timestamp),
 }
 
 /// The writer thread and its queue.
@@ -32,6 +42,11 @@ impl StoreWorker {
                     let result = match &job {
                         Job::Audit(e) => store.record(e).map(drop),
                         Job::RestoreTest(t) => store.record_restore_test(t),
+                        Job::Snooze(k, s) => store.snooze(k, s),
+                        Job::Unsnooze(k) => store.unsnooze(k),
+                        Job::Seen(k, updated, at) => store.mark_seen(k, *updated, *at),
+                        Job::Nis2(k, tenant, n) => store.set_nis2(k, tenant, n),
+                        Job::SessionEnd(at) => store.set_last_session_end(*at),
                     };
                     if let Err(e) = result {
                         tracing::error!(error = %e, "local database write failed");

@@ -37,6 +37,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // Most useful first: at 80x24 the pane has about ten lines.
     lines.extend(clocks(app, theme, entry));
     lines.extend(related(app, theme, &entry.item));
+    lines.extend(timeline(app, theme, &entry.item));
     lines.extend(fields(app, theme, &entry.item));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
@@ -129,6 +130,9 @@ fn clocks<'a>(app: &App, theme: &Theme, entry: &crate::queue::Entry) -> Vec<Line
                 ClockKind::FirstResponse => Msg::ClockFirstResponse,
                 ClockKind::NextUpdate => Msg::ClockNextUpdate,
                 ClockKind::Resolution => Msg::ClockResolution,
+                ClockKind::Nis2EarlyWarning => Msg::ClockNis2EarlyWarning,
+                ClockKind::Nis2Notification => Msg::ClockNis2Notification,
+                ClockKind::Nis2FinalReport => Msg::ClockNis2FinalReport,
             },
         );
         let label = |ts| crate::sla::due_label(ts, &app.tz, l.is_german());
@@ -194,4 +198,92 @@ fn related<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
         ));
     }
     out
+}
+
+/// Lines of the timeline shown at most (newest first).
+const TIMELINE_LINES: usize = 8;
+
+/// What happened to the item, newest first: what the source says (created, first response,
+/// pauses, the current status, resolved) and what was done from nightdesk (the audit log).
+fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
+    let l = app.lang;
+    let mut events: Vec<(jiff::Timestamp, String, &'static str)> = Vec::new();
+    events.push((
+        item.created,
+        t(l, Msg::TimelineCreated).to_string(),
+        "text.muted",
+    ));
+    if let Some(at) = item.sla.first_response_at {
+        events.push((
+            at,
+            t(l, Msg::TimelineFirstResponse).to_string(),
+            "text.muted",
+        ));
+    }
+    for p in &item.sla.past_pauses {
+        let span = format::age(p.end.duration_since(p.start));
+        events.push((
+            p.start,
+            fill(t(l, Msg::TimelinePause), &[&span]),
+            "text.muted",
+        ));
+    }
+    if let Some(at) = item.sla.status_since.filter(|at| *at != item.created) {
+        let status = sanitize(&item.status.label).into_owned();
+        events.push((
+            at,
+            fill(t(l, Msg::TimelineStatus), &[&status]),
+            "text.muted",
+        ));
+    }
+    if let Some(at) = item.sla.resolved_at {
+        events.push((at, t(l, Msg::TimelineResolved).to_string(), "text.muted"));
+    }
+    if let Some(n) = &item.sla.nis2 {
+        events.push((n.aware_at, t(l, Msg::TimelineNis2).to_string(), "warning"));
+    }
+    for e in app.timeline.get(&item.key).into_iter().flatten() {
+        let (result, style) = match &e.outcome {
+            crate::store::AuditOutcome::Ok => ("ok".to_string(), "text"),
+            crate::store::AuditOutcome::Failed(m) => (m.clone(), "error"),
+        };
+        let text = format!(
+            "{} {} · {} {}",
+            e.user,
+            e.action,
+            audit_summary(&e.params),
+            result
+        );
+        events.push((e.at, sanitize(&text).into_owned(), style));
+    }
+    events.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = vec![Line::styled(
+        t(l, Msg::DetailTimeline),
+        theme.style("help.section"),
+    )];
+    for (at, text, style) in events.into_iter().take(TIMELINE_LINES) {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{} ", crate::sla::due_label(at, &app.tz, l.is_german())),
+                theme.style("detail.label"),
+            ),
+            Span::styled(text, theme.style(style)),
+        ]));
+    }
+    out
+}
+
+/// The parameters of an audit entry in a few words (`comment: on it, minutes: 45`).
+fn audit_summary(params: &serde_json::Value) -> String {
+    let Some(map) = params.as_object() else {
+        return String::new();
+    };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| match v.as_str() {
+            Some(s) => format!("{k}: {}", crate::text::truncate(s, 40)),
+            None => format!("{k}: {v}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

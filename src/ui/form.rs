@@ -121,6 +121,13 @@ fn hint(app: &App, form: &Form, kind: FieldKind) -> Option<String> {
             )
             .into_owned()
         }
+        FieldKind::Until => t(app.lang, Msg::FormUntilHint).to_string(),
+        FieldKind::When => t(app.lang, Msg::FormWhenHint).to_string(),
+        FieldKind::Step if form.candidates.is_empty() => return None,
+        FieldKind::Step => fill(
+            t(app.lang, Msg::FormCompleteHint),
+            &[&form.candidates.join(" ")],
+        ),
         FieldKind::Comment | FieldKind::Text => return None,
     })
 }
@@ -141,6 +148,9 @@ fn label_of(kind: FieldKind) -> Msg {
         FieldKind::Status => Msg::FormStatus,
         FieldKind::Text => Msg::FormText,
         FieldKind::Date => Msg::FormDate,
+        FieldKind::Until => Msg::FormUntil,
+        FieldKind::When => Msg::FormWhen,
+        FieldKind::Step => Msg::FormStep,
     }
 }
 
@@ -177,6 +187,9 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::Unack => Msg::FormUnackTitle,
         FormKind::Take => Msg::FormTakeTitle,
         FormKind::Recheck => Msg::FormRecheckTitle,
+        FormKind::Snooze => Msg::FormSnoozeTitle,
+        FormKind::Nis2Mark => Msg::FormNis2MarkTitle,
+        FormKind::Nis2Step => Msg::FormNis2StepTitle,
     };
     let text = fill(
         t(app.lang, msg),

@@ -160,13 +160,21 @@ fn build_row<'a>(
     Row::new(cells).style(style)
 }
 
-/// `*` for a marked item.
+/// One glyph, most important first: `*` marked, `§` NIS-2 incident, `z` snoozed (when
+/// snoozed items are shown), `+` new or changed since I last looked.
 fn flag_cell(app: &App, theme: &Theme, item: &Item) -> Cell<'static> {
-    if app.marked.contains(&item.key) {
-        Cell::from("*").style(theme.style("marked"))
+    let (glyph, style) = if app.marked.contains(&item.key) {
+        ("*", "marked")
+    } else if item.sla.nis2.is_some() {
+        ("§", "priority.p1")
+    } else if app.marks.is_snoozed(&item.key) {
+        ("z", "text.muted")
+    } else if app.marks.is_new(item) {
+        ("+", "status.new")
     } else {
-        Cell::from(" ")
-    }
+        (" ", "text")
+    };
+    Cell::from(glyph).style(theme.style(style))
 }
 
 fn priority_cell(theme: &Theme, p: Priority) -> Cell<'static> {

@@ -38,6 +38,14 @@ pub fn render_top(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         &[&app.view.len().to_string(), &app.queue.len().to_string()],
     );
     spans.push(Span::styled(format!(" {count}"), theme.style("text.muted")));
+    let snoozed = app.marks.snoozes.len();
+    if snoozed > 0 {
+        let text = fill(t(app.lang, Msg::SnoozedCount), &[&snoozed.to_string()]);
+        spans.push(Span::styled(
+            format!(" · {text}"),
+            theme.style("text.muted"),
+        ));
+    }
     Paragraph::new(Line::from(spans)).render(area, buf);
     let clock = crate::sla::due_label(app.now, &app.tz, app.lang.is_german());
     let w = width(&clock) as u16 + 1;
