@@ -611,7 +611,7 @@ fn a_snooze_until_change_ends_when_the_item_changes() {
         },
     });
     assert!(s.app.marks.is_snoozed(&item.key));
-    same.updated = same.updated + SignedDuration::from_mins(1);
+    same.updated += SignedDuration::from_mins(1);
     same.title = "got worse".into();
     s.app.on_source_event(SourceEvent::Data {
         source: item.key.source.clone(),
