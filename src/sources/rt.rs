@@ -584,7 +584,7 @@ impl Rt {
             let newer = self.read_ticket(id).await?;
             return Err(self.conflict(id, &current.view, &newer).await);
         }
-        let answer = answer.ok_explained(|a| explain(&a.body))?;
+        let answer = written(answer, || format!("RT did not change ticket {id}"))?;
         let messages: Vec<String> = serde_json::from_slice(&answer.body).unwrap_or_default();
         let after = self.read_ticket(id).await?;
         self.remember(id, &after);
@@ -609,7 +609,9 @@ impl Rt {
             .endpoint
             .request(Method::POST, &format!("/ticket/{id}/comment"))
             .json(&json!({"Content": content, "ContentType": "text/plain"}));
-        self.call(request).await?;
+        written(self.send(request).await?, || {
+            format!("RT did not add the note to ticket {id}")
+        })?;
         if unchanged {
             let after = self.read_ticket(id).await?;
             self.remember(id, &after);
@@ -884,6 +886,20 @@ fn labels(ticket: &TicketRecord) -> Vec<(Arc<str>, Arc<str>)> {
 
 /// Longest custom field name kept as a label name.
 const MAX_CF_NAME_CHARS: usize = 100;
+
+/// The answer to a write: a refusal (400 "Permission Denied", 403, 409, 422) is RT's
+/// reason for `what` not happening; other failures are what they always are.
+fn written(answer: Answer, what: impl FnOnce() -> String) -> Result<Answer, SourceError> {
+    if !matches!(answer.status.as_u16(), 400 | 403 | 409 | 422) {
+        return answer.ok_explained(|a| explain(&a.body));
+    }
+    let reason = explain(&answer.body).unwrap_or_else(|| answer.snippet());
+    Err(SourceError::Refused(super::http::snippet(&format!(
+        "{}: {reason} (HTTP {})",
+        what(),
+        answer.status.as_u16()
+    ))))
+}
 
 /// One page of a collection answer.
 fn page_of(answer: &Answer) -> Result<Page<'_>, SourceError> {

@@ -579,3 +579,37 @@ async fn a_412_is_a_conflict_that_names_the_change_and_is_not_retried() {
         "the lifecycle's next statuses of a read ticket are learnt"
     );
 }
+
+#[tokio::test]
+async fn a_note_rt_refuses_says_why() {
+    let (base, log) = fake_rt(|request| match request.method.as_str() {
+        "GET" => (
+            200,
+            "ETag: \"40\"\r\n",
+            single_ticket("Nobody", "new", "2026-12-01T06:00:00Z", "root"),
+        ),
+        _ => (400, "", r#"{"message":"Permission Denied"}"#.to_string()),
+    });
+    let mut rt = connector_at(&base);
+    let key = ItemKey::new(&SourceId::new("rt"), "5");
+    let note = WriteBack::Note {
+        text: "on it".into(),
+        author: "anna".into(),
+    };
+    let e = rt
+        .write_back(&key, &note, Timestamp::now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        SourceError::Refused(
+            "RT did not add the note to ticket 5: Permission Denied (HTTP 400)".into()
+        )
+    );
+    let log = log.lock().unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.method == "POST" && r.path == "/REST/2.0/ticket/5/comment"),
+        "{log:#?}"
+    );
+}
