@@ -526,11 +526,21 @@ impl Rt {
         })
     }
 
-    /// Remembers our own read after our own write as what the user has seen.
-    fn remember(&mut self, id: &str, current: &Current) {
-        let seen = Seen {
-            view: current.view.clone(),
-            etag: current.etag.clone(),
+    /// After our own write: the user now knows the ticket as `believed` (what they saw with
+    /// their change). When our read after the write shows just that, the read is what they
+    /// have seen; when it shows more (someone wrote right after us), that stays news for
+    /// the next write.
+    fn believe(&mut self, id: &str, believed: TicketView, after: &Current) {
+        let seen = if after.view.same_fields(&believed) {
+            Seen {
+                view: after.view.clone(),
+                etag: after.etag.clone(),
+            }
+        } else {
+            Seen {
+                view: believed,
+                etag: None,
+            }
         };
         self.seen.insert(id.to_string(), seen);
     }
@@ -587,7 +597,11 @@ impl Rt {
         let answer = written(answer, || format!("RT did not change ticket {id}"))?;
         let messages: Vec<String> = serde_json::from_slice(&answer.body).unwrap_or_default();
         let after = self.read_ticket(id).await?;
-        self.remember(id, &after);
+        let mut believed = current.view.clone();
+        if change.made_in(&after.view) {
+            change.apply(&mut believed);
+        }
+        self.believe(id, believed, &after);
         if !change.made_in(&after.view) {
             return Err(SourceError::Refused(refusal(id, &change, &messages)));
         }
@@ -614,7 +628,7 @@ impl Rt {
         })?;
         if unchanged {
             let after = self.read_ticket(id).await?;
-            self.remember(id, &after);
+            self.believe(id, before.view, &after);
         }
         tracing::info!(source = %self.id, ticket = id, "comment added");
         Ok(())
@@ -644,6 +658,14 @@ impl Change<'_> {
         match self {
             Change::Owner(owner) => json!({"Owner": owner.trim()}),
             Change::Status(status) => json!({"Status": status.trim()}),
+        }
+    }
+
+    /// `view` as this change leaves it.
+    fn apply(&self, view: &mut TicketView) {
+        match self {
+            Change::Owner(owner) => view.owner = owner.trim().to_string(),
+            Change::Status(status) => view.status = status.trim().to_lowercase(),
         }
     }
 

@@ -41,6 +41,11 @@ impl TicketView {
         }
     }
 
+    /// Whether `other` has the same fields, whenever it was updated.
+    pub fn same_fields(&self, other: &TicketView) -> bool {
+        self.changes_to(other).is_empty()
+    }
+
     /// The fields that differ in `now`, one phrase each.
     pub fn changes_to(&self, now: &TicketView) -> Vec<String> {
         let mut changes = Vec::new();

@@ -613,3 +613,50 @@ async fn a_note_rt_refuses_says_why() {
         "{log:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_change_right_after_our_write_is_news_for_the_next_one() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let puts = std::sync::Arc::new(AtomicUsize::new(0));
+    let puts_seen = puts.clone();
+    let (base, _log) = fake_rt(move |request| {
+        match (request.method.as_str(), request.path.as_str()) {
+            ("PUT", _) => {
+                puts_seen.fetch_add(1, Ordering::SeqCst);
+                (200, "", r#"["Ticket 5: Status changed"]"#.to_string())
+            }
+            ("GET", "/REST/2.0/ticket/5") if puts_seen.load(Ordering::SeqCst) == 0 => (
+                200,
+                "ETag: \"40\"\r\n",
+                single_ticket("Nobody", "new", "2026-12-01T06:00:00Z", "root"),
+            ),
+            // Our status change, and bob took the ticket in the same moment.
+            ("GET", "/REST/2.0/ticket/5") => (
+                200,
+                "ETag: \"43\"\r\n",
+                single_ticket("bob", "open", "2026-12-01T06:01:00Z", "bob"),
+            ),
+            _ => (200, "", r#"{"items": []}"#.to_string()),
+        }
+    });
+    let mut rt = connector_at(&base);
+    let key = ItemKey::new(&SourceId::new("rt"), "5");
+    let open = WriteBack::SetStatus {
+        status: "open".into(),
+    };
+    rt.write_back(&key, &open, Timestamp::now())
+        .await
+        .expect("our change was made");
+    let take = WriteBack::Assign {
+        agent: "nightdesk".into(),
+    };
+    let e = rt
+        .write_back(&key, &take, Timestamp::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, SourceError::Conflict(m) if m.contains("Owner Nobody → bob")),
+        "{e}"
+    );
+    assert_eq!(puts.load(Ordering::SeqCst), 1, "the take was not sent");
+}
