@@ -107,6 +107,12 @@ const AGENTS_FRESH_FOR: SignedDuration = SignedDuration::from_mins(10);
 const MAX_GROUPS: usize = 50;
 /// Tickets asked about per transaction search (first responses).
 const TICKETS_PER_LOOKUP: usize = 100;
+/// Longest user name kept as an assignee.
+const MAX_NAME_CHARS: usize = 200;
+/// Longest status word kept.
+const MAX_STATUS_CHARS: usize = 64;
+/// Longest custom field name kept as a label name.
+const MAX_CF_NAME_CHARS: usize = 100;
 
 /// One search: its TicketSQL and the tenant it is for, if it names one.
 #[derive(Clone, Debug)]
@@ -643,9 +649,6 @@ impl Rt {
     }
 }
 
-/// Longest user name kept as an assignee.
-const MAX_NAME_CHARS: usize = 200;
-
 /// A field change a write-back asks for.
 #[derive(Clone, Copy, Debug)]
 enum Change<'a> {
@@ -874,9 +877,6 @@ fn status(rt_status: &str) -> Status {
     Status::new(category, &clip(rt_status.trim(), MAX_STATUS_CHARS))
 }
 
-/// Longest status word kept.
-const MAX_STATUS_CHARS: usize = 64;
-
 /// `queue`, one `requestor` per requestor, RT's numeric `priority`, `starts`, and every
 /// custom field (name = value, once per value).
 fn labels(ticket: &TicketRecord) -> Vec<(Arc<str>, Arc<str>)> {
@@ -905,9 +905,6 @@ fn labels(ticket: &TicketRecord) -> Vec<(Arc<str>, Arc<str>)> {
     }
     labels
 }
-
-/// Longest custom field name kept as a label name.
-const MAX_CF_NAME_CHARS: usize = 100;
 
 /// The answer to a write: a refusal (400 "Permission Denied", 403, 409, 422) is RT's
 /// reason for `what` not happening; other failures are what they always are.
