@@ -13,6 +13,7 @@ use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::icinga::Icinga;
 use super::mapping::Mapping;
 use super::prtg::Prtg;
+use super::rt::Rt;
 use super::zabbix::Zabbix;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
@@ -117,6 +118,7 @@ pub fn build(
         SourceKind::Checkmk(settings) => {
             vec![Box::new(Checkmk::from_config(config, settings, ctx)?)]
         }
+        SourceKind::Rt(settings) => vec![Box::new(Rt::from_config(config, settings, ctx)?)],
     })
 }
 

@@ -185,6 +185,34 @@ pub fn decode_each<T: serde::de::DeserializeOwned>(
     decoded
 }
 
+/// A scalar of an API that sends ids and numbers as strings, and some of them as numbers
+/// (Zabbix, Request Tracker).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Signed(i64),
+    Unsigned(u64),
+}
+
+/// Deserializes a string or a number as its text (`"17"` and `17` both give `"17"`).
+pub fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match <Scalar as serde::Deserialize>::deserialize(d)? {
+        Scalar::Text(s) => s,
+        Scalar::Signed(n) => n.to_string(),
+        Scalar::Unsigned(n) => n.to_string(),
+    })
+}
+
+/// Deserializes an integer written as a string or a number; anything else is an error
+/// that names the value.
+pub fn lenient_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let s = lenient_text(d)?;
+    s.trim()
+        .parse()
+        .map_err(|_| serde::de::Error::custom(format!("`{}` is not a number", clip(&s, 40))))
+}
+
 /// Cuts `text` to `max` characters, marking the cut.
 pub fn clip(text: &str, max: usize) -> Box<str> {
     if text.chars().count() <= max {
@@ -375,6 +403,24 @@ mod tests {
         assert_eq!(d.skipped, 1);
         let e = decode_list::<R>(b"{\"not\": \"a list\"}").unwrap_err();
         assert!(e.to_string().contains("malformed JSON"), "{e}");
+    }
+
+    #[test]
+    fn numbers_may_come_as_strings() {
+        #[derive(Debug, serde::Deserialize)]
+        struct R {
+            #[serde(deserialize_with = "lenient_text")]
+            id: String,
+            #[serde(deserialize_with = "lenient_integer")]
+            n: i64,
+        }
+        let r: R = serde_json::from_str(r#"{"id": 7, "n": " 50"}"#).unwrap();
+        assert_eq!((r.id.as_str(), r.n), ("7", 50));
+        let r: R = serde_json::from_str(r#"{"id": "a", "n": -3}"#).unwrap();
+        assert_eq!((r.id.as_str(), r.n), ("a", -3));
+        let e = serde_json::from_str::<R>(r#"{"id": "a", "n": "high"}"#).unwrap_err();
+        assert!(e.to_string().contains("`high` is not a number"), "{e}");
+        assert!(serde_json::from_str::<R>(r#"{"id": [1], "n": 1}"#).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod http;
 pub mod icinga;
 pub mod mapping;
 pub mod prtg;
+pub mod rt;
 pub mod runner;
 pub mod zabbix;
 

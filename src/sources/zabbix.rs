@@ -15,9 +15,11 @@ use serde_json::{Value, json};
 pub use self::rpc::AuthStyle;
 use self::rpc::{Rpc, RpcError};
 use super::build::BuildContext;
+// The API sends ids and numbers as strings, some answers as numbers.
 use super::mapping::{
     MAX_TITLE_CHARS, Mapping, attributed, attribution, clip, decode_each, label, new_item,
 };
+use super::mapping::{lenient_integer as number, lenient_text as text};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
@@ -709,30 +711,6 @@ fn timestamp(unix_seconds: i64) -> Option<Timestamp> {
     Timestamp::from_second(unix_seconds)
         .ok()
         .filter(|t| t.as_second() > 0)
-}
-
-/// A Zabbix scalar: the API sends ids and numbers as strings, some answers as numbers.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Signed(i64),
-    Unsigned(u64),
-}
-
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Scalar::deserialize(d)? {
-        Scalar::Text(s) => s,
-        Scalar::Signed(n) => n.to_string(),
-        Scalar::Unsigned(n) => n.to_string(),
-    })
-}
-
-fn number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let s = text(d)?;
-    s.trim()
-        .parse()
-        .map_err(|_| serde::de::Error::custom(format!("`{}` is not a number", clip(&s, 40))))
 }
 
 fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

@@ -810,3 +810,262 @@ impl Drop for ZabbixUser {
             .try_call("role.delete", serde_json::json!([self.roleid]));
     }
 }
+
+// ---------------------------------------------------------------------------- Request Tracker (shared)
+
+/// The REST2 root of the shared RT.
+pub fn rt_rest() -> String {
+    format!("{RT_URL}/REST/2.0")
+}
+
+/// The shared RT's SQLite database as `scripts/services.sh start rt` creates it (for the
+/// Perl one-offs that grant rights and make tokens: REST2 has no call for either).
+pub fn rt_db() -> PathBuf {
+    let dir = std::env::var_os("NIGHTDESK_SVC_DIR").unwrap_or_else(|| "/tmp/nightdesk-svc".into());
+    PathBuf::from(dir).join("rt/rt.db")
+}
+
+/// Rights, custom fields and tokens, one command a line on stdin:
+/// `grant USER queue|group NAME RIGHT...`, `cf NAME QUEUE USER` (a free-form custom field
+/// on the queue that USER may see) and `token USER` (prints the new token).
+const RT_SETUP_PERL: &str = r#"
+use strict; use warnings;
+use lib "/usr/share/request-tracker5/lib";
+use RT; RT::LoadConfig(); RT::Init();
+sub user { my $u = RT::User->new(RT->SystemUser); $u->Load($_[0]); $u->Id or die "no user $_[0]\n"; $u }
+while (my $line = <STDIN>) {
+  my ($op, @a) = split ' ', $line;
+  next unless $op;
+  if ($op eq 'grant') {
+    my ($name, $kind, $target, @rights) = @a;
+    my $object;
+    if ($kind eq 'queue') { $object = RT::Queue->new(RT->SystemUser); $object->Load($target) }
+    else { $object = RT::Group->new(RT->SystemUser); $object->LoadUserDefinedGroup($target) }
+    $object->Id or die "no $kind $target\n";
+    for my $right (@rights) {
+      my ($ok, $msg) = user($name)->PrincipalObj->GrantRight(Right => $right, Object => $object);
+      die "$right: $msg\n" unless $ok;
+    }
+  } elsif ($op eq 'cf') {
+    my ($name, $queue, $viewer) = @a;
+    my $q = RT::Queue->new(RT->SystemUser); $q->Load($queue); $q->Id or die "no queue $queue\n";
+    my $cf = RT::CustomField->new(RT->SystemUser);
+    my ($ok, $msg) = $cf->Create(Name => $name, Type => 'FreeformSingle', LookupType => 'RT::Queue-RT::Ticket');
+    die "cf: $msg\n" unless $ok;
+    ($ok, $msg) = $cf->AddToObject($q); die "cf on queue: $msg\n" unless $ok;
+    ($ok, $msg) = user($viewer)->PrincipalObj->GrantRight(Right => 'SeeCustomField', Object => $cf);
+    die "SeeCustomField: $msg\n" unless $ok;
+  } elsif ($op eq 'token') {
+    my ($ok, $msg, $token) = RT::AuthToken->new(RT->SystemUser)->Create(Owner => user($a[0])->Id, Description => 'nightdesk test');
+    die "token: $msg\n" unless $ok;
+    print "$token\n";
+  } else { die "unknown command $op\n" }
+}
+"#;
+
+/// Runs [`RT_SETUP_PERL`] with `commands`; its output lines (the tokens made).
+pub fn rt_setup(commands: &[String]) -> Vec<String> {
+    use std::io::Write;
+    let mut child = Command::new("perl")
+        .arg("-e")
+        .arg(RT_SETUP_PERL)
+        .env("NIGHTDESK_RT_DB", rt_db())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run perl");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "RT set-up {commands:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The rights on a queue nightdesk's RT user needs (docs/sources.md, "Rights"); plus
+/// SeeGroup on the groups of `agent-groups`.
+pub const RT_NIGHTDESK_RIGHTS: &[&str] = &[
+    "SeeQueue",
+    "ShowTicket",
+    "ShowTicketComments",
+    "ModifyTicket",
+    "OwnTicket",
+    "TakeTicket",
+    "CommentOnTicket",
+];
+
+/// The shared RT's REST2 as a user (root by default), for set-up and for checking what a
+/// connector did.
+#[derive(Clone)]
+pub struct RtApi {
+    user: String,
+    password: String,
+}
+
+impl RtApi {
+    /// As root; panics with how to start RT when it does not answer.
+    pub fn root() -> RtApi {
+        let api = RtApi {
+            user: "root".into(),
+            password: RT_ROOT_PASSWORD.into(),
+        };
+        require_shared("rt", || {
+            api.try_call(reqwest::Method::GET, "/rt", None).is_ok()
+        });
+        api
+    }
+
+    pub fn as_user(user: &RtUser) -> RtApi {
+        RtApi {
+            user: user.name.clone(),
+            password: user.password.clone(),
+        }
+    }
+
+    /// A call; `Err` is the status and body of an answer that is no success.
+    pub fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(Value, reqwest::header::HeaderMap), String> {
+        let mut request = client(None)
+            .request(method, format!("{}{path}", rt_rest()))
+            .basic_auth(&self.user, Some(&self.password));
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().map_err(|e| e.to_string())?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().unwrap_or_default();
+        if !status.is_success() {
+            return Err(format!("{status} {text}"));
+        }
+        Ok((serde_json::from_str(&text).unwrap_or(Value::Null), headers))
+    }
+
+    /// A call that must succeed.
+    pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("RT {path}: {e}"))
+            .0
+    }
+
+    pub fn create_queue(&self, name: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/queue",
+            Some(serde_json::json!({"Name": name})),
+        );
+    }
+
+    /// Creates a ticket from REST2 fields (`Queue`, `Subject`, `Priority`, `Due`, ...) and
+    /// returns its number.
+    pub fn create_ticket(&self, fields: Value) -> String {
+        let mut fields = fields;
+        fields["Content"] = Value::from("created by a nightdesk test");
+        fields["ContentType"] = Value::from("text/plain");
+        let v = self.call(reqwest::Method::POST, "/ticket", Some(fields));
+        v["id"].as_str().expect("ticket id").to_string()
+    }
+
+    pub fn update_ticket(&self, id: &str, fields: Value) -> Vec<String> {
+        let v = self.call(reqwest::Method::PUT, &format!("/ticket/{id}"), Some(fields));
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// A reply to the requestor (`correspond`) or an internal `comment`.
+    pub fn add_message(&self, id: &str, kind: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/ticket/{id}/{kind}"),
+            Some(serde_json::json!({"Content": text, "ContentType": "text/plain"})),
+        );
+    }
+
+    pub fn ticket(&self, id: &str) -> Value {
+        self.call(reqwest::Method::GET, &format!("/ticket/{id}"), None)
+    }
+
+    /// The ticket's transactions, oldest first, with type, creator and time.
+    pub fn history(&self, id: &str) -> Vec<Value> {
+        let v = self.call(
+            reqwest::Method::GET,
+            &format!("/ticket/{id}/history?fields=Type,Created,Creator&orderby=id&per_page=100"),
+            None,
+        );
+        v["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The text of a transaction (its first attachment's content).
+    pub fn transaction_text(&self, txn: &str) -> String {
+        let v = self.call(
+            reqwest::Method::GET,
+            &format!("/transaction/{txn}/attachments?fields=Content"),
+            None,
+        );
+        v["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["Content"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A user-defined group with these members; its name.
+    pub fn create_group(&self, members: &[&RtUser]) -> String {
+        let name = unique("nd-group");
+        let v = self.call(
+            reqwest::Method::POST,
+            "/group",
+            Some(serde_json::json!({"Name": name})),
+        );
+        let id = v["id"].as_str().expect("group id").to_string();
+        let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/group/{id}/members"),
+            Some(serde_json::json!(ids)),
+        );
+        name
+    }
+}
+
+/// A privileged RT user of one test, with a password.
+pub struct RtUser {
+    pub name: String,
+    pub password: String,
+    pub id: i64,
+}
+
+impl RtUser {
+    pub fn create(api: &RtApi, prefix: &str) -> RtUser {
+        let name = unique(prefix);
+        let password = format!("pw-{}", unique("x"));
+        api.call(
+            reqwest::Method::POST,
+            "/user",
+            Some(serde_json::json!({
+                "Name": name, "Password": password, "Privileged": 1,
+                "EmailAddress": format!("{name}@msp.example")
+            })),
+        );
+        let id = api.call(reqwest::Method::GET, &format!("/user/{name}"), None)["id"]
+            .as_i64()
+            .expect("user id");
+        RtUser { name, password, id }
+    }
+}

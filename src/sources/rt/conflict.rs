@@ -1,0 +1,281 @@
+//! Edit conflicts: what the user last saw of a ticket, whether the ticket changed since,
+//! and a sentence saying what changed ("Owner Nobody → alice; Status open → stalled;
+//! comment by alice"), from the fields themselves and RT's history since then.
+
+use jiff::Timestamp;
+
+use super::records::{NOBODY, TicketRecord, TransactionRecord};
+use crate::sources::http::snippet;
+use crate::sources::mapping::clip;
+
+/// Longest field value quoted in a conflict message.
+const MAX_QUOTED_CHARS: usize = 60;
+
+/// The fields of a ticket a write-back could overwrite or that change what it means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketView {
+    pub last_updated: Option<Timestamp>,
+    pub status: String,
+    pub owner: String,
+    pub subject: String,
+    pub priority: Option<i64>,
+    /// The queue's id (both the search and `GET /ticket/N` give it).
+    pub queue: String,
+    pub due: Option<Timestamp>,
+}
+
+impl TicketView {
+    pub fn of(ticket: &TicketRecord) -> Self {
+        Self {
+            last_updated: ticket.last_updated,
+            status: ticket.status.to_lowercase(),
+            owner: ticket.owner_name().unwrap_or(NOBODY).to_string(),
+            subject: ticket.subject.clone().unwrap_or_default(),
+            priority: ticket.priority,
+            queue: ticket
+                .queue
+                .as_ref()
+                .map(|q| q.id.clone())
+                .unwrap_or_default(),
+            due: ticket.due,
+        }
+    }
+
+    /// Whether `other` has the same fields, whenever it was updated.
+    pub fn same_fields(&self, other: &TicketView) -> bool {
+        self.changes_to(other).is_empty()
+    }
+
+    /// The fields that differ in `now`, one phrase each.
+    pub fn changes_to(&self, now: &TicketView) -> Vec<String> {
+        let mut changes = Vec::new();
+        if !self.owner.eq_ignore_ascii_case(&now.owner) {
+            changes.push(format!(
+                "Owner {} → {}",
+                quoted(&self.owner),
+                quoted(&now.owner)
+            ));
+        }
+        if self.status != now.status {
+            changes.push(format!(
+                "Status {} → {}",
+                quoted(&self.status),
+                quoted(&now.status)
+            ));
+        }
+        if self.priority != now.priority {
+            let shown = |p: Option<i64>| p.map_or("none".to_string(), |p| p.to_string());
+            changes.push(format!(
+                "Priority {} → {}",
+                shown(self.priority),
+                shown(now.priority)
+            ));
+        }
+        if self.queue != now.queue {
+            changes.push("moved to another queue".to_string());
+        }
+        if self.due != now.due {
+            let shown = |d: Option<Timestamp>| d.map_or("none".to_string(), |d| d.to_string());
+            changes.push(format!("Due {} → {}", shown(self.due), shown(now.due)));
+        }
+        if self.subject != now.subject {
+            changes.push(format!("Subject now \"{}\"", quoted(&now.subject)));
+        }
+        changes
+    }
+}
+
+/// What the user saw of a ticket: from the last search, or from the connector's own read
+/// right after its own write (then with the ETag of that read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub view: TicketView,
+    pub etag: Option<String>,
+}
+
+/// A ticket as `GET /ticket/N` has it now, with its ETag.
+#[derive(Clone, Debug)]
+pub struct Current {
+    pub ticket: TicketRecord,
+    pub view: TicketView,
+    pub etag: Option<String>,
+}
+
+impl Seen {
+    /// Whether the ticket is no longer what the user saw: another ETag and a later update,
+    /// or another value in one of the fields.
+    pub fn outdated_by(&self, current: &Current) -> bool {
+        if self.etag.is_some() && self.etag == current.etag {
+            return false;
+        }
+        self.view.last_updated != current.view.last_updated || self.view != current.view
+    }
+}
+
+/// The conflict message: who changed the ticket when, the fields that differ, and what the
+/// history adds (comments, replies) since `before` was read.
+pub fn describe(
+    id: &str,
+    before: &TicketView,
+    current: &Current,
+    history: &[TransactionRecord],
+) -> String {
+    let mut parts = before.changes_to(&current.view);
+    for event in events_since(history, before.last_updated) {
+        if !parts.contains(&event) {
+            parts.push(event);
+        }
+    }
+    let by = current
+        .ticket
+        .last_updated_by
+        .as_ref()
+        .map(|u| format!(" by {}", quoted(u.shown())))
+        .unwrap_or_default();
+    let at = current
+        .view
+        .last_updated
+        .map(|t| format!(" at {t}"))
+        .unwrap_or_default();
+    let what = if parts.is_empty() {
+        "updated".to_string()
+    } else {
+        parts.join("; ")
+    };
+    snippet(&format!("ticket {id} changed{by}{at}: {what}"))
+}
+
+/// The history entries after `since` that the fields do not show (comments, replies, ...).
+fn events_since(history: &[TransactionRecord], since: Option<Timestamp>) -> Vec<String> {
+    history
+        .iter()
+        .filter(|t| since.is_none_or(|s| t.created > s))
+        .filter_map(|t| {
+            let what = match t.kind.as_str() {
+                "Comment" => "comment",
+                "Correspond" => "reply to the requestor",
+                "CustomField" => "custom field changed",
+                "AddLink" | "DeleteLink" => "links changed",
+                "AddWatcher" | "DelWatcher" => "watchers changed",
+                // Field changes show as fields; mail records and the like are RT's own.
+                "Set" | "Status" | "Give" | "Take" | "Untake" | "Steal" | "Force" | "Told"
+                | "SetWatcher" | "Create" | "EmailRecord" | "CommentEmailRecord" => return None,
+                _ => {
+                    return Some(format!(
+                        "{} by {}",
+                        quoted(&t.kind),
+                        quoted(t.creator_name())
+                    ));
+                }
+            };
+            Some(format!("{what} by {}", quoted(t.creator_name())))
+        })
+        .collect()
+}
+
+fn quoted(text: &str) -> String {
+    clip(text, MAX_QUOTED_CHARS).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(owner: &str, status: &str) -> TicketView {
+        TicketView {
+            last_updated: Some("2026-12-01T06:00:00Z".parse().unwrap()),
+            status: status.into(),
+            owner: owner.into(),
+            subject: "Disk full".into(),
+            priority: Some(50),
+            queue: "3".into(),
+            due: None,
+        }
+    }
+
+    fn current(view: TicketView, etag: &str, by: &str) -> Current {
+        let ticket: TicketRecord = serde_json::from_value(serde_json::json!({
+            "id": 12, "Status": view.status, "Created": "2026-12-01T05:00:00Z",
+            "LastUpdatedBy": {"type": "user", "id": by}
+        }))
+        .unwrap();
+        Current {
+            ticket,
+            view,
+            etag: Some(etag.into()),
+        }
+    }
+
+    fn txn(kind: &str, at: &str, by: &str) -> TransactionRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": "9", "Type": kind, "Created": at, "Creator": {"type": "user", "id": by}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn field_changes_and_history_make_the_message() {
+        let before = view("Nobody", "open");
+        let mut after = view("alice", "stalled");
+        after.last_updated = Some("2026-12-01T06:05:00Z".parse().unwrap());
+        let history = [
+            txn("Comment", "2026-12-01T05:59:00Z", "old"),
+            txn("Set", "2026-12-01T06:05:00Z", "alice"),
+            txn("Comment", "2026-12-01T06:05:00Z", "alice"),
+            txn("EmailRecord", "2026-12-01T06:05:00Z", "RT_System"),
+        ];
+        let message = describe("12", &before, &current(after, "40", "alice"), &history);
+        assert_eq!(
+            message,
+            "ticket 12 changed by alice at 2026-12-01T06:05:00Z: Owner Nobody → alice; \
+             Status open → stalled; comment by alice"
+        );
+    }
+
+    #[test]
+    fn an_update_that_changed_no_field_still_says_so() {
+        let before = view("Nobody", "open");
+        let mut after = before.clone();
+        after.last_updated = Some("2026-12-01T06:05:00Z".parse().unwrap());
+        let message = describe("12", &before, &current(after, "41", "bob"), &[]);
+        assert_eq!(
+            message,
+            "ticket 12 changed by bob at 2026-12-01T06:05:00Z: updated"
+        );
+    }
+
+    #[test]
+    fn the_own_etag_or_an_unchanged_ticket_is_no_conflict() {
+        let seen_view = view("Nobody", "open");
+        let same = current(seen_view.clone(), "40", "x");
+        let seen = Seen {
+            view: seen_view.clone(),
+            etag: None,
+        };
+        assert!(!seen.outdated_by(&same));
+        let mut later = seen_view.clone();
+        later.last_updated = Some("2026-12-01T06:01:00Z".parse().unwrap());
+        assert!(seen.outdated_by(&current(later.clone(), "41", "x")));
+        let own = Seen {
+            view: seen_view.clone(),
+            etag: Some("41".into()),
+        };
+        assert!(!own.outdated_by(&current(later, "41", "x")), "our own read");
+        let mut same_second = seen_view;
+        same_second.owner = "alice".into();
+        assert!(seen.outdated_by(&current(same_second, "42", "x")));
+    }
+
+    #[test]
+    fn quoted_values_are_short_and_inert() {
+        let before = view("Nobody", "open");
+        let mut after = before.clone();
+        after.subject = format!("\x1b[31mevil\n{}", "x".repeat(200));
+        let message = describe("12", &before, &current(after, "1", "x"), &[]);
+        assert!(
+            !message.contains('\x1b') && !message.contains('\n'),
+            "{message}"
+        );
+        assert!(message.chars().count() <= 200, "{message}");
+    }
+}
