@@ -63,7 +63,23 @@ impl Painter {
         theme: &Theme,
     ) -> std::io::Result<bool> {
         let size = terminal.size()?;
-        let area = Rect::new(0, 0, size.width, size.height);
+        self.paint_in(
+            terminal,
+            Rect::new(0, 0, size.width, size.height),
+            app,
+            theme,
+        )
+    }
+
+    /// [`Painter::paint`] for a terminal of the given area (benchmarks and tests use a
+    /// fixed viewport and count the bytes written).
+    pub fn paint_in<W: Write>(
+        &mut self,
+        terminal: &mut ratatui::Terminal<CrosstermBackend<W>>,
+        area: Rect,
+        app: &mut App,
+        theme: &Theme,
+    ) -> std::io::Result<bool> {
         app.set_page(crate::ui::queue_rows(
             area,
             app.detail_open,

@@ -86,3 +86,40 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// A session whose queue holds only `n` P1 alerts, created `age_mins` ago (their first
+/// response is due 30 minutes after creation): a screen full of countdowns.
+pub fn countdown_screen(home: &Path, n: usize, age_mins: i64) -> Session {
+    use nightdesk::model::{
+        Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    };
+    let mut session = primed_demo(home, 42, frozen_start(), "default");
+    let sources: Vec<SourceId> = session.app.sources.keys().cloned().collect();
+    for s in &sources {
+        session.app.queue.apply_full(s, Vec::new());
+    }
+    let source = SourceId::new("bench");
+    let created = frozen_start() - jiff::SignedDuration::from_mins(age_mins);
+    let items = (0..n)
+        .map(|i| Item {
+            key: ItemKey::new(&source, &format!("alert-{i}")),
+            tenant: TenantId::new("mueller"),
+            kind: Kind::Alert,
+            title: format!("Host down: srv-{i:03}.mueller.local").into(),
+            host: Some(format!("srv-{i:03}").into()),
+            address: None,
+            priority: Priority::P1,
+            status: Status::new(StatusCategory::New, "firing"),
+            // Spread over the minute, so countdowns differ.
+            created: created + jiff::SignedDuration::from_secs(i as i64),
+            updated: created,
+            assignee: None,
+            labels: Vec::new(),
+            link: None,
+            sla: SlaFacts::default(),
+        })
+        .collect();
+    session.app.queue.apply_full(&source, items);
+    session.app.tick(frozen_start());
+    session
+}
