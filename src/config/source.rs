@@ -19,6 +19,7 @@ use crate::sources::alertmanager::AlertmanagerSettings;
 use crate::sources::checkmk::CheckmkSettings;
 use crate::sources::icinga::IcingaSettings;
 use crate::sources::prtg::PrtgSettings;
+use crate::sources::redmine::RedmineSettings;
 use crate::sources::zabbix::ZabbixSettings;
 
 /// Default time between two polls.
@@ -80,6 +81,8 @@ pub enum SourceKind {
     Prtg(PrtgSettings),
     /// Checkmk, REST API 1.0.
     Checkmk(CheckmkSettings),
+    /// Redmine 5, REST API.
+    Redmine(RedmineSettings),
 }
 
 impl SourceKind {
@@ -91,6 +94,7 @@ impl SourceKind {
         "zabbix",
         "prtg",
         "checkmk",
+        "redmine",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -101,6 +105,7 @@ impl SourceKind {
             SourceKind::Zabbix(_) => "zabbix",
             SourceKind::Prtg(_) => "prtg",
             SourceKind::Checkmk(_) => "checkmk",
+            SourceKind::Redmine(_) => "redmine",
         }
     }
 
@@ -213,6 +218,8 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Prtg),
         "checkmk" => super::load::deserialize::<CheckmkSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Checkmk),
+        "redmine" => super::load::deserialize::<RedmineSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Redmine),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

@@ -13,6 +13,7 @@ use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::icinga::Icinga;
 use super::mapping::Mapping;
 use super::prtg::Prtg;
+use super::redmine::Redmine;
 use super::zabbix::Zabbix;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
@@ -116,6 +117,9 @@ pub fn build(
         SourceKind::Prtg(settings) => vec![Box::new(Prtg::from_config(config, settings, ctx)?)],
         SourceKind::Checkmk(settings) => {
             vec![Box::new(Checkmk::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::Redmine(settings) => {
+            vec![Box::new(Redmine::from_config(config, settings, ctx)?)]
         }
     })
 }

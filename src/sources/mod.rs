@@ -9,7 +9,9 @@ pub mod http;
 pub mod icinga;
 pub mod mapping;
 pub mod prtg;
+pub mod redmine;
 pub mod runner;
+pub mod tickets;
 pub mod zabbix;
 
 use std::future::Future;
