@@ -21,6 +21,7 @@ use crate::sources::icinga::IcingaSettings;
 use crate::sources::prtg::PrtgSettings;
 use crate::sources::redmine::RedmineSettings;
 use crate::sources::zabbix::ZabbixSettings;
+use crate::sources::zammad::ZammadSettings;
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
@@ -83,6 +84,8 @@ pub enum SourceKind {
     Checkmk(CheckmkSettings),
     /// Redmine 5, REST API.
     Redmine(RedmineSettings),
+    /// Zammad, REST API v1.
+    Zammad(ZammadSettings),
 }
 
 impl SourceKind {
@@ -95,6 +98,7 @@ impl SourceKind {
         "prtg",
         "checkmk",
         "redmine",
+        "zammad",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -106,6 +110,7 @@ impl SourceKind {
             SourceKind::Prtg(_) => "prtg",
             SourceKind::Checkmk(_) => "checkmk",
             SourceKind::Redmine(_) => "redmine",
+            SourceKind::Zammad(_) => "zammad",
         }
     }
 
@@ -220,6 +225,8 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Checkmk),
         "redmine" => super::load::deserialize::<RedmineSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Redmine),
+        "zammad" => super::load::deserialize::<ZammadSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Zammad),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

@@ -15,6 +15,7 @@ use super::mapping::Mapping;
 use super::prtg::Prtg;
 use super::redmine::Redmine;
 use super::zabbix::Zabbix;
+use super::zammad::Zammad;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
 
@@ -121,6 +122,7 @@ pub fn build(
         SourceKind::Redmine(settings) => {
             vec![Box::new(Redmine::from_config(config, settings, ctx)?)]
         }
+        SourceKind::Zammad(settings) => vec![Box::new(Zammad::from_config(config, settings, ctx)?)],
     })
 }
 

@@ -13,6 +13,7 @@ pub mod redmine;
 pub mod runner;
 pub mod tickets;
 pub mod zabbix;
+pub mod zammad;
 
 use std::future::Future;
 use std::pin::Pin;
