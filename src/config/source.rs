@@ -16,6 +16,7 @@ use super::diagnostic::{Collector, did_you_mean};
 use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
+use crate::sources::autotask::AutotaskSettings;
 use crate::sources::checkmk::CheckmkSettings;
 use crate::sources::icinga::IcingaSettings;
 use crate::sources::prtg::PrtgSettings;
@@ -86,6 +87,8 @@ pub enum SourceKind {
     Redmine(RedmineSettings),
     /// Zammad, REST API v1.
     Zammad(ZammadSettings),
+    /// Autotask PSA, REST API v1.0.
+    Autotask(AutotaskSettings),
 }
 
 impl SourceKind {
@@ -99,6 +102,7 @@ impl SourceKind {
         "checkmk",
         "redmine",
         "zammad",
+        "autotask",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -110,6 +114,7 @@ impl SourceKind {
             SourceKind::Prtg(_) => "prtg",
             SourceKind::Checkmk(_) => "checkmk",
             SourceKind::Redmine(_) => "redmine",
+            SourceKind::Autotask(_) => "autotask",
             SourceKind::Zammad(_) => "zammad",
         }
     }
@@ -225,6 +230,8 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Checkmk),
         "redmine" => super::load::deserialize::<RedmineSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Redmine),
+        "autotask" => super::load::deserialize::<AutotaskSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Autotask),
         "zammad" => super::load::deserialize::<ZammadSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Zammad),
         other => {

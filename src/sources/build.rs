@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use super::Source;
 use super::SourceError;
 use super::alertmanager::Alertmanager;
+use super::autotask::Autotask;
 use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
@@ -121,6 +122,9 @@ pub fn build(
         }
         SourceKind::Redmine(settings) => {
             vec![Box::new(Redmine::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::Autotask(settings) => {
+            vec![Box::new(Autotask::from_config(config, settings, ctx)?)]
         }
         SourceKind::Zammad(settings) => vec![Box::new(Zammad::from_config(config, settings, ctx)?)],
     })
