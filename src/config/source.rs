@@ -18,6 +18,7 @@ use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
 use crate::sources::autotask::AutotaskSettings;
 use crate::sources::checkmk::CheckmkSettings;
+use crate::sources::halopsa::HaloPsaSettings;
 use crate::sources::icinga::IcingaSettings;
 use crate::sources::prtg::PrtgSettings;
 use crate::sources::redmine::RedmineSettings;
@@ -89,6 +90,8 @@ pub enum SourceKind {
     Zammad(ZammadSettings),
     /// Autotask PSA, REST API v1.0.
     Autotask(AutotaskSettings),
+    /// HaloPSA, REST API (OAuth2 client credentials).
+    HaloPsa(HaloPsaSettings),
 }
 
 impl SourceKind {
@@ -103,6 +106,7 @@ impl SourceKind {
         "redmine",
         "zammad",
         "autotask",
+        "halopsa",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -114,6 +118,7 @@ impl SourceKind {
             SourceKind::Prtg(_) => "prtg",
             SourceKind::Checkmk(_) => "checkmk",
             SourceKind::Redmine(_) => "redmine",
+            SourceKind::HaloPsa(_) => "halopsa",
             SourceKind::Autotask(_) => "autotask",
             SourceKind::Zammad(_) => "zammad",
         }
@@ -230,6 +235,8 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Checkmk),
         "redmine" => super::load::deserialize::<RedmineSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Redmine),
+        "halopsa" => super::load::deserialize::<HaloPsaSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::HaloPsa),
         "autotask" => super::load::deserialize::<AutotaskSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Autotask),
         "zammad" => super::load::deserialize::<ZammadSettings>(settings, diags, &COMMON_FIELDS)

@@ -10,6 +10,7 @@ use super::alertmanager::Alertmanager;
 use super::autotask::Autotask;
 use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
+use super::halopsa::HaloPsa;
 use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::icinga::Icinga;
 use super::mapping::Mapping;
@@ -122,6 +123,9 @@ pub fn build(
         }
         SourceKind::Redmine(settings) => {
             vec![Box::new(Redmine::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::HaloPsa(settings) => {
+            vec![Box::new(HaloPsa::from_config(config, settings, ctx)?)]
         }
         SourceKind::Autotask(settings) => {
             vec![Box::new(Autotask::from_config(config, settings, ctx)?)]

@@ -461,6 +461,11 @@ impl ClientCredentials {
         Ok(value)
     }
 
+    /// The token held now, without asking for one (to clean it out of error messages).
+    pub async fn current(&self) -> Option<SecretString> {
+        self.cached.lock().await.as_ref().map(|t| t.value.clone())
+    }
+
     /// Drops the token, so the next call asks for a new one (the API refused it).
     pub async fn forget(&self) {
         *self.cached.lock().await = None;
@@ -476,17 +481,20 @@ impl ClientCredentials {
                 ));
             }
         };
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", &client_id)
-            .append_pair("client_secret", secret.expose());
-        if let Some(scope) = &self.scope {
-            form.append_pair("scope", scope);
-        }
+        let form = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials")
+                .append_pair("client_id", &client_id)
+                .append_pair("client_secret", secret.expose());
+            if let Some(scope) = &self.scope {
+                form.append_pair("scope", scope);
+            }
+            form.finish()
+        };
         let request = endpoint
             .request_at(Method::POST, &self.token_url)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form.finish());
+            .body(form);
         let answer: TokenAnswer = async {
             endpoint
                 .send(request)

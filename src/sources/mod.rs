@@ -6,6 +6,7 @@ pub mod autotask;
 pub mod build;
 pub mod checkmk;
 pub mod demo;
+pub mod halopsa;
 pub mod http;
 pub mod icinga;
 pub mod mapping;
