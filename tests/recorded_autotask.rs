@@ -385,6 +385,17 @@ fn impersonation_writes_as_the_technician() {
     let (request, body) = h.sent_once("POST", &format!("{API}/V1.0/Tickets/9002/Notes"));
     assert_eq!(header(&request, "impersonationresourceid"), None);
     assert_eq!(body["description"], "[gast] von außen");
+
+    let take = WriteBack::Assign {
+        agent: "nachtschicht".into(),
+    };
+    h.write_back("9001", &take).expect("take");
+    let (request, _) = h.sent_once("PATCH", &format!("{API}/V1.0/Tickets"));
+    assert_eq!(
+        header(&request, "impersonationresourceid"),
+        None,
+        "an assignment names whom, not who"
+    );
 }
 
 #[test]

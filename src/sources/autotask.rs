@@ -56,9 +56,9 @@ pub struct AutotaskSettings {
     /// The note type (picklist label) a note gets; default: the picklist's default.
     #[serde(default)]
     pub note_type: Option<String>,
-    /// Write back as the technician: a write-back whose author (or agent) is an Autotask
-    /// resource is sent with `ImpersonationResourceId` (the API user needs impersonation
-    /// rights), and the note is not prefixed with the name.
+    /// Write notes as the technician: a note whose author is an Autotask resource is sent
+    /// with `ImpersonationResourceId` (the API user needs impersonation rights) and is not
+    /// prefixed with the name.
     #[serde(default)]
     pub impersonate: bool,
     /// Status labels and their category, over the common table.
@@ -702,12 +702,12 @@ impl Autotask {
     }
 
     /// `PATCH /V1.0/Tickets` with the ticket's id and the changed fields.
-    async fn patch(&self, fields: Value, impersonate: Option<i64>) -> Result<(), SourceError> {
+    async fn patch(&self, fields: Value) -> Result<(), SourceError> {
         let request = self
             .api()
             .request(Method::PATCH, "/V1.0/Tickets")
             .json(&fields);
-        self.send(request, impersonate).await.map_err(refusal)?;
+        self.send(request, None).await.map_err(refusal)?;
         tracing::info!(source = %self.id, ticket = %fields["id"], "ticket updated");
         Ok(())
     }
@@ -730,15 +730,15 @@ impl Autotask {
             ))
         })?;
         let fields = json!({"id": ticket, "assignedResourceID": resource.id, "assignedResourceRoleID": role});
-        self.patch(fields, self.acting_as(agent)).await
+        // Not impersonated: an assignment names whom, not who does it.
+        self.patch(fields).await
     }
 
     async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
         self.refresh_if(self.picklists.statuses.id_of(status).is_none())
             .await?;
         let value = status_named(&self.picklists.statuses, status)?;
-        self.patch(json!({"id": ticket, "status": value}), None)
-            .await
+        self.patch(json!({"id": ticket, "status": value})).await
     }
 
     async fn note(&mut self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {

@@ -37,8 +37,7 @@ pub struct HaloPsaSettings {
     /// The tenant name of a hosted Halo (sent as `?tenant=` with the token request).
     #[serde(default)]
     pub auth_tenant: Option<String>,
-    /// The scopes asked for (default `all`; `read:tickets edit:tickets read:lookup` are
-    /// enough, see the docs).
+    /// The scopes asked for (default `all`: whatever the API application is allowed).
     #[serde(default)]
     pub scope: Option<String>,
     /// Tickets per page.
