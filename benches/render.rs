@@ -3,7 +3,6 @@
 //! countdowns and with nothing changing (printed before the timed benchmarks).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::io::Write;

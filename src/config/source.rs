@@ -16,11 +16,15 @@ use super::diagnostic::{Collector, did_you_mean};
 use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
+use crate::sources::autotask::AutotaskSettings;
 use crate::sources::checkmk::CheckmkSettings;
+use crate::sources::halopsa::HaloPsaSettings;
 use crate::sources::icinga::IcingaSettings;
 use crate::sources::prtg::PrtgSettings;
+use crate::sources::redmine::RedmineSettings;
 use crate::sources::rt::RtSettings;
 use crate::sources::zabbix::ZabbixSettings;
+use crate::sources::zammad::ZammadSettings;
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
@@ -83,6 +87,14 @@ pub enum SourceKind {
     Checkmk(CheckmkSettings),
     /// Request Tracker 5, REST2.
     Rt(RtSettings),
+    /// Redmine 5, REST API.
+    Redmine(RedmineSettings),
+    /// Zammad, REST API v1.
+    Zammad(ZammadSettings),
+    /// Autotask PSA, REST API v1.0.
+    Autotask(AutotaskSettings),
+    /// HaloPSA, REST API (OAuth2 client credentials).
+    HaloPsa(HaloPsaSettings),
 }
 
 impl SourceKind {
@@ -95,6 +107,10 @@ impl SourceKind {
         "prtg",
         "checkmk",
         "rt",
+        "redmine",
+        "zammad",
+        "autotask",
+        "halopsa",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -106,6 +122,10 @@ impl SourceKind {
             SourceKind::Prtg(_) => "prtg",
             SourceKind::Checkmk(_) => "checkmk",
             SourceKind::Rt(_) => "rt",
+            SourceKind::Redmine(_) => "redmine",
+            SourceKind::HaloPsa(_) => "halopsa",
+            SourceKind::Autotask(_) => "autotask",
+            SourceKind::Zammad(_) => "zammad",
         }
     }
 
@@ -220,6 +240,14 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Checkmk),
         "rt" => super::load::deserialize::<RtSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Rt),
+        "redmine" => super::load::deserialize::<RedmineSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Redmine),
+        "halopsa" => super::load::deserialize::<HaloPsaSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::HaloPsa),
+        "autotask" => super::load::deserialize::<AutotaskSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Autotask),
+        "zammad" => super::load::deserialize::<ZammadSettings>(settings, diags, &COMMON_FIELDS)
+            .map(SourceKind::Zammad),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),

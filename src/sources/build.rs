@@ -7,14 +7,18 @@ use jiff::Timestamp;
 use super::Source;
 use super::SourceError;
 use super::alertmanager::Alertmanager;
+use super::autotask::Autotask;
 use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
+use super::halopsa::HaloPsa;
 use super::http::{Endpoint, EndpointSpec, Limiter};
 use super::icinga::Icinga;
 use super::mapping::Mapping;
 use super::prtg::Prtg;
+use super::redmine::Redmine;
 use super::rt::Rt;
 use super::zabbix::Zabbix;
+use super::zammad::Zammad;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Priority, TenantId};
 
@@ -119,6 +123,16 @@ pub fn build(
             vec![Box::new(Checkmk::from_config(config, settings, ctx)?)]
         }
         SourceKind::Rt(settings) => vec![Box::new(Rt::from_config(config, settings, ctx)?)],
+        SourceKind::Redmine(settings) => {
+            vec![Box::new(Redmine::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::HaloPsa(settings) => {
+            vec![Box::new(HaloPsa::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::Autotask(settings) => {
+            vec![Box::new(Autotask::from_config(config, settings, ctx)?)]
+        }
+        SourceKind::Zammad(settings) => vec![Box::new(Zammad::from_config(config, settings, ctx)?)],
     })
 }
 

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::SourceError;
-use crate::config::{Auth, Credentials};
+use crate::config::{Auth, Credentials, SecretString};
 
 /// Requests in flight across all sources unless configured otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
@@ -146,6 +146,29 @@ impl Endpoint {
         self.client.request(method, self.url(path))
     }
 
+    /// A request to a full URL the server handed out (the next page of a list), refused
+    /// unless it is on the base URL's server (scheme, host and port): credentials go to no
+    /// other place, whatever an answer says.
+    pub fn request_to(&self, method: Method, url: &str) -> Result<RequestBuilder, SourceError> {
+        let target = Url::parse(url)
+            .map_err(|e| SourceError::Protocol(format!("the server gave a bad URL ({e})")))?;
+        let base = Url::parse(&self.base)
+            .map_err(|e| SourceError::Protocol(format!("bad base-url ({e})")))?;
+        if target.origin() != base.origin() {
+            return Err(SourceError::Protocol(format!(
+                "the server sent nightdesk on to another server ({}), which it does not follow",
+                target.origin().ascii_serialization()
+            )));
+        }
+        Ok(self.client.request(method, target))
+    }
+
+    /// A request to a full URL from the source's configuration (a token URL on an
+    /// authorization server of its own), without credentials.
+    pub fn request_at(&self, method: Method, url: &str) -> RequestBuilder {
+        self.client.request(method, url)
+    }
+
     /// The source's credentials, fetched from their reference the first time (a command or
     /// a file: off the async threads). `None` when the source has no `auth`.
     pub async fn credentials(&self) -> Result<Option<Credentials>, SourceError> {
@@ -169,6 +192,20 @@ impl Endpoint {
     /// the server refused them: the secret may have been rotated).
     pub async fn forget_credentials(&self) {
         *self.credentials.lock().await = None;
+    }
+
+    /// `error` with the source's secret (token or password) removed from its message, for
+    /// connectors that send the secret in a way a server or proxy might echo back.
+    pub async fn clean(&self, error: SourceError) -> SourceError {
+        match self.credentials().await {
+            Ok(Some(
+                Credentials::Token(secret)
+                | Credentials::Login {
+                    password: secret, ..
+                },
+            )) => redact(error, secret.expose()),
+            _ => error,
+        }
     }
 
     /// Adds the usual credentials: a login as HTTP basic auth, a token as
@@ -326,6 +363,13 @@ impl Answer {
             .map_err(|e| SourceError::Protocol(format!("malformed JSON ({e}): {}", self.snippet())))
     }
 
+    /// Decodes the body as JSON borrowing from it (lists kept as raw records to decode one
+    /// by one); a failure names what was wrong and where.
+    pub fn parse<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T, SourceError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| SourceError::Protocol(format!("malformed JSON ({e}): {}", self.snippet())))
+    }
+
     /// The first 200 characters of the body, one line, control characters dropped: safe to
     /// show in the status line and the log.
     pub fn snippet(&self) -> String {
@@ -365,6 +409,150 @@ pub fn redact(error: SourceError, secret: &str) -> SourceError {
         | SourceError::RateLimited(_)
         | SourceError::Unsupported) => other,
     }
+}
+
+/// A header value that carries a secret, marked sensitive (never shown in debug output).
+pub fn secret_header(value: &str) -> Result<HeaderValue, SourceError> {
+    let mut header = HeaderValue::from_str(value)
+        .map_err(|_| SourceError::Auth("the secret cannot be sent in an HTTP header".into()))?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// How long before it expires a token is renewed (at most half its lifetime).
+const TOKEN_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
+
+/// Access tokens of an OAuth2 client-credentials grant (RFC 6749, 4.4), for APIs that want
+/// one (HaloPSA): the client id and secret are the endpoint's login (`auth = { user =
+/// CLIENT_ID, password = { ... } }`); a token is asked for when there is none, when it is
+/// about to expire, and after the API refused it ([`ClientCredentials::forget`]).
+pub struct ClientCredentials {
+    token_url: String,
+    scope: Option<String>,
+    cached: Mutex<Option<AccessToken>>,
+}
+
+struct AccessToken {
+    value: SecretString,
+    renew_at: std::time::Instant,
+}
+
+/// The token endpoint's answer (RFC 6749, 5.1).
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl ClientCredentials {
+    pub fn new(token_url: String, scope: Option<String>) -> Self {
+        Self {
+            token_url,
+            scope,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The URL tokens are asked for at.
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
+    /// The current access token, a new one when there is none or it is about to expire.
+    pub async fn token(&self, endpoint: &Endpoint) -> Result<SecretString, SourceError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached
+            .as_ref()
+            .filter(|t| std::time::Instant::now() < t.renew_at)
+        {
+            return Ok(token.value.clone());
+        }
+        let token = self.request_token(endpoint).await?;
+        let value = token.value.clone();
+        *cached = Some(token);
+        Ok(value)
+    }
+
+    /// The token held now, without asking for one (to clean it out of error messages).
+    pub async fn current(&self) -> Option<SecretString> {
+        self.cached.lock().await.as_ref().map(|t| t.value.clone())
+    }
+
+    /// Drops the token, so the next call asks for a new one (the API refused it).
+    pub async fn forget(&self) {
+        *self.cached.lock().await = None;
+    }
+
+    async fn request_token(&self, endpoint: &Endpoint) -> Result<AccessToken, SourceError> {
+        let (client_id, secret) = match endpoint.credentials().await? {
+            Some(Credentials::Login { user, password }) => (user, password),
+            _ => {
+                return Err(SourceError::Auth(
+                    "an OAuth2 client needs auth = { user = \"CLIENT_ID\", password = { ... } }"
+                        .into(),
+                ));
+            }
+        };
+        let form = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials")
+                .append_pair("client_id", &client_id)
+                .append_pair("client_secret", secret.expose());
+            if let Some(scope) = &self.scope {
+                form.append_pair("scope", scope);
+            }
+            form.finish()
+        };
+        let request = endpoint
+            .request_at(Method::POST, &self.token_url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form);
+        let answer: TokenAnswer = async {
+            endpoint
+                .send(request)
+                .await?
+                .ok_explained(|a| oauth_error(&a.body))?
+                .json()
+        }
+        .await
+        .map_err(|e| redact(token_refusal(e), secret.expose()))?;
+        if answer.access_token.is_empty() {
+            return Err(SourceError::Protocol(
+                "the token endpoint answered without an access token".into(),
+            ));
+        }
+        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
+        let margin = TOKEN_RENEWAL_MARGIN.min(lifetime / 2);
+        Ok(AccessToken {
+            value: SecretString::new(answer.access_token),
+            renew_at: std::time::Instant::now() + lifetime - margin,
+        })
+    }
+}
+
+/// A token request the server refused as a request (400 `invalid_client`, ...) refused the
+/// client's credentials.
+fn token_refusal(error: SourceError) -> SourceError {
+    match error {
+        SourceError::Http {
+            status: 400,
+            message,
+        } => SourceError::Auth(format!("token request refused: {message}")),
+        other => other,
+    }
+}
+
+/// `error: error_description` of an OAuth2 error answer (RFC 6749, 5.2).
+fn oauth_error(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let error = value.get("error")?.as_str()?;
+    Some(
+        match value.get("error_description").and_then(|d| d.as_str()) {
+            Some(description) => format!("{error}: {description}"),
+            None => error.to_string(),
+        },
+    )
 }
 
 /// Text from a server, cut to one line of at most 200 characters without control

@@ -2,16 +2,21 @@
 //! the messages a running source sends to the application.
 
 pub mod alertmanager;
+pub mod autotask;
 pub mod build;
 pub mod checkmk;
 pub mod demo;
+pub mod halopsa;
 pub mod http;
 pub mod icinga;
 pub mod mapping;
 pub mod prtg;
+pub mod redmine;
 pub mod rt;
 pub mod runner;
+pub mod tickets;
 pub mod zabbix;
+pub mod zammad;
 
 use std::future::Future;
 use std::pin::Pin;

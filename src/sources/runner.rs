@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Source, SourceError, SourceEvent, WriteBack};
+use super::{Source, SourceError, SourceEvent, Vocabulary, WriteBack};
 use crate::clock::SharedClock;
 use crate::model::{Health, ItemKey};
 
@@ -83,6 +83,7 @@ async fn run(
 ) {
     let mut failures: u32 = 0;
     let mut health = Health::Pending;
+    let mut vocabulary = Vocabulary::default();
     loop {
         let outcome = poll_once(
             &mut *source,
@@ -93,6 +94,7 @@ async fn run(
             failures,
         )
         .await;
+        announce_vocabulary(&*source, &events, &mut vocabulary);
         let wait = match outcome {
             Ok(()) => {
                 failures = 0;
@@ -113,6 +115,7 @@ async fn run(
                 Some(SourceCommand::Refresh) => {}
                 Some(SourceCommand::WriteBack { item, action }) => {
                     write_back(&mut *source, &policy, &clock, &events, item, action).await;
+                    announce_vocabulary(&*source, &events, &mut vocabulary);
                 }
             },
         }
@@ -169,6 +172,23 @@ async fn poll_once(
     outcome
 }
 
+/// Tells the application the source's agents and statuses when they differ from `last`
+/// (read for the first time, or read again and changed).
+fn announce_vocabulary(
+    source: &dyn Source,
+    events: &mpsc::UnboundedSender<SourceEvent>,
+    last: &mut Vocabulary,
+) {
+    let now = source.vocabulary();
+    if now != *last {
+        let _ = events.send(SourceEvent::Vocabulary {
+            source: source.id().clone(),
+            vocabulary: now.clone(),
+        });
+        *last = now;
+    }
+}
+
 /// The health after `e`, the `failures`-th failed poll in a row.
 pub fn health_after(e: &SourceError, failures: u32, policy: &PollPolicy) -> Health {
     if !e.is_transient() || failures >= policy.down_after {
@@ -220,6 +240,65 @@ pub fn next_delay(policy: &PollPolicy, failures: u32, jitter: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SourceId;
+
+    /// A source that learns of an agent at its third poll (`fetches`, counted by the test).
+    struct Staff {
+        id: SourceId,
+        fetches: usize,
+    }
+
+    impl Source for Staff {
+        fn id(&self) -> &SourceId {
+            &self.id
+        }
+        fn kind(&self) -> &'static str {
+            "staff"
+        }
+        fn fetch(
+            &mut self,
+            _now: jiff::Timestamp,
+        ) -> super::super::BoxFuture<'_, Result<super::super::Fetched, SourceError>> {
+            Box::pin(async { Ok(super::super::Fetched::Full(Vec::new())) })
+        }
+        fn vocabulary(&self) -> Vocabulary {
+            Vocabulary {
+                agents: if self.fetches >= 3 {
+                    vec!["anna".into()]
+                } else {
+                    Vec::new()
+                },
+                statuses: vec!["New".into()],
+            }
+        }
+    }
+
+    #[test]
+    fn vocabulary_is_announced_when_it_changes_only() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut source = Staff {
+            id: SourceId::new("staff"),
+            fetches: 0,
+        };
+        let mut last = Vocabulary::default();
+        let mut announced = Vec::new();
+        for _ in 0..5 {
+            source.fetches += 1;
+            announce_vocabulary(&source, &tx, &mut last);
+            while let Ok(event) = rx.try_recv() {
+                if let SourceEvent::Vocabulary { source, vocabulary } = event {
+                    assert_eq!(source.as_str(), "staff");
+                    announced.push(vocabulary.agents);
+                }
+            }
+        }
+        assert_eq!(
+            announced,
+            [Vec::<String>::new(), vec!["anna".to_string()]],
+            "the first vocabulary, then the one with the new agent, never the same twice"
+        );
+        assert_eq!(last.statuses, ["New"]);
+    }
 
     #[test]
     fn backoff_doubles_up_to_interval_with_jitter() {

@@ -55,6 +55,7 @@ pub fn primed_demo(home: &Path, seed: u64, at: Timestamp, keymap: &str) -> Sessi
     session
 }
 
+pub mod recorded;
 pub mod servers;
 
 use nightdesk::config::Config;

@@ -1069,3 +1069,165 @@ impl RtUser {
         RtUser { name, password, id }
     }
 }
+
+// ---------------------------------------------------------------------------- Redmine (shared)
+
+/// Whether the shared Redmine answers the admin's API key.
+pub fn redmine_up() -> bool {
+    client(None)
+        .get(format!("{REDMINE_URL}/users/current.json"))
+        .header("X-Redmine-API-Key", REDMINE_KEY)
+        .send()
+        .is_ok_and(|r| r.status().is_success())
+}
+
+/// The shared Redmine's REST API as its admin, for setting up and checking tests.
+pub struct RedmineApi {
+    client: reqwest::blocking::Client,
+}
+
+/// A project of one test, deleted (with its issues) when dropped.
+pub struct RedmineProject {
+    pub id: i64,
+    pub identifier: String,
+    pub name: String,
+}
+
+/// A user of one test (login = password prefix), deleted when dropped.
+pub struct RedmineUser {
+    pub id: i64,
+    pub login: String,
+    pub password: String,
+    pub full_name: String,
+}
+
+impl RedmineApi {
+    /// The admin's API; panics with how to start Redmine when it does not answer.
+    pub fn admin() -> RedmineApi {
+        require_shared("redmine", redmine_up);
+        RedmineApi {
+            client: client(None),
+        }
+    }
+
+    /// `method path` with a JSON body as the admin; the JSON answer (`null` for 204).
+    pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{REDMINE_URL}{path}"))
+            .header("X-Redmine-API-Key", REDMINE_KEY);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request.send().expect("redmine request");
+        let status = response.status();
+        let text = response.text().unwrap_or_default();
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
+        }
+    }
+
+    /// A public project with the issue tracker and all three default trackers.
+    pub fn create_project(&self, name_prefix: &str) -> RedmineProject {
+        let identifier = unique("nd");
+        let name = format!("{name_prefix} {identifier}");
+        let created = self.call(
+            reqwest::Method::POST,
+            "/projects.json",
+            Some(serde_json::json!({"project": {
+                "name": name, "identifier": identifier, "tracker_ids": [1, 2, 3],
+                "enabled_module_names": ["issue_tracking"], "is_public": true,
+            }})),
+        );
+        RedmineProject {
+            id: created["project"]["id"].as_i64().unwrap(),
+            identifier,
+            name,
+        }
+    }
+
+    pub fn create_user(&self, firstname: &str, lastname: &str) -> RedmineUser {
+        let login = unique("nacht").replace('-', "_");
+        let password = format!("{login}-pw");
+        let created = self.call(
+            reqwest::Method::POST,
+            "/users.json",
+            Some(serde_json::json!({"user": {
+                "login": login, "firstname": firstname, "lastname": lastname,
+                "mail": format!("{login}@msp.example"), "password": password,
+            }})),
+        );
+        RedmineUser {
+            id: created["user"]["id"].as_i64().unwrap(),
+            login,
+            password,
+            full_name: format!("{firstname} {lastname}"),
+        }
+    }
+
+    /// Makes `user` a member of `project` with the given roles (3 Manager, 4 Developer,
+    /// 5 Reporter).
+    pub fn add_member(&self, project: &RedmineProject, user: &RedmineUser, role_ids: &[i64]) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/projects/{}/memberships.json", project.identifier),
+            Some(serde_json::json!({"membership": {"user_id": user.id, "role_ids": role_ids}})),
+        );
+    }
+
+    /// An issue in `project` with these fields (`subject`, `priority_id`, ...); its id.
+    pub fn create_issue(&self, project: &RedmineProject, mut fields: Value) -> i64 {
+        fields["project_id"] = project.id.into();
+        if fields.get("tracker_id").is_none() {
+            fields["tracker_id"] = 1.into();
+        }
+        let created = self.call(
+            reqwest::Method::POST,
+            "/issues.json",
+            Some(serde_json::json!({ "issue": fields })),
+        );
+        created["issue"]["id"].as_i64().unwrap()
+    }
+
+    /// Sets fields of an issue as the admin (a status a new issue cannot be created with).
+    pub fn update_issue(&self, id: i64, fields: Value) {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/issues/{id}.json"),
+            Some(serde_json::json!({ "issue": fields })),
+        );
+    }
+
+    /// The issue with its journals, as the server has it now.
+    pub fn issue(&self, id: i64) -> Value {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/issues/{id}.json?include=journals"),
+            None,
+        )["issue"]
+            .clone()
+    }
+}
+
+/// Deletes `path` as the admin, ignoring failures (clean-up after a test).
+fn redmine_delete(path: &str) {
+    let _ = client(None)
+        .delete(format!("{REDMINE_URL}{path}"))
+        .header("X-Redmine-API-Key", REDMINE_KEY)
+        .send();
+}
+
+impl Drop for RedmineProject {
+    fn drop(&mut self) {
+        redmine_delete(&format!("/projects/{}.json", self.identifier));
+    }
+}
+
+impl Drop for RedmineUser {
+    fn drop(&mut self) {
+        redmine_delete(&format!("/users/{}.json", self.id));
+    }
+}

@@ -145,11 +145,13 @@ pub fn describe(
     snippet(&format!("ticket {id} changed{by}{at}: {what}"))
 }
 
-/// The history entries after `since` that the fields do not show (comments, replies, ...).
+/// The history entries since `since` that the fields do not show (comments, replies, ...).
+/// RT's times have whole seconds: an entry in the same second as the view may be newer than
+/// it, so it is named too (naming one the user already saw is the lesser harm).
 fn events_since(history: &[TransactionRecord], since: Option<Timestamp>) -> Vec<String> {
     history
         .iter()
-        .filter(|t| since.is_none_or(|s| t.created > s))
+        .filter(|t| since.is_none_or(|s| t.created >= s))
         .filter_map(|t| {
             let what = match t.kind.as_str() {
                 "Comment" => "comment",
