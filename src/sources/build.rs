@@ -7,6 +7,12 @@ use jiff::Timestamp;
 use super::Source;
 use super::SourceError;
 use super::alertmanager::Alertmanager;
+use super::backup::borg::Borg;
+use super::backup::command::ProcessLimit;
+use super::backup::pbs::Pbs;
+use super::backup::restic::Restic;
+use super::backup::veeam::Veeam;
+use super::backup::vspc::Vspc;
 use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
 use super::http::{Endpoint, EndpointSpec, Limiter};
@@ -28,6 +34,8 @@ pub struct BuildContext {
     pub now: Timestamp,
     /// Recorded restore tests, for the backup rules' "recovery test overdue".
     pub restore_tests: crate::store::RestoreTests,
+    /// The bound on backup programs (restic, borg) running at once, shared by all sources.
+    pub processes: ProcessLimit,
 }
 
 impl BuildContext {
@@ -37,6 +45,7 @@ impl BuildContext {
             known_tenants,
             now,
             restore_tests: crate::store::RestoreTests::default(),
+            processes: ProcessLimit::default(),
         }
     }
 
@@ -117,6 +126,11 @@ pub fn build(
         SourceKind::Checkmk(settings) => {
             vec![Box::new(Checkmk::from_config(config, settings, ctx)?)]
         }
+        SourceKind::Restic(settings) => vec![Box::new(Restic::from_config(config, settings, ctx)?)],
+        SourceKind::Borg(settings) => vec![Box::new(Borg::from_config(config, settings, ctx)?)],
+        SourceKind::Veeam(settings) => vec![Box::new(Veeam::from_config(config, settings, ctx)?)],
+        SourceKind::Vspc(settings) => vec![Box::new(Vspc::from_config(config, settings, ctx)?)],
+        SourceKind::Pbs(settings) => vec![Box::new(Pbs::from_config(config, settings, ctx)?)],
     })
 }
 

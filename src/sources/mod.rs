@@ -2,6 +2,7 @@
 //! the messages a running source sends to the application.
 
 pub mod alertmanager;
+pub mod backup;
 pub mod build;
 pub mod checkmk;
 pub mod demo;
