@@ -1,4 +1,5 @@
-//! BorgBackup 1.x (`kind = "borg"`): one repository per source, read with `borg list --json`;
+//! BorgBackup 1.x (`kind = "borg"`): one repository per source, read with `borg list --json
+//! --consider-checkpoints` (borg hides checkpoints otherwise);
 //! the archives are grouped into jobs by name prefix (`jobs = [{ id, prefix }]`, the longest
 //! prefix wins; without jobs the repository is one job). A job's last run is its newest
 //! archive; an interrupted run leaves a `.checkpoint` archive, which is a failed run and no
@@ -190,7 +191,7 @@ impl Borg {
 
     fn list_command(&self, passphrase: &SecretString) -> Invocation {
         self.command(passphrase)
-            .args(["--log-json", "list", "--json"])
+            .args(["--log-json", "list", "--json", "--consider-checkpoints"])
     }
 
     fn info_command(&self, passphrase: &SecretString, archive: &str) -> Invocation {
