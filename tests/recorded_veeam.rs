@@ -224,7 +224,7 @@ fn job_states_become_findings() {
     assert!(
         items
             .iter()
-            .all(|i| &*i.key.external_id != format!("{old}/stopped")),
+            .all(|i| *i.key.external_id != format!("{old}/stopped")),
         "a disabled job does not stop"
     );
 
