@@ -334,6 +334,15 @@ impl Restic {
     }
 }
 
+impl Drop for Checker {
+    /// A check still running when the source goes away is ended (its program killed).
+    fn drop(&mut self) {
+        if let Some((_, task)) = &self.running {
+            task.abort();
+        }
+    }
+}
+
 impl Checker {
     /// Takes a finished check: a clean or a failing repository is a result; a check that
     /// could not run (wrong password, locked, timed out) is a problem, not a result.
