@@ -724,3 +724,34 @@ base-dir = "{}"
         "{e}"
     );
 }
+
+#[test]
+fn a_locked_borg_repository_shows_the_last_read_degraded() {
+    let repo = borg_repository();
+    let mut s = source(
+        &borg_config(&repo, "Europe/Berlin", PASSWORD),
+        &RestoreTests::default(),
+    );
+    let before = fetch(&mut s, repo.t0).unwrap();
+    assert!(s.degraded().is_none());
+
+    // A "backup" holds the repository's lock for a few seconds.
+    let home = repo.repository.with_file_name("home");
+    let mut holder = borg(&repo.repository, &home)
+        .args(["with-lock"])
+        .arg(&repo.repository)
+        .args(["sleep", "8"])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = repo.repository.join("lock.exclusive");
+    common::servers::wait_until("borg lock", || lock.exists());
+    let during = fetch(&mut s, repo.t0).unwrap();
+    let degraded = s.degraded().expect("degraded while locked");
+    assert!(
+        degraded.contains("is locked") && degraded.contains("showing the archives read at"),
+        "{degraded}"
+    );
+    assert_eq!(ids(&during), ids(&before), "the last read, judged again");
+    assert!(holder.wait().unwrap().success());
+}
