@@ -258,49 +258,52 @@ pub(crate) fn parse_secret(
     span: Range<usize>,
     diags: &mut Collector<'_>,
 ) -> Option<Secret> {
-    let refuse = |diags: &mut Collector<'_>, message: &str| {
-        diags.error(span.clone(), message, Some(SECRET_HINT.to_string()));
-        None
-    };
-    let toml::Value::Table(table) = value else {
-        return refuse(
-            diags,
-            "secrets are not written into the config; refer to where the secret lives",
-        );
-    };
-    let mut entries = table.iter();
-    let (Some((key, inner)), None) = (entries.next(), entries.next()) else {
-        return refuse(
-            diags,
-            "a secret reference has exactly one of `env`, `command`, `file`",
-        );
-    };
-    match (key.as_str(), inner) {
-        ("env", toml::Value::String(name)) if !name.is_empty() => Some(Secret::Env(name.clone())),
-        ("file", toml::Value::String(path)) if !path.is_empty() => {
-            Some(Secret::File(PathBuf::from(path)))
-        }
-        ("command", toml::Value::Array(argv)) => {
-            let argv: Option<Vec<String>> = argv
-                .iter()
-                .map(|a| a.as_str().map(str::to_string))
-                .collect();
-            match argv {
-                Some(argv) if !argv.is_empty() && !argv[0].is_empty() => {
-                    Some(Secret::Command(argv))
-                }
-                _ => refuse(
-                    diags,
-                    "`command` is a non-empty list of strings: the program, then its arguments",
-                ),
+    Secret::from_toml(value)
+        .map_err(|message| diags.error(span, message, Some(SECRET_HINT.to_string())))
+        .ok()
+}
+
+impl Secret {
+    /// The secret reference a TOML value writes (`{ env = "VAR" }`, ...), or why it is none;
+    /// the message never contains the value (settings of a connector read their own secret
+    /// references with it).
+    pub fn from_toml(value: &toml::Value) -> Result<Secret, String> {
+        let toml::Value::Table(table) = value else {
+            return Err(
+                "secrets are not written into the config; refer to where the secret lives".into(),
+            );
+        };
+        let mut entries = table.iter();
+        let (Some((key, inner)), None) = (entries.next(), entries.next()) else {
+            return Err("a secret reference has exactly one of `env`, `command`, `file`".into());
+        };
+        match (key.as_str(), inner) {
+            ("env", toml::Value::String(name)) if !name.is_empty() => Ok(Secret::Env(name.clone())),
+            ("file", toml::Value::String(path)) if !path.is_empty() => {
+                Ok(Secret::File(PathBuf::from(path)))
             }
+            ("command", toml::Value::Array(argv)) => {
+                let argv: Option<Vec<String>> = argv
+                    .iter()
+                    .map(|a| a.as_str().map(str::to_string))
+                    .collect();
+                match argv {
+                    Some(argv) if !argv.is_empty() && !argv[0].is_empty() => {
+                        Ok(Secret::Command(argv))
+                    }
+                    _ => Err(
+                        "`command` is a non-empty list of strings: the program, then its arguments"
+                            .into(),
+                    ),
+                }
+            }
+            ("env" | "file", _) => Err(format!("`{key}` needs a non-empty string")),
+            ("command", _) => Err(
+                "`command` is a list of strings (argv, no shell), e.g. [\"pass\", \"show\", \"x\"]"
+                    .into(),
+            ),
+            (other, _) => Err(format!("unknown secret reference `{other}`")),
         }
-        ("env" | "file", _) => refuse(diags, &format!("`{key}` needs a non-empty string")),
-        ("command", _) => refuse(
-            diags,
-            "`command` is a list of strings (argv, no shell), e.g. [\"pass\", \"show\", \"x\"]",
-        ),
-        (other, _) => refuse(diags, &format!("unknown secret reference `{other}`")),
     }
 }
 

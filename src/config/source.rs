@@ -17,6 +17,13 @@ use super::secret::Auth;
 use crate::model::{Priority, SourceId, TenantId};
 use crate::sources::alertmanager::AlertmanagerSettings;
 use crate::sources::autotask::AutotaskSettings;
+use crate::sources::backup::Backup;
+use crate::sources::backup::borg::BorgSettings;
+use crate::sources::backup::pbs::PbsSettings;
+use crate::sources::backup::restic::ResticSettings;
+use crate::sources::backup::rules::{RULE_FIELDS, RuleSettings};
+use crate::sources::backup::veeam::VeeamSettings;
+use crate::sources::backup::vspc::VspcSettings;
 use crate::sources::checkmk::CheckmkSettings;
 use crate::sources::halopsa::HaloPsaSettings;
 use crate::sources::icinga::IcingaSettings;
@@ -95,6 +102,16 @@ pub enum SourceKind {
     Autotask(AutotaskSettings),
     /// HaloPSA, REST API (OAuth2 client credentials).
     HaloPsa(HaloPsaSettings),
+    /// restic repositories, through the `restic` program.
+    Restic(Backup<ResticSettings>),
+    /// BorgBackup 1.x repositories, through the `borg` program.
+    Borg(Backup<BorgSettings>),
+    /// Veeam Backup & Replication, REST API v1.
+    Veeam(Backup<VeeamSettings>),
+    /// Veeam Service Provider Console, REST API v3.
+    Vspc(Backup<VspcSettings>),
+    /// Proxmox Backup Server, API2 JSON.
+    Pbs(Backup<PbsSettings>),
 }
 
 impl SourceKind {
@@ -111,6 +128,11 @@ impl SourceKind {
         "zammad",
         "autotask",
         "halopsa",
+        "restic",
+        "borg",
+        "veeam",
+        "vspc",
+        "pbs",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -126,12 +148,21 @@ impl SourceKind {
             SourceKind::HaloPsa(_) => "halopsa",
             SourceKind::Autotask(_) => "autotask",
             SourceKind::Zammad(_) => "zammad",
+            SourceKind::Restic(_) => "restic",
+            SourceKind::Borg(_) => "borg",
+            SourceKind::Veeam(_) => "veeam",
+            SourceKind::Vspc(_) => "vspc",
+            SourceKind::Pbs(_) => "pbs",
         }
     }
 
-    /// Whether the kind talks to a web API (and so needs `base-url`).
+    /// Whether the kind talks to a web API (and so needs `base-url`); the demo world and the
+    /// backup programs (restic, borg) do not.
     pub fn needs_base_url(&self) -> bool {
-        !matches!(self, SourceKind::Demo(_))
+        !matches!(
+            self,
+            SourceKind::Demo(_) | SourceKind::Restic(_) | SourceKind::Borg(_)
+        )
     }
 }
 
@@ -248,6 +279,11 @@ pub(crate) fn parse_kind_settings(
             .map(SourceKind::Autotask),
         "zammad" => super::load::deserialize::<ZammadSettings>(settings, diags, &COMMON_FIELDS)
             .map(SourceKind::Zammad),
+        "restic" => parse_backup(settings, diags).map(SourceKind::Restic),
+        "borg" => parse_backup(settings, diags).map(SourceKind::Borg),
+        "veeam" => parse_backup(settings, diags).map(SourceKind::Veeam),
+        "vspc" => parse_backup(settings, diags).map(SourceKind::Vspc),
+        "pbs" => parse_backup(settings, diags).map(SourceKind::Pbs),
         other => {
             let hint = match did_you_mean(other, SourceKind::NAMES.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),
@@ -264,4 +300,40 @@ pub(crate) fn parse_kind_settings(
             None
         }
     }
+}
+
+/// Reads the settings of a backup source: the rule keys every backup kind shares
+/// ([`RULE_FIELDS`]) into [`RuleSettings`], the others into the kind's own settings.
+fn parse_backup<T: serde::de::DeserializeOwned>(
+    settings: Spanned<DeValue<'_>>,
+    diags: &mut Collector<'_>,
+) -> Option<Backup<T>> {
+    let span = settings.span();
+    let DeValue::Table(table) = settings.into_inner() else {
+        return None;
+    };
+    let mut rules = toml::de::DeTable::new();
+    let mut own = toml::de::DeTable::new();
+    for (key, value) in table {
+        if RULE_FIELDS.contains(&key.get_ref().as_ref()) {
+            rules.insert(key, value);
+        } else {
+            own.insert(key, value);
+        }
+    }
+    let also_expected: Vec<&str> = COMMON_FIELDS.iter().chain(RULE_FIELDS).copied().collect();
+    let rules = super::load::deserialize::<RuleSettings>(
+        Spanned::new(span.clone(), DeValue::Table(rules)),
+        diags,
+        &[],
+    );
+    let own = super::load::deserialize::<T>(
+        Spanned::new(span, DeValue::Table(own)),
+        diags,
+        &also_expected,
+    );
+    Some(Backup {
+        rules: rules?,
+        settings: own?,
+    })
 }

@@ -8,6 +8,12 @@ use super::Source;
 use super::SourceError;
 use super::alertmanager::Alertmanager;
 use super::autotask::Autotask;
+use super::backup::borg::Borg;
+use super::backup::command::ProcessLimit;
+use super::backup::pbs::Pbs;
+use super::backup::restic::Restic;
+use super::backup::veeam::Veeam;
+use super::backup::vspc::Vspc;
 use super::checkmk::Checkmk;
 use super::demo::{DemoWorld, demo_sources};
 use super::halopsa::HaloPsa;
@@ -33,6 +39,8 @@ pub struct BuildContext {
     pub now: Timestamp,
     /// Recorded restore tests, for the backup rules' "recovery test overdue".
     pub restore_tests: crate::store::RestoreTests,
+    /// The bound on backup programs (restic, borg) running at once, shared by all sources.
+    pub processes: ProcessLimit,
 }
 
 impl BuildContext {
@@ -42,6 +50,7 @@ impl BuildContext {
             known_tenants,
             now,
             restore_tests: crate::store::RestoreTests::default(),
+            processes: ProcessLimit::default(),
         }
     }
 
@@ -133,6 +142,11 @@ pub fn build(
             vec![Box::new(Autotask::from_config(config, settings, ctx)?)]
         }
         SourceKind::Zammad(settings) => vec![Box::new(Zammad::from_config(config, settings, ctx)?)],
+        SourceKind::Restic(settings) => vec![Box::new(Restic::from_config(config, settings, ctx)?)],
+        SourceKind::Borg(settings) => vec![Box::new(Borg::from_config(config, settings, ctx)?)],
+        SourceKind::Veeam(settings) => vec![Box::new(Veeam::from_config(config, settings, ctx)?)],
+        SourceKind::Vspc(settings) => vec![Box::new(Vspc::from_config(config, settings, ctx)?)],
+        SourceKind::Pbs(settings) => vec![Box::new(Pbs::from_config(config, settings, ctx)?)],
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod autotask;
+pub mod backup;
 pub mod build;
 pub mod checkmk;
 pub mod demo;
