@@ -213,7 +213,9 @@ pub fn configured_session(
     {
         add_demo_tenants(&mut tenants, &mut book);
     }
-    Ok(assemble(parts, clock, sources, book, tenants, now))
+    let mut session = assemble(parts, clock, sources, book, tenants, now);
+    session.app.sessions = Arc::new(config.sessions.clone());
+    Ok(session)
 }
 
 /// The connectors of every configured source. A source that cannot even be built (an

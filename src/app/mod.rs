@@ -4,6 +4,7 @@
 pub mod form;
 pub mod input;
 pub mod run;
+pub mod session;
 pub mod state;
 pub mod terminal;
 pub mod update;

@@ -12,13 +12,16 @@ use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::state::App;
 use super::terminal::TerminalGuard;
 use super::update::Effect;
+use crate::actions::session::launch::{self, Launcher};
+use crate::actions::session::{Exit, SessionOutcome, SessionPlan, SessionResult};
 use crate::clock::SharedClock;
+use crate::config::LaunchMode;
 use crate::i18n::{Msg, fill, t};
 use crate::model::SourceId;
 use crate::sources::SourceEvent;
@@ -104,17 +107,52 @@ impl Default for Painter {
     }
 }
 
-/// Runs the TUI until the user quits. Sources must already be spawned, sending on `events`.
+/// The signals that end nightdesk: a closed SSH connection (SIGHUP), a kill (SIGTERM),
+/// SIGINT and SIGQUIT (which the keyboard sends only while a child program has the
+/// terminal: then they are the child's).
+struct Signals {
+    hangup: Signal,
+    terminate: Signal,
+    interrupt: Signal,
+    quit: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            hangup: signal(SignalKind::hangup())?,
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// Any of them arrived.
+    async fn any(&mut self) {
+        tokio::select! {
+            _ = self.hangup.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+            _ = self.quit.recv() => {}
+        }
+    }
+}
+
+/// Runs the TUI until the user quits. Sources must already be spawned, sending on `events`;
+/// `log_file` takes the output of detached session programs.
 pub async fn run(
     mut app: App,
     theme: Theme,
     clock: SharedClock,
     handles: HashMap<SourceId, SourceHandle>,
     mut events: mpsc::UnboundedReceiver<SourceEvent>,
+    log_file: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let mut painter = Painter::new();
     let mut input = EventStream::new();
+    let (ended_tx, mut ended) = mpsc::unbounded_channel();
+    let launcher = Launcher::from_env(log_file, ended_tx);
     let mut second = tokio::time::interval(Duration::from_secs(1));
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     app.tick(clock.now());
@@ -125,22 +163,17 @@ pub async fn run(
         panic!("crash test requested by NIGHTDESK_CRASH_TEST");
     }
     let mut filters = FilterRunner::new();
-    // A closed SSH connection (SIGHUP) or a kill (SIGTERM) ends the loop like `quit`, so the
-    // guard restores the terminal on the way out.
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    // A signal ends the loop like `quit`, so the guard restores the terminal on the way out.
+    let mut signals = Signals::new()?;
     let mut last_paint = Instant::now();
     let mut due: Option<Instant> = None;
     while !app.quit {
         let deadline = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let mut effects = Vec::new();
         tokio::select! {
             _ = tokio::time::sleep_until(deadline.into()), if due.is_some() => {}
             ev = input.next() => match ev {
-                Some(Ok(ev)) => {
-                    for effect in on_terminal_event(&mut app, ev, &mut painter) {
-                        carry_out(&mut app, &handles, effect, &mut painter);
-                    }
-                }
+                Some(Ok(ev)) => effects = on_terminal_event(&mut app, ev, &mut painter),
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
@@ -152,9 +185,25 @@ pub async fn run(
             }
             _ = second.tick() => app.tick(clock.now()),
             Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
-            _ = hangup.recv() => app.quit = true,
-            _ = terminate.recv() => app.quit = true,
+            Some(end) = ended.recv() => app.detached_session_ended(&end),
+            _ = signals.any() => app.quit = true,
         }
+        for effect in effects {
+            match effect {
+                Effect::Session(plan) => {
+                    let mut terminal = Handover {
+                        guard: &mut guard,
+                        input: &mut input,
+                        signals: &mut signals,
+                    };
+                    let outcome = launch_session(&mut app, plan, &launcher, &mut terminal).await?;
+                    painter.repaint_all();
+                    app.session_finished(outcome);
+                }
+                other => carry_out(&mut app, &handles, other, &mut painter),
+            }
+        }
+        log_sessions(&mut app);
         filters.start(app.take_filter_jobs());
         if last_paint.elapsed() >= FRAME_GAP {
             painter.paint(&mut guard.terminal, &mut app, &theme)?;
@@ -183,6 +232,98 @@ fn on_terminal_event(app: &mut App, ev: Event, painter: &mut Painter) -> Vec<Eff
     }
 }
 
+/// What an inline session needs from the loop: the terminal, its input reader, the signals.
+struct Handover<'a> {
+    guard: &'a mut TerminalGuard,
+    input: &'a mut EventStream,
+    signals: &'a mut Signals,
+}
+
+/// Carries out a session plan in the mode it gets here.
+async fn launch_session(
+    app: &mut App,
+    plan: SessionPlan,
+    launcher: &Launcher,
+    terminal: &mut Handover<'_>,
+) -> std::io::Result<SessionOutcome> {
+    let mode = launcher.mode_for(&plan);
+    let result = match mode {
+        LaunchMode::Inline => {
+            let banner = launcher.banner(app.lang, &plan, app.tenant_name(&plan.tenant));
+            run_inline(app, &plan, &banner, terminal).await?
+        }
+        LaunchMode::Tmux => launcher.tmux_window(&plan).await,
+        LaunchMode::Spawn => launcher.spawn(&plan),
+        LaunchMode::Open => launcher.open(&plan),
+        LaunchMode::Copy => launcher.copy(&plan, terminal.guard.terminal.backend_mut()),
+    };
+    Ok(SessionOutcome::of_plan(app.now, &plan, mode, result))
+}
+
+/// Hands the terminal to the plan's program and takes it back when it ends. The input
+/// reader is dropped first (it would steal the program's keys) and made anew afterwards;
+/// sources keep polling meanwhile and their events wait in the channel. Ctrl-C and Ctrl-\
+/// belong to the program; a hangup or SIGTERM ends nightdesk once it is over.
+async fn run_inline(
+    app: &mut App,
+    plan: &SessionPlan,
+    banner: &str,
+    terminal: &mut Handover<'_>,
+) -> std::io::Result<SessionResult> {
+    *terminal.input = EventStream::new();
+    terminal.guard.suspend();
+    let mut out = std::io::stdout();
+    writeln!(out, "{banner}")?;
+    out.flush()?;
+    let result = match launch::start_inline(plan) {
+        Ok(child) => wait_inline(app, child, terminal.signals).await,
+        Err(e) => SessionResult::NotStarted(format!("{}: {e}", plan.argv[0])),
+    };
+    terminal.guard.resume()?;
+    Ok(result)
+}
+
+async fn wait_inline(
+    app: &mut App,
+    mut child: tokio::process::Child,
+    signals: &mut Signals,
+) -> SessionResult {
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                return match status {
+                    Ok(status) => SessionResult::Exited(Exit::of(status)),
+                    Err(e) => SessionResult::NotStarted(e.to_string()),
+                };
+            }
+            _ = signals.interrupt.recv() => {}
+            _ = signals.quit.recv() => {}
+            _ = signals.hangup.recv() => app.quit = true,
+            _ = signals.terminate.recv() => {
+                app.quit = true;
+                let _ = child.start_kill();
+            }
+        }
+    }
+}
+
+/// Every session launch and refusal goes to the log, values escaped (`?`); this is also
+/// where an audit record belongs.
+fn log_sessions(app: &mut App) {
+    for o in app.take_session_outcomes() {
+        tracing::info!(
+            profile = o.profile,
+            mode = ?o.mode.map(LaunchMode::name),
+            tenant = ?o.tenant.as_ref().map(|t| t.as_str()),
+            item = ?o.item.as_ref().map(|k| (k.source.as_str(), &*k.external_id)),
+            host = ?o.host,
+            argv = ?o.argv,
+            result = ?o.result,
+            "session"
+        );
+    }
+}
+
 fn carry_out(
     app: &mut App,
     handles: &HashMap<SourceId, SourceHandle>,
@@ -190,7 +331,7 @@ fn carry_out(
     painter: &mut Painter,
 ) {
     match effect {
-        Effect::FullRedraw => painter.repaint_all(),
+        Effect::FullRedraw | Effect::Session(_) => painter.repaint_all(),
         Effect::RefreshAll => {
             for h in handles.values() {
                 let _ = h.commands.send(SourceCommand::Refresh);

@@ -28,6 +28,8 @@ pub enum Effect {
     FullRedraw,
     /// Read every source now.
     RefreshAll,
+    /// Carry out a remote session (its values are checked already).
+    Session(crate::actions::session::SessionPlan),
 }
 
 /// The id of the pseudo-source under which nightdesk files its own items (source outages).
@@ -45,6 +47,7 @@ impl App {
             Mode::Tenants => Context::Tenants,
             Mode::Sources => Context::Sources,
             Mode::Prompt => Context::Prompt,
+            Mode::SessionMenu => Context::SessionMenu,
         }
     }
 
@@ -70,10 +73,10 @@ impl App {
             Resolution::Unbound => {
                 let was_pending = !self.pending.is_empty();
                 self.clear_pending();
-                if !was_pending {
-                    self.type_text(key);
+                if was_pending {
+                    return Vec::new();
                 }
-                Vec::new()
+                self.type_text(key)
             }
         }
     }
@@ -85,9 +88,15 @@ impl App {
         self.edit(|line| line.insert_str(&text));
     }
 
-    fn type_text(&mut self, key: Key) {
-        let Some(c) = key.text_char() else { return };
+    fn type_text(&mut self, key: Key) -> Vec<Effect> {
+        let Some(c) = key.text_char() else {
+            return Vec::new();
+        };
+        if self.mode == Mode::SessionMenu {
+            return self.pick_session_by_letter(c);
+        }
         self.edit(|line| line.insert(c));
+        Vec::new()
     }
 
     fn after_edit(&mut self) {
@@ -149,6 +158,8 @@ impl App {
             CursorEnd => self.edit(|l| l.end()),
             HistoryPrev => self.edit(|l| l.history_prev()),
             HistoryNext => self.edit(|l| l.history_next()),
+            Session => return self.start_session(action.arg.as_deref().unwrap_or_default()),
+            SessionMenu => self.open_session_menu(),
         }
         Vec::new()
     }
@@ -184,6 +195,7 @@ impl App {
                 self.requery();
             }
             Mode::Prompt => self.close_form(),
+            Mode::SessionMenu => self.close_session_menu(),
             Mode::Command | Mode::Help | Mode::Tenants | Mode::Sources => self.mode = Mode::Queue,
             Mode::Queue if self.detail_open => self.detail_open = false,
             Mode::Queue if !self.filter.text().is_empty() => self.set_filter(""),
@@ -200,6 +212,7 @@ impl App {
             }
             Mode::Command => self.run_command(),
             Mode::Prompt => self.submit_form(),
+            Mode::SessionMenu => self.accept_session_menu(),
             Mode::Tenants => {
                 self.show_tenant();
                 Vec::new()
@@ -289,6 +302,7 @@ impl App {
                 let max = self.sources.len().saturating_sub(1);
                 self.source_cursor = self.source_cursor.saturating_add_signed(delta).min(max);
             }
+            Mode::SessionMenu => self.move_in_session_menu(delta),
             _ => self.select_row(self.cursor.saturating_add_signed(delta)),
         }
     }
@@ -297,6 +311,10 @@ impl App {
         if self.mode == Mode::Tenants {
             self.tenant_cursor = row.min(self.tenants.len());
             return;
+        }
+        if self.mode == Mode::SessionMenu {
+            let to_first = if row == 0 { isize::MIN } else { isize::MAX };
+            return self.move_in_session_menu(to_first);
         }
         if self.view.is_empty() {
             self.cursor = 0;

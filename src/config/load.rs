@@ -26,7 +26,12 @@ use crate::model::{SourceId, TenantId};
 use crate::sla::spec::ContractSpec;
 
 const SECTIONS: [&str; 6] = [
-    "ui", "defaults", "contracts", "tenants", "sources", "sessions",
+    "ui",
+    "defaults",
+    "contracts",
+    "tenants",
+    "sources",
+    "sessions",
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -330,7 +335,11 @@ fn known_tenants(raw: &RawConfig) -> BTreeSet<String> {
         .iter()
         .any(|s| matches!(s.kind, Some(SourceKind::Demo(_))))
     {
-        known.extend(crate::sources::demo::TENANTS.iter().map(|t| t.id.to_string()));
+        known.extend(
+            crate::sources::demo::TENANTS
+                .iter()
+                .map(|t| t.id.to_string()),
+        );
     }
     known
 }

@@ -133,25 +133,31 @@ pub fn builtin_profiles() -> Vec<Profile> {
         profile(
             "ssh",
             LaunchMode::Tmux,
-            Argv::of(&[&["ssh"], &["-J", "{jump}"], &["-p", "{port}"], &["{user@}{address}"]]),
+            Argv::program("ssh")
+                .optional(&["-J", "{jump}"])
+                .optional(&["-p", "{port}"])
+                .arg("{user@}{address}"),
             None,
         ),
         profile(
             "rdp",
             LaunchMode::Spawn,
-            Argv::of(&[&["xfreerdp"], &["/v:{address}"], &["/port:{port}"], &["/u:{user}"]]),
+            Argv::program("xfreerdp")
+                .arg("/v:{address}")
+                .optional(&["/port:{port}"])
+                .optional(&["/u:{user}"]),
             None,
         ),
         profile(
             "vnc",
             LaunchMode::Spawn,
-            Argv::of(&[&["vncviewer"], &["{address}::{port}"]]),
+            Argv::program("vncviewer").arg("{address}::{port}"),
             Some(5900),
         ),
         profile(
             "web",
             LaunchMode::Open,
-            Argv::of(&[&["https://{address}"]]),
+            Argv::program("https://{address}"),
             None,
         ),
     ]
@@ -178,7 +184,9 @@ impl SessionsConfig {
 }
 
 const KEYS: [&str; 4] = ["user", "jump", "profiles", "tenants"];
-const SHELLS: [&str; 9] = ["sh", "bash", "dash", "zsh", "ksh", "fish", "csh", "tcsh", "busybox"];
+const SHELLS: [&str; 9] = [
+    "sh", "bash", "dash", "zsh", "ksh", "fish", "csh", "tcsh", "busybox",
+];
 
 /// What parsing `[sessions]` found: the config and the tenant ids it names (checked
 /// against the configured tenants once every section is read).
@@ -236,7 +244,11 @@ pub(crate) fn parse(value: Spanned<DeValue<'_>>, diags: &mut Collector<'_>) -> P
                 } else {
                     suggest(other, &KEYS.map(String::from))
                 };
-                diags.error(key.span(), format!("unknown field `{other}` in `[sessions]`"), Some(hint));
+                diags.error(
+                    key.span(),
+                    format!("unknown field `{other}` in `[sessions]`"),
+                    Some(hint),
+                );
             }
         }
     }
@@ -288,7 +300,11 @@ fn table_of<'i>(
     }
 }
 
-fn parse_profiles(value: Spanned<DeValue<'_>>, config: &mut SessionsConfig, diags: &mut Collector<'_>) {
+fn parse_profiles(
+    value: Spanned<DeValue<'_>>,
+    config: &mut SessionsConfig,
+    diags: &mut Collector<'_>,
+) {
     let Some(table) = table_of(value, "sessions.profiles", diags) else {
         return;
     };
@@ -300,7 +316,10 @@ fn parse_profiles(value: Spanned<DeValue<'_>>, config: &mut SessionsConfig, diag
             diags.error(
                 span,
                 format!("`{}` is not a profile name", name.get_ref()),
-                Some("use lower-case letters, digits and `-`, starting with a letter (`ssh-admin`)".into()),
+                Some(
+                    "use lower-case letters, digits and `-`, starting with a letter (`ssh-admin`)"
+                        .into(),
+                ),
             );
             continue;
         }
@@ -331,7 +350,11 @@ fn parse_profile(
     existing: Option<Profile>,
     diags: &mut Collector<'_>,
 ) -> Option<Profile> {
-    let mut table = table_of(value, &format!("sessions.profiles.{}", name.get_ref()), diags)?;
+    let mut table = table_of(
+        value,
+        &format!("sessions.profiles.{}", name.get_ref()),
+        diags,
+    )?;
     let span = name.span();
     let argv_value = table.remove("argv");
     // Every part is read before any is given up on, so one run reports all problems.
@@ -354,7 +377,10 @@ fn parse_profile(
         diags.error(
             span.clone(),
             format!("profile `{}` needs `argv`", name.get_ref()),
-            Some("add e.g. `argv = [\"ssh\", \"{user@}{address}\"]`: the program and its arguments".into()),
+            Some(
+                "add e.g. `argv = [\"ssh\", \"{user@}{address}\"]`: the program and its arguments"
+                    .into(),
+            ),
         );
     }
     let (argv, mode, settings) = (argv?, mode?, settings?);
@@ -362,14 +388,19 @@ fn parse_profile(
     if !check_argv(&argv, mode, at, diags) {
         return None;
     }
-    let base = existing.as_ref().map(|p| p.settings.clone()).unwrap_or_default();
+    let base = existing
+        .as_ref()
+        .map(|p| p.settings.clone())
+        .unwrap_or_default();
     Some(Profile {
         name: name.get_ref().clone(),
         mode,
         argv,
         settings: settings.over(&base),
         tenants: tenants.or(existing.as_ref().and_then(|p| p.tenants.clone())),
-        enabled: raw.enabled.unwrap_or(existing.as_ref().is_none_or(|p| p.enabled)),
+        enabled: raw
+            .enabled
+            .unwrap_or(existing.as_ref().is_none_or(|p| p.enabled)),
     })
 }
 
@@ -396,7 +427,10 @@ fn settings(raw: RawSettings, diags: &mut Collector<'_>) -> Option<Settings> {
     ok.then_some(s)
 }
 
-fn tenant_list(list: Option<Vec<Spanned<String>>>, diags: &mut Collector<'_>) -> Option<Vec<TenantId>> {
+fn tenant_list(
+    list: Option<Vec<Spanned<String>>>,
+    diags: &mut Collector<'_>,
+) -> Option<Vec<TenantId>> {
     let list = list?;
     let mut ids = Vec::new();
     for id in list {
@@ -490,14 +524,21 @@ fn parse_argv(value: &Spanned<DeValue<'_>>, diags: &mut Collector<'_>) -> Option
         other => {
             diags.error(
                 value.span(),
-                format!("`argv` must be a list of strings, not a {}", other.type_str()),
+                format!(
+                    "`argv` must be a list of strings, not a {}",
+                    other.type_str()
+                ),
                 Some("write `argv = [\"ssh\", \"{user@}{address}\"]`".into()),
             );
             return None;
         }
     };
     if items.is_empty() {
-        diags.error(value.span(), "`argv` is empty", Some("name the program to run first".into()));
+        diags.error(
+            value.span(),
+            "`argv` is empty",
+            Some("name the program to run first".into()),
+        );
         return None;
     }
     let mut parts = Vec::new();
@@ -509,7 +550,8 @@ fn parse_argv(value: &Spanned<DeValue<'_>>, diags: &mut Collector<'_>) -> Option
                 None => ok = false,
             },
             DeValue::Array(group) if !group.is_empty() => {
-                let elements: Vec<Option<Element>> = group.iter().map(|e| element(e, diags)).collect();
+                let elements: Vec<Option<Element>> =
+                    group.iter().map(|e| element(e, diags)).collect();
                 match elements.into_iter().collect::<Option<Vec<_>>>() {
                     Some(group) => parts.push(Part::Optional(group)),
                     None => ok = false,
@@ -530,11 +572,19 @@ fn parse_argv(value: &Spanned<DeValue<'_>>, diags: &mut Collector<'_>) -> Option
 
 fn element(item: &Spanned<DeValue<'_>>, diags: &mut Collector<'_>) -> Option<Element> {
     let Some(text) = item.get_ref().as_str() else {
-        diags.error(item.span(), "an optional group holds strings only", Some("write `[\"-p\", \"{port}\"]`".into()));
+        diags.error(
+            item.span(),
+            "an optional group holds strings only",
+            Some("write `[\"-p\", \"{port}\"]`".into()),
+        );
         return None;
     };
     if text.is_empty() {
-        diags.error(item.span(), "an empty argument", Some("remove it: programs get exactly the arguments listed".into()));
+        diags.error(
+            item.span(),
+            "an empty argument",
+            Some("remove it: programs get exactly the arguments listed".into()),
+        );
         return None;
     }
     match Element::parse(text) {
@@ -576,19 +626,28 @@ fn check_argv(argv: &Argv, mode: LaunchMode, at: Range<usize>, diags: &mut Colle
         );
         return false;
     }
-    let Some(program) = argv.program().filter(|p| p.is_literal()) else {
+    let Some(program) = argv.program_element().filter(|p| p.is_literal()) else {
         diags.error(
             at,
             "the first element of `argv` must be the program, written out",
-            Some("values from sources never choose the program: put placeholders in the arguments".into()),
+            Some(
+                "values from sources never choose the program: put placeholders in the arguments"
+                    .into(),
+            ),
         );
         return false;
     };
     if program.written().chars().any(char::is_whitespace) {
         diags.warning(
             at.clone(),
-            format!("program `{}` has a space: it is run as one file name", program.written()),
-            Some(format!("if you meant a program and its arguments, write `argv = {}`", as_list(program.written()))),
+            format!(
+                "program `{}` has a space: it is run as one file name",
+                program.written()
+            ),
+            Some(format!(
+                "if you meant a program and its arguments, write `argv = {}`",
+                as_list(program.written())
+            )),
         );
     }
     warn_about_shells(argv, program, at, diags);
@@ -649,7 +708,9 @@ fn parse_tenant(
             let name = Spanned::new(name.span(), name.into_inner().into_owned());
             profile_refs.push(name.clone());
             let raw: RawSettings = deserialize(value, diags, &[])?;
-            tenant.profiles.insert(name.into_inner(), settings(raw, diags)?);
+            tenant
+                .profiles
+                .insert(name.into_inner(), settings(raw, diags)?);
         }
     }
     let raw: RawSettings = deserialize(
@@ -736,11 +797,22 @@ port = 22
         assert_eq!(names, ["ssh", "rdp", "vnc", "web", "zz-last", "check"]);
         let ssh = config.profile("ssh").unwrap();
         assert_eq!(ssh.mode, LaunchMode::Inline);
-        assert_eq!(ssh.argv, builtin_profiles()[0].argv, "argv kept from the built-in");
+        assert_eq!(
+            ssh.argv,
+            builtin_profiles()[0].argv,
+            "argv kept from the built-in"
+        );
         assert!(!config.profile("vnc").unwrap().enabled);
         let check = config.profile("check").unwrap();
-        assert_eq!(check.mode, LaunchMode::Inline, "custom profiles default to inline");
-        assert_eq!(check.tenants.as_deref(), Some(&[TenantId::new("mueller")][..]));
+        assert_eq!(
+            check.mode,
+            LaunchMode::Inline,
+            "custom profiles default to inline"
+        );
+        assert_eq!(
+            check.tenants.as_deref(),
+            Some(&[TenantId::new("mueller")][..])
+        );
 
         let mueller = config.settings(ssh, &TenantId::new("mueller"));
         assert_eq!(mueller.user.as_deref(), Some("admin"));
@@ -786,37 +858,76 @@ port = 22
     #[test]
     fn program_must_be_written_out_and_open_takes_a_url() {
         let out = errors("[sessions.profiles.x]\nargv = [\"{host}\", \"x\"]\n");
-        assert!(out.starts_with("c.toml:2:8: error: the first element of `argv` must be the program"), "{out}");
-        let out = errors("[sessions.profiles.x]\nmode = \"open\"\nargv = [\"firefox\", \"{host}\"]\n");
-        assert!(out.contains("c.toml:3:8: error: an `open` profile takes one http(s) URL"), "{out}");
+        assert!(
+            out.starts_with("c.toml:2:8: error: the first element of `argv` must be the program"),
+            "{out}"
+        );
+        let out =
+            errors("[sessions.profiles.x]\nmode = \"open\"\nargv = [\"firefox\", \"{host}\"]\n");
+        assert!(
+            out.contains("c.toml:3:8: error: an `open` profile takes one http(s) URL"),
+            "{out}"
+        );
         let out = errors("[sessions.profiles.web]\nmode = \"inline\"\n");
-        assert!(out.contains("the first element of `argv` must be the program"), "{out}");
+        assert!(
+            out.contains("the first element of `argv` must be the program"),
+            "{out}"
+        );
         let out = errors("[sessions.profiles.x]\nmode = \"tmux\"\n");
-        assert!(out.contains("c.toml:1:20: error: profile `x` needs `argv`"), "{out}");
+        assert!(
+            out.contains("c.toml:1:20: error: profile `x` needs `argv`"),
+            "{out}"
+        );
         let out = errors("[sessions.profiles.x]\nargv = [\"ssh\", \"\"]\n");
-        assert!(out.contains("c.toml:2:16: error: an empty argument"), "{out}");
+        assert!(
+            out.contains("c.toml:2:16: error: an empty argument"),
+            "{out}"
+        );
         let out = errors("[sessions.profiles.x]\nargv = [\"ssh\", [\"-p\", 22]]\n");
-        assert!(out.contains("c.toml:2:23: error: an optional group holds strings only"), "{out}");
+        assert!(
+            out.contains("c.toml:2:23: error: an optional group holds strings only"),
+            "{out}"
+        );
         let out = errors("[sessions.profiles.x]\nargv = []\n");
         assert!(out.contains("c.toml:2:8: error: `argv` is empty"), "{out}");
     }
 
     #[test]
     fn config_values_are_validated() {
-        let out = errors("[sessions]\nuser = \"-oProxyCommand=x\"\njump = \"a;b\"\n[sessions.profiles.ssh]\nport = 70000\nmode = \"telnet\"\n");
+        let out = errors(
+            "[sessions]\nuser = \"-oProxyCommand=x\"\njump = \"a;b\"\n[sessions.profiles.ssh]\nport = 70000\nmode = \"telnet\"\n",
+        );
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0], "c.toml:2:8: error: `user` `-oProxyCommand=x` starts with `-` (it would be read as an option)");
-        assert_eq!(lines[2], "c.toml:3:8: error: `jump` `a;b` contains the shell metacharacter `;`");
-        assert!(out.contains("c.toml:5:8: error: `port = 70000` is not a port"), "{out}");
-        assert!(out.contains("c.toml:6:8: error: unknown mode `telnet`"), "{out}");
+        assert_eq!(
+            lines[0],
+            "c.toml:2:8: error: `user` `-oProxyCommand=x` starts with `-` (it would be read as an option)"
+        );
+        assert_eq!(
+            lines[2],
+            "c.toml:3:8: error: `jump` `a;b` contains the shell metacharacter `;`"
+        );
+        assert!(
+            out.contains("c.toml:5:8: error: `port = 70000` is not a port"),
+            "{out}"
+        );
+        assert!(
+            out.contains("c.toml:6:8: error: unknown mode `telnet`"),
+            "{out}"
+        );
         let out = errors("[sessions.profiles.ssh]\nport = \"22\"\n");
-        assert!(out.contains("c.toml:2:8: error: invalid type: string \"22\""), "{out}");
+        assert!(
+            out.contains("c.toml:2:8: error: invalid type: string \"22\""),
+            "{out}"
+        );
     }
 
     #[test]
     fn tenant_tables_name_known_profiles_and_tenants() {
         let out = errors("[sessions.tenants.mueller.profiles.shh]\nuser = \"root\"\n");
-        assert!(out.contains("c.toml:1:36: error: unknown profile `shh`\nhint: did you mean `ssh`?"), "{out}");
+        assert!(
+            out.contains("c.toml:1:36: error: unknown profile `shh`\nhint: did you mean `ssh`?"),
+            "{out}"
+        );
         let config = Config::parse(
             Path::new("c.toml"),
             "[[tenants]]\nid = \"mueller\"\n[sessions.tenants.muller]\nuser = \"root\"\n",

@@ -288,6 +288,14 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
         CursorEnd => ("cursor to the end", "Cursor ans Ende"),
         HistoryPrev => ("previous input from history", "vorige Eingabe"),
         HistoryNext => ("next input from history", "nächste Eingabe"),
+        Session => (
+            "open a remote session to the item's host with the named profile",
+            "Fernsitzung zum Host des Eintrags mit dem genannten Profil öffnen",
+        ),
+        SessionMenu => (
+            "choose a session profile for the item's host",
+            "Sitzungsprofil für den Host des Eintrags wählen",
+        ),
     }
 }
 

@@ -32,7 +32,11 @@ impl DetachedEnd {
         (!exit.success()).then(|| {
             fill(
                 t(lang, Msg::SessionDetachedEnded),
-                &[&self.profile, &super::validate::shown(&self.program), &exit.describe(lang)],
+                &[
+                    &self.profile,
+                    &super::validate::shown(&self.program),
+                    &exit.describe(lang),
+                ],
             )
         })
     }
@@ -83,7 +87,10 @@ impl Launcher {
         } else {
             Msg::SessionBanner
         };
-        fill(t(lang, msg), &[&sanitize(tenant_name), &sanitize(&plan.target)])
+        fill(
+            t(lang, msg),
+            &[&sanitize(tenant_name), &sanitize(&plan.target)],
+        )
     }
 
     /// `tmux new-window -n NAME -- ARGV...`: tmux runs the argv itself (no shell) when it
@@ -100,7 +107,10 @@ impl Launcher {
             Ok(out) => {
                 let said = String::from_utf8_lossy(&out.stderr);
                 let first = said.lines().next().unwrap_or_default().trim();
-                SessionResult::NotStarted(format!("tmux: {first} ({})", Exit::of(out.status).describe(Lang::En)))
+                SessionResult::NotStarted(format!(
+                    "tmux: {first} ({})",
+                    Exit::of(out.status).describe(Lang::En)
+                ))
             }
             Err(e) => SessionResult::NotStarted(format!("tmux: {e}")),
         }

@@ -95,15 +95,18 @@ impl Refusal {
         let msg = |m| t(lang, m).to_string();
         match self {
             Refusal::NothingSelected => msg(Msg::NothingSelected),
-            Refusal::UnknownProfile(name) => {
-                fill(t(lang, Msg::SessionUnknownProfile), &[&validate::shown(name)])
-            }
+            Refusal::UnknownProfile(name) => fill(
+                t(lang, Msg::SessionUnknownProfile),
+                &[&validate::shown(name)],
+            ),
             Refusal::Disabled => msg(Msg::SessionDisabled),
             Refusal::NotForTenant => msg(Msg::SessionNotForTenant),
             Refusal::Missing(Placeholder::Host | Placeholder::Address) => msg(Msg::SessionNoHost),
             Refusal::Missing(p) => fill(t(lang, Msg::SessionMissingSetting), &[p.name()]),
             Refusal::Invalid(invalid) => invalid.describe(lang),
-            Refusal::EmptyArgument(n) => fill(t(lang, Msg::SessionEmptyArgument), &[&n.to_string()]),
+            Refusal::EmptyArgument(n) => {
+                fill(t(lang, Msg::SessionEmptyArgument), &[&n.to_string()])
+            }
             Refusal::BadUrl(url) => fill(t(lang, Msg::SessionBadUrl), &[url]),
         }
     }
@@ -182,14 +185,24 @@ impl SessionOutcome {
             fell_back: false,
             item: item.map(|i| i.key.clone()),
             tenant: item.map(|i| i.tenant.clone()),
-            host: item.and_then(|i| i.host.as_deref().or(i.address.as_deref()).map(str::to_string)),
+            host: item.and_then(|i| {
+                i.host
+                    .as_deref()
+                    .or(i.address.as_deref())
+                    .map(str::to_string)
+            }),
             argv: Vec::new(),
             result: SessionResult::Refused(why),
         }
     }
 
     /// The result of carrying out `plan` in `mode`.
-    pub fn of_plan(at: Timestamp, plan: &SessionPlan, mode: LaunchMode, result: SessionResult) -> Self {
+    pub fn of_plan(
+        at: Timestamp,
+        plan: &SessionPlan,
+        mode: LaunchMode,
+        result: SessionResult,
+    ) -> Self {
         SessionOutcome {
             at,
             profile: plan.profile.clone(),
@@ -223,13 +236,16 @@ impl SessionOutcome {
                 t(lang, Msg::SessionNotStarted),
                 &[&self.profile, &validate::shown(e)],
             ),
-            SessionResult::Exited(exit) => {
-                fill(t(lang, Msg::SessionEnded), &[&self.profile, &exit.describe(lang)])
-            }
+            SessionResult::Exited(exit) => fill(
+                t(lang, Msg::SessionEnded),
+                &[&self.profile, &exit.describe(lang)],
+            ),
             SessionResult::Started if self.mode == Some(LaunchMode::Tmux) => {
                 fill(t(lang, Msg::SessionInWindow), &[&self.profile, &command])
             }
-            SessionResult::Started => fill(t(lang, Msg::SessionStarted), &[&self.profile, &command]),
+            SessionResult::Started => {
+                fill(t(lang, Msg::SessionStarted), &[&self.profile, &command])
+            }
             SessionResult::Copied => fill(t(lang, Msg::SessionCopied), &[&command]),
         };
         if self.fell_back {
@@ -246,11 +262,18 @@ pub fn applies(config: &SessionsConfig, profile: &Profile, item: &Item) -> bool 
     let values = Values::new(config, profile, item);
     profile.enabled
         && for_tenant(profile, &item.tenant)
-        && profile.argv.required().into_iter().all(|p| values.raw(p).is_some())
+        && profile
+            .argv
+            .required()
+            .into_iter()
+            .all(|p| values.raw(p).is_some())
 }
 
 fn for_tenant(profile: &Profile, tenant: &TenantId) -> bool {
-    profile.tenants.as_ref().is_none_or(|list| list.contains(tenant))
+    profile
+        .tenants
+        .as_ref()
+        .is_none_or(|list| list.contains(tenant))
 }
 
 /// The plan for a session with profile `name` to `item`'s host, or why there is none.
@@ -323,7 +346,13 @@ impl<'a> Values<'a> {
             Placeholder::Address => address.or(host).map(str::to_string),
             Placeholder::Tenant => Some(self.item.tenant.to_string()),
             Placeholder::User => self.settings.user.clone(),
-            Placeholder::UserAt => Some(self.settings.user.as_ref().map(|u| format!("{u}@")).unwrap_or_default()),
+            Placeholder::UserAt => Some(
+                self.settings
+                    .user
+                    .as_ref()
+                    .map(|u| format!("{u}@"))
+                    .unwrap_or_default(),
+            ),
             Placeholder::Port => self.settings.port.map(|p| p.to_string()),
             Placeholder::Jump => self.settings.jump.clone(),
         }

@@ -22,7 +22,11 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 pub fn base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -53,7 +57,10 @@ mod tests {
         for (plain, encoded) in vectors {
             assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
         }
-        assert_eq!(base64("ssh admin@10.1.2.3".as_bytes()), "c3NoIGFkbWluQDEwLjEuMi4z");
+        assert_eq!(
+            base64("ssh admin@10.1.2.3".as_bytes()),
+            "c3NoIGFkbWluQDEwLjEuMi4z"
+        );
         assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
     }
 

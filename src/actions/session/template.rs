@@ -181,22 +181,32 @@ pub enum FillError {
 pub struct Argv(pub Vec<Part>);
 
 impl Argv {
-    /// Parses plain elements (no optional groups); for built-in profiles and tests.
-    pub fn of(parts: &[&[&str]]) -> Argv {
-        let element = |s: &&str| Element::parse(s).expect("built-in template parses");
-        Argv(
-            parts
-                .iter()
-                .map(|group| match group {
-                    [one] => Part::One(element(one)),
-                    many => Part::Optional(many.iter().map(element).collect()),
-                })
-                .collect(),
-        )
+    /// A template of one program, for built-in profiles and tests; add arguments with
+    /// [`Argv::arg`] and [`Argv::optional`].
+    pub fn program(written: &str) -> Argv {
+        Argv(Vec::new()).arg(written)
+    }
+
+    /// Adds one argument (placeholders allowed).
+    pub fn arg(mut self, written: &str) -> Argv {
+        self.0.push(Part::One(
+            Element::parse(written).expect("built-in template parses"),
+        ));
+        self
+    }
+
+    /// Adds an optional group.
+    pub fn optional(mut self, group: &[&str]) -> Argv {
+        let elements = group
+            .iter()
+            .map(|w| Element::parse(w).expect("built-in template parses"))
+            .collect();
+        self.0.push(Part::Optional(elements));
+        self
     }
 
     /// The first element, when it is a plain one (the program).
-    pub fn program(&self) -> Option<&Element> {
+    pub fn program_element(&self) -> Option<&Element> {
         match self.0.first() {
             Some(Part::One(e)) => Some(e),
             _ => None,
@@ -246,13 +256,17 @@ impl Argv {
     }
 
     /// The argv with every placeholder filled by `value`, element by element.
-    pub fn fill(&self, value: &dyn Fn(Placeholder) -> Option<String>) -> Result<Vec<String>, FillError> {
+    pub fn fill(
+        &self,
+        value: &dyn Fn(Placeholder) -> Option<String>,
+    ) -> Result<Vec<String>, FillError> {
         let mut argv = Vec::new();
         for part in &self.0 {
             match part {
                 Part::One(e) => argv.push(e.fill(value).map_err(FillError::Missing)?),
                 Part::Optional(group) => {
-                    let filled: Result<Vec<String>, _> = group.iter().map(|e| e.fill(value)).collect();
+                    let filled: Result<Vec<String>, _> =
+                        group.iter().map(|e| e.fill(value)).collect();
                     argv.extend(filled.unwrap_or_default());
                 }
             }
@@ -280,7 +294,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_inside_one_element() {
-        let argv = Argv::of(&[&["xfreerdp"], &["/v:{address}"], &["/t:{tenant}-{host}"]]);
+        let argv = Argv::program("xfreerdp")
+            .arg("/v:{address}")
+            .arg("/t:{tenant}-{host}");
         assert_eq!(
             argv.fill(&values).unwrap(),
             ["xfreerdp", "/v:10.1.2.3", "/t:mueller-dc01.mueller.local"]
@@ -289,7 +305,7 @@ mod tests {
 
     #[test]
     fn a_value_with_spaces_stays_one_element() {
-        let argv = Argv::of(&[&["printf"], &["%s\n"], &["{host}"]]);
+        let argv = Argv::program("printf").arg("%s\n").arg("{host}");
         let filled = argv
             .fill(&|p| (p == Placeholder::Host).then(|| "a b; c".to_string()))
             .unwrap();
@@ -298,7 +314,10 @@ mod tests {
 
     #[test]
     fn optional_groups_need_all_their_values() {
-        let argv = Argv::of(&[&["ssh"], &["-J", "{jump}"], &["-p", "{port}"], &["{user@}{address}"]]);
+        let argv = Argv::program("ssh")
+            .optional(&["-J", "{jump}"])
+            .optional(&["-p", "{port}"])
+            .arg("{user@}{address}");
         assert_eq!(argv.fill(&values).unwrap(), ["ssh", "10.1.2.3"]);
         let with = |p: Placeholder| match p {
             Placeholder::Jump => Some("jump.example".to_string()),
@@ -309,7 +328,10 @@ mod tests {
             argv.fill(&with).unwrap(),
             ["ssh", "-J", "jump.example", "admin@10.1.2.3"]
         );
-        assert_eq!(argv.required(), [Placeholder::UserAt, Placeholder::Address].into());
+        assert_eq!(
+            argv.required(),
+            [Placeholder::UserAt, Placeholder::Address].into()
+        );
         assert_eq!(
             argv.used(&|p| with(p).is_some()),
             [Placeholder::Address, Placeholder::UserAt, Placeholder::Jump].into()
@@ -318,10 +340,19 @@ mod tests {
 
     #[test]
     fn missing_required_values_and_empty_elements_are_errors() {
-        let argv = Argv::of(&[&["ssh"], &["{user}@{address}"]]);
-        assert_eq!(argv.fill(&values), Err(FillError::Missing(Placeholder::User)));
-        let argv = Argv::of(&[&["ssh"], &["{user@}"]]);
+        let argv = Argv::program("ssh").arg("{user}@{address}");
+        assert_eq!(
+            argv.fill(&values),
+            Err(FillError::Missing(Placeholder::User))
+        );
+        let argv = Argv::program("ssh").arg("{user@}");
         assert_eq!(argv.fill(&values), Err(FillError::EmptyElement(1)));
+        let argv = Argv::program("x").optional(&["--port={port}"]);
+        assert_eq!(
+            argv.fill(&values).unwrap(),
+            ["x"],
+            "a group of one is optional too"
+        );
     }
 
     #[test]

@@ -51,14 +51,24 @@ fn built_in_ssh_uses_jump_and_user_of_the_tenant() {
     let config = sessions(MUELLER);
     let dc = item("mueller", Some("srv-dc01.mueller.local"), Some("10.1.2.3"));
     let plan = plan(&config, "ssh", &dc).unwrap();
-    assert_eq!(plan.argv, ["ssh", "-J", "jump.mueller.example", "admin@10.1.2.3"]);
+    assert_eq!(
+        plan.argv,
+        ["ssh", "-J", "jump.mueller.example", "admin@10.1.2.3"]
+    );
     assert_eq!(plan.mode, LaunchMode::Tmux);
     assert_eq!(plan.target, "srv-dc01.mueller.local");
-    assert_eq!(plan.command_line(), "ssh -J jump.mueller.example admin@10.1.2.3");
+    assert_eq!(
+        plan.command_line(),
+        "ssh -J jump.mueller.example admin@10.1.2.3"
+    );
 
     let other = item("schmidt", Some("nas01"), None);
     let plain = super::plan(&config, "ssh", &other).unwrap();
-    assert_eq!(plain.argv, ["ssh", "nas01"], "no jump, no user: ssh's own defaults");
+    assert_eq!(
+        plain.argv,
+        ["ssh", "nas01"],
+        "no jump, no user: ssh's own defaults"
+    );
 }
 
 #[test]
@@ -66,7 +76,10 @@ fn tenant_profile_settings_win_for_rdp() {
     let config = sessions(MUELLER);
     let dc = item("mueller", Some("srv-dc01.mueller.local"), Some("10.1.2.3"));
     let rdp = plan(&config, "rdp", &dc).unwrap();
-    assert_eq!(rdp.argv, ["xfreerdp", "/v:10.1.2.3", "/port:3390", "/u:MUELLER-admin"]);
+    assert_eq!(
+        rdp.argv,
+        ["xfreerdp", "/v:10.1.2.3", "/port:3390", "/u:MUELLER-admin"]
+    );
     assert_eq!(rdp.mode, LaunchMode::Spawn);
     let vnc = super::plan(&config, "vnc", &dc).unwrap();
     assert_eq!(vnc.argv, ["vncviewer", "10.1.2.3::5900"]);
@@ -103,7 +116,13 @@ fn hostile_hosts_are_refused_and_named() {
     }
     let long = "a".repeat(300);
     let refusal = plan(&config, "ssh", &item("mueller", Some(&long), None)).unwrap_err();
-    assert!(matches!(refusal, Refusal::Invalid(Invalid { problem: Problem::TooLong { max: 253 }, .. })));
+    assert!(matches!(
+        refusal,
+        Refusal::Invalid(Invalid {
+            problem: Problem::TooLong { max: 253 },
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -120,7 +139,10 @@ fn a_value_used_nowhere_is_not_checked_but_never_shown_raw() {
 fn ipv6_addresses_and_zones() {
     let config = sessions("");
     let v6 = item("mueller", None, Some("fe80::1%eth0"));
-    assert_eq!(plan(&config, "ssh", &v6).unwrap().argv, ["ssh", "fe80::1%eth0"]);
+    assert_eq!(
+        plan(&config, "ssh", &v6).unwrap().argv,
+        ["ssh", "fe80::1%eth0"]
+    );
     let v6 = item("mueller", None, Some("2001:db8::1"));
     let web = plan(&config, "web", &v6).unwrap();
     assert_eq!(web.argv, ["https://[2001:db8::1]"], "brackets in URLs");
@@ -137,15 +159,24 @@ tenants = ["mueller"]
 "#,
     );
     let none = item("mueller", None, None);
-    assert_eq!(plan(&config, "ssh", &none), Err(Refusal::Missing(Placeholder::Address)));
+    assert_eq!(
+        plan(&config, "ssh", &none),
+        Err(Refusal::Missing(Placeholder::Address))
+    );
     let dc = item("mueller", Some("dc01"), None);
-    assert_eq!(plan(&config, "console", &dc), Err(Refusal::Missing(Placeholder::User)));
+    assert_eq!(
+        plan(&config, "console", &dc),
+        Err(Refusal::Missing(Placeholder::User))
+    );
     let profile = config.profile("console").unwrap();
     assert!(!applies(&config, profile, &dc), "no user: not in the menu");
     assert!(applies(&config, config.profile("ssh").unwrap(), &dc));
     assert!(!applies(&config, config.profile("ssh").unwrap(), &none));
     let elsewhere = item("schmidt", Some("dc01"), None);
-    assert_eq!(plan(&config, "console", &elsewhere), Err(Refusal::NotForTenant));
+    assert_eq!(
+        plan(&config, "console", &elsewhere),
+        Err(Refusal::NotForTenant)
+    );
     assert_eq!(
         plan(&config, "nope", &dc),
         Err(Refusal::UnknownProfile("nope".into()))
@@ -160,7 +191,10 @@ fn hostile_tenant_ids_are_refused_too() {
     let evil = item("a;b", Some("dc01"), None);
     assert!(matches!(
         plan(&config, "t", &evil),
-        Err(Refusal::Invalid(Invalid { field: Field::Tenant, .. }))
+        Err(Refusal::Invalid(Invalid {
+            field: Field::Tenant,
+            ..
+        }))
     ));
 }
 
@@ -169,7 +203,10 @@ fn copy_text_is_quoted_for_a_shell() {
     let argv: Vec<String> = ["printf", "SESSION-OK %s\n", "it's", "a@b:1/x"]
         .map(String::from)
         .to_vec();
-    assert_eq!(command_line(&argv), "printf 'SESSION-OK %s\n' 'it'\\''s' a@b:1/x");
+    assert_eq!(
+        command_line(&argv),
+        "printf 'SESSION-OK %s\n' 'it'\\''s' a@b:1/x"
+    );
 }
 
 #[test]
@@ -192,7 +229,12 @@ fn outcomes_describe_themselves() {
     let config = sessions("");
     let p = plan(&config, "ssh", &dc).unwrap();
     let at = Timestamp::UNIX_EPOCH;
-    let exited = SessionOutcome::of_plan(at, &p, LaunchMode::Inline, SessionResult::Exited(Exit::Code(3)));
+    let exited = SessionOutcome::of_plan(
+        at,
+        &p,
+        LaunchMode::Inline,
+        SessionResult::Exited(Exit::Code(3)),
+    );
     assert!(exited.fell_back);
     assert!(exited.is_error());
     assert_eq!(

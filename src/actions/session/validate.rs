@@ -42,7 +42,9 @@ pub enum Field {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Problem {
     Empty,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     /// A control character: newline, escape, bell, ...
     Control,
     Whitespace,
@@ -160,7 +162,10 @@ pub fn host(value: &str) -> Result<(), Problem> {
         return ipv6(value);
     }
     if value.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return value.parse::<Ipv4Addr>().map(|_| ()).map_err(|_| Problem::BadIp);
+        return value
+            .parse::<Ipv4Addr>()
+            .map(|_| ())
+            .map_err(|_| Problem::BadIp);
     }
     host_name(value)
 }
@@ -192,9 +197,8 @@ fn host_name(value: &str) -> Result<(), Problem> {
         return Err(Problem::NotAllowed(c));
     }
     let name = value.strip_suffix('.').unwrap_or(value);
-    let label_ok = |l: &str| {
-        !l.is_empty() && l.len() <= MAX_LABEL && !l.starts_with('-') && !l.ends_with('-')
-    };
+    let label_ok =
+        |l: &str| !l.is_empty() && l.len() <= MAX_LABEL && !l.starts_with('-') && !l.ends_with('-');
     if name.split('.').all(label_ok) {
         Ok(())
     } else {
@@ -250,7 +254,11 @@ fn hop(hop: &str) -> Result<(), Problem> {
     let (name, port_text) = split_port(place)?;
     host(name)?;
     match port_text {
-        Some(p) => p.parse::<i64>().map_err(|_| Problem::BadPort).and_then(port).map(|_| ()),
+        Some(p) => p
+            .parse::<i64>()
+            .map_err(|_| Problem::BadPort)
+            .and_then(port)
+            .map(|_| ()),
         None => Ok(()),
     }
 }
@@ -261,14 +269,20 @@ fn split_port(place: &str) -> Result<(&str, Option<&str>), Problem> {
         let (inner, after) = rest.split_once(']').ok_or(Problem::BadIp)?;
         return match after {
             "" => Ok((inner, None)),
-            _ => after.strip_prefix(':').map(|p| (inner, Some(p))).ok_or(Problem::BadIp),
+            _ => after
+                .strip_prefix(':')
+                .map(|p| (inner, Some(p)))
+                .ok_or(Problem::BadIp),
         };
     }
     if let Some(c) = place.chars().find(|c| matches!(c, '[' | ']')) {
         return Err(Problem::ShellMeta(c));
     }
     match place.matches(':').count() {
-        1 => Ok(place.split_once(':').map(|(h, p)| (h, Some(p))).unwrap_or((place, None))),
+        1 => Ok(place
+            .split_once(':')
+            .map(|(h, p)| (h, Some(p)))
+            .unwrap_or((place, None))),
         _ => Ok((place, None)),
     }
 }
