@@ -82,7 +82,7 @@ impl Painter {
         }
         queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
         if std::mem::take(&mut self.clear) {
-            terminal.clear()?;
+            super::terminal::clear_all(terminal)?;
         }
         terminal.draw(|f| {
             if f.area() == area {
@@ -107,14 +107,15 @@ impl Default for Painter {
     }
 }
 
-/// The signals that end nightdesk: a closed SSH connection (SIGHUP), a kill (SIGTERM),
-/// SIGINT and SIGQUIT (which the keyboard sends only while a child program has the
-/// terminal: then they are the child's).
+/// Signals while the TUI runs. A closed SSH connection (SIGHUP) and a kill (SIGTERM) end
+/// nightdesk. SIGINT and SIGQUIT come from the keyboard only while an inline session's
+/// program has the terminal (in raw mode Ctrl-C is a key): they are the program's, so
+/// nightdesk catches them and does nothing.
 struct Signals {
     hangup: Signal,
     terminate: Signal,
     interrupt: Signal,
-    quit: Signal,
+    sigquit: Signal,
 }
 
 impl Signals {
@@ -123,17 +124,15 @@ impl Signals {
             hangup: signal(SignalKind::hangup())?,
             terminate: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
-            quit: signal(SignalKind::quit())?,
+            sigquit: signal(SignalKind::quit())?,
         })
     }
 
-    /// Any of them arrived.
-    async fn any(&mut self) {
+    /// A signal that ends nightdesk arrived.
+    async fn ending(&mut self) {
         tokio::select! {
             _ = self.hangup.recv() => {}
             _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
-            _ = self.quit.recv() => {}
         }
     }
 }
@@ -186,7 +185,7 @@ pub async fn run(
             _ = second.tick() => app.tick(clock.now()),
             Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
             Some(end) = ended.recv() => app.detached_session_ended(&end),
-            _ = signals.any() => app.quit = true,
+            _ = signals.ending() => app.quit = true,
         }
         for effect in effects {
             match effect {
@@ -297,7 +296,7 @@ async fn wait_inline(
                 };
             }
             _ = signals.interrupt.recv() => {}
-            _ = signals.quit.recv() => {}
+            _ = signals.sigquit.recv() => {}
             _ = signals.hangup.recv() => app.quit = true,
             _ = signals.terminate.recv() => {
                 app.quit = true;

@@ -320,6 +320,9 @@ fn check_url(url: &str) -> Result<(), Refusal> {
     web.then_some(()).ok_or_else(bad)
 }
 
+/// A validator of one kind of value.
+type Check = fn(&str) -> Result<(), validate::Problem>;
+
 /// The values a profile's placeholders take for one item.
 struct Values<'a> {
     item: &'a Item,
@@ -359,7 +362,7 @@ impl<'a> Values<'a> {
     }
 
     fn check(&self, p: Placeholder) -> Result<(), Refusal> {
-        let (field, check): (Field, fn(&str) -> Result<(), validate::Problem>) = match p {
+        let (field, check): (Field, Check) = match p {
             Placeholder::Host => (Field::Host, validate::host),
             Placeholder::Address => (Field::Address, validate::host),
             Placeholder::Tenant => (Field::Tenant, validate::tenant),
