@@ -63,12 +63,12 @@ impl Home {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
-    /// A stand-in that records its arguments, one per line, and ends.
+    /// A stand-in that records its arguments, one per line, and ends (the file appears
+    /// complete or not at all).
     fn recorder(&self, name: &str) {
-        self.program(
-            name,
-            &format!("printf '%s\\n' \"$@\" > '{}'", self.args_file().display()),
-        );
+        let file = self.args_file().display().to_string();
+        let body = format!("printf '%s\\n' \"$@\" > '{file}.tmp'\nmv '{file}.tmp' '{file}'");
+        self.program(name, &body);
     }
 
     /// A stand-in that only leaves a marker: it must never run.
@@ -317,6 +317,65 @@ fn decode_base64(text: &str) -> Vec<u8> {
     out
 }
 
+#[test]
+fn spawned_programs_run_detached_and_are_reaped_and_urls_open_in_the_browser() {
+    let home = Home::new(
+        "[sessions.profiles.gui]\nmode = \"spawn\"\nargv = [\"BIN/gui\", \"{address}\"]\n",
+    );
+    let facts = home.path().join("facts");
+    // Tells where it runs: its process group, its stdin; says something on stdout; fails.
+    home.program(
+        "gui",
+        &format!(
+            "echo \"pgid $(ps -o pgid= -p $$ | tr -d ' ')\" > '{f}.tmp'\necho \"stdin $(readlink /proc/self/fd/0)\" >> '{f}.tmp'\necho \"arg $1\" >> '{f}.tmp'\nmv '{f}.tmp' '{f}'\necho GUI-SAYS-HELLO\nexit 1",
+            f = facts.display()
+        ),
+    );
+    home.recorder("browser");
+    let mut tui = home.demo(120, 30, &[("BROWSER", "browser")]);
+    filter(&mut tui, "k:alert");
+    tui.send(":session gui\r");
+    tui.wait_for_text("gui started: ");
+    tui.wait_for_text("ended: exit status 1, see the log");
+    let facts = std::fs::read_to_string(&facts).expect("the program ran");
+    let nightdesk = tui.pid();
+    assert!(facts.contains("stdin /dev/null"), "{facts}");
+    let pgid: u32 = facts
+        .lines()
+        .find_map(|l| l.strip_prefix("pgid "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(pgid, nightdesk, "its own process group");
+    assert!(facts.contains("arg 10."), "{facts}");
+    let log = home.path().join("state/nightdesk/nightdesk.log");
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("GUI-SAYS-HELLO"), "its output goes to the log");
+    let zombies = || {
+        let out = Command::new("ps")
+            .args(["-o", "stat=", "--ppid", &nightdesk.to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.starts_with('Z'))
+    };
+    assert!(!zombies(), "the ended program was reaped");
+
+    tui.send(":session web\r");
+    tui.wait_for_text("web started: https://10.");
+    let start = Instant::now();
+    while !home.args_file().exists() {
+        assert!(start.elapsed() < PATIENCE, "the browser never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = home.recorded_args();
+    assert_eq!(url.len(), 1, "{url:?}");
+    assert!(url[0].starts_with("https://10."), "{url:?}");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
 /// A private tmux server that is killed when the test ends, however it ends.
 struct TmuxServer {
     socket: String,
@@ -430,9 +489,7 @@ fn a_tmux_session_opens_a_window_with_the_argv() {
         (list.lines().count() == 2).then_some(list)
     });
     let args = server.wait_for("the stand-in ssh to run", |_| {
-        std::fs::read_to_string(home.args_file())
-            .ok()
-            .filter(|t| t.ends_with('\n'))
+        std::fs::read_to_string(home.args_file()).ok()
     });
     let args: Vec<&str> = args.lines().collect();
     assert_eq!(args[..2], ["-J", "jump.mueller.example"], "{args:?}");

@@ -171,6 +171,11 @@ impl Tui {
             .expect("resize pty");
     }
 
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
+    }
+
     /// Sends a signal to the program (as a dropped SSH connection or a kill would).
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let pid = self.child.process_id().expect("child pid") as i32;
