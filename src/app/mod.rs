@@ -2,6 +2,7 @@
 //! it, and the event loop that ties terminal, sources and rendering together.
 
 pub mod form;
+mod handover;
 pub mod input;
 pub mod run;
 pub mod session;
