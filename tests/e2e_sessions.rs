@@ -93,16 +93,16 @@ impl Home {
     }
 
     fn demo(&self, cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
+        self.demo_with(&[], cols, rows, env)
+    }
+
+    fn demo_with(&self, extra: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
         let path = self.env_path();
         let mut all = vec![("PATH", path.as_str())];
         all.extend_from_slice(env);
-        let tui = Tui::start(
-            &["demo", "--seed", "7", "--start", START],
-            self.path(),
-            cols,
-            rows,
-            &all,
-        );
+        let mut args = vec!["demo", "--seed", "7", "--start", START];
+        args.extend_from_slice(extra);
+        let tui = Tui::start(&args, self.path(), cols, rows, &all);
         // Every demo source has answered: the queue no longer changes under the keys.
         tui.wait_for("every source to answer", |s| {
             s.contents().contains("sources ok 18/18")
@@ -224,6 +224,41 @@ argv = ["BIN/check-session", "{host}", "{tenant}"]
     });
     tui.send("\x1b");
     tui.wait_for("the filter closed", |s| !s.contents().contains("zzqq"));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn sources_keep_polling_while_an_inline_program_runs() {
+    let home = Home::new("[sessions.profiles.hold]\nargv = [\"BIN/hold\"]\n");
+    home.program("hold", "echo HOLDING\nread line\nexit 0");
+    // At 120x speed the monitoring of `swn` stops answering 1.5 s in, for 6 s.
+    let mut tui = home.demo_with(&["--speed", "120"], 100, 30, &[]);
+    filter(&mut tui, "k:alert");
+    tui.send(":session hold\r");
+    tui.wait_for_text("HOLDING");
+    let log_file = home.path().join("state/nightdesk/nightdesk.log");
+    let before = std::fs::read_to_string(&log_file).unwrap_or_default().len();
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(&log_file).unwrap_or_default();
+        if log[before..].contains("source=mon-swn") && log[before..].contains("fetch failed") {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "no fetch while the program ran:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !tui.with_screen(|s| s.alternate_screen()),
+        "the program still has the terminal"
+    );
+    tui.send("\r");
+    tui.wait_for("the queue with what the sources found meanwhile", |s| {
+        s.alternate_screen() && s.contents().contains("hold ended: exit status 0")
+    });
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
