@@ -562,7 +562,9 @@ fn a_tmux_session_opens_a_window_with_the_argv() {
     );
     server.wait_for("the status line", |s| {
         s.pane()
-            .contains("ssh: new tmux window: ssh -J jump.mueller.example")
+            .contains(&format!(
+                "ssh: new tmux window: ssh -J jump.mueller.example admin@{address}"
+            ))
             .then_some(())
     });
 }

@@ -81,6 +81,8 @@ async fn run_inline(
     banner: &str,
     terminal: &mut Handover<'_>,
 ) -> std::io::Result<SessionResult> {
+    // Replacing the stream drops the old one, which stops its reader thread; the new one
+    // reads nothing until the loop polls it again, after the program.
     *terminal.input = EventStream::new();
     terminal.guard.suspend();
     let mut out = std::io::stdout();

@@ -4,7 +4,7 @@
 //! [`App::session_finished`] or is recorded right here when refused.
 
 use crate::actions::session::launch::DetachedEnd;
-use crate::actions::session::{self, Refusal, SessionOutcome, SessionPlan};
+use crate::actions::session::{self, Refusal, SessionOutcome};
 use crate::config::LaunchMode;
 use crate::i18n::{Msg, t};
 use crate::model::{Item, ItemKey};
@@ -75,7 +75,7 @@ impl App {
                 profile: p.name.clone(),
                 mode: p.mode,
                 preview: session::plan(&self.sessions, &p.name, &item)
-                    .map(|plan| plan_preview(&plan)),
+                    .map(|plan| plan.command_line()),
             })
             .collect();
         if entries.is_empty() {
@@ -183,15 +183,7 @@ impl App {
     /// `tenant: title…`, short and safe, to name an item in a message.
     fn item_label(&self, item: &Item) -> String {
         let title = sanitize(&item.title);
-        format!(
-            "{}: {}",
-            self.tenant_name(&item.tenant),
-            truncate(&title, 30)
-        )
+        let tenant = sanitize(self.tenant_name(&item.tenant));
+        format!("{tenant}: {}", truncate(&title, 30))
     }
-}
-
-/// What a plan runs, as the menu shows it.
-fn plan_preview(plan: &SessionPlan) -> String {
-    plan.command_line()
 }

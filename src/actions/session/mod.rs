@@ -226,7 +226,7 @@ impl SessionOutcome {
 
     /// The status line's text; `item` names the item of a refusal.
     pub fn describe(&self, lang: Lang, item: &str) -> String {
-        let command = validate::shown(&command_line(&self.argv));
+        let command = crate::text::sanitize(&command_line(&self.argv)).into_owned();
         let text = match &self.result {
             SessionResult::Refused(why) => fill(
                 t(lang, Msg::SessionRefused),
