@@ -19,10 +19,12 @@ pub enum Context {
     Command,
     /// A form asking for the details of a write-back (ack comment and duration, ...).
     Prompt,
+    /// The list of session profiles for the selected item.
+    SessionMenu,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
@@ -32,6 +34,7 @@ impl Context {
         Context::Filter,
         Context::Command,
         Context::Prompt,
+        Context::SessionMenu,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Context {
             Context::Filter => "filter",
             Context::Command => "command",
             Context::Prompt => "prompt",
+            Context::SessionMenu => "session-menu",
         }
     }
 
@@ -58,10 +62,15 @@ impl Context {
     }
 
     /// Contexts whose bindings also apply here, most specific first (after the context itself).
-    /// Text inputs do not fall back to `global`: typing `q` in the filter must not quit.
+    /// Text inputs do not fall back to `global`: typing `q` in the filter must not quit. Nor
+    /// does the session menu, where an unbound letter picks the profile it starts.
     pub fn parents(self) -> &'static [Context] {
         match self {
-            Context::Global | Context::Filter | Context::Command | Context::Prompt => &[],
+            Context::Global
+            | Context::Filter
+            | Context::Command
+            | Context::Prompt
+            | Context::SessionMenu => &[],
             // The detail pane sits beside the queue: queue keys keep working while it is open.
             Context::Detail => &[Context::Queue, Context::Global],
             _ => &[Context::Global],
@@ -153,6 +162,8 @@ actions! {
     CursorEnd = "cursor-end",
     HistoryPrev = "history-prev",
     HistoryNext = "history-next",
+    Session = "session" (Text),
+    SessionMenu = "session-menu",
 }
 
 impl ActionId {

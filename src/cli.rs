@@ -94,10 +94,9 @@ pub fn run_demo(
         speed > 0.0 && speed.is_finite(),
         "--speed must be a positive number"
     );
-    let ui = Config::load_located(&paths.config_file)
-        .map(|c| c.ui)
-        .unwrap_or_default();
-    let session = setup::demo_session(&paths, &ui, &globals.flags(), seed, speed, start);
+    let config = Config::load_located(&paths.config_file).unwrap_or_default();
+    let mut session = setup::demo_session(&paths, &config.ui, &globals.flags(), seed, speed, start);
+    session.app.sessions = std::sync::Arc::new(config.sessions);
     run_session(&paths, session)
 }
 
@@ -132,6 +131,7 @@ fn run_session(paths: &Paths, session: Session) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let log_file = paths.log_file();
     runtime.block_on(async move {
         let Session {
             mut app,
@@ -158,7 +158,7 @@ fn run_session(paths: &Paths, session: Session) -> anyhow::Result<ExitCode> {
             restore_tests,
             failures: failed_rx,
         };
-        crate::app::run::run(app, theme, clock, handles, rx, local).await
+        crate::app::run::run(app, theme, clock, handles, rx, local, Some(log_file)).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

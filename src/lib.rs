@@ -2,6 +2,7 @@
 //! sorted by what breaches its SLA first.
 
 pub mod action;
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -276,6 +276,7 @@ pub fn configured_session(
     load_local(&mut session.app, store.as_ref());
     session.store = store;
     session.restore_tests = restore_tests;
+    session.app.sessions = Arc::new(config.sessions.clone());
     Ok(session)
 }
 

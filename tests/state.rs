@@ -6,6 +6,7 @@ use common::{frozen_start, primed_demo};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::SignedDuration;
 use nightdesk::action::{Action, ActionId};
+use nightdesk::actions::session::{Exit, Refusal, SessionOutcome, SessionResult};
 use nightdesk::app::state::Mode;
 use nightdesk::app::update::Effect;
 use nightdesk::model::{Kind, SourceId, StatusCategory};
@@ -746,4 +747,323 @@ fn select(s: &mut Session, target: &nightdesk::model::ItemKey) {
         s.app.apply(Action::new(ActionId::SelectNext));
     }
     assert_eq!(s.app.selected.as_ref(), Some(target), "not in the view");
+}
+
+// --- remote sessions --------------------------------------------------------------------
+
+/// Selects the first alert of the demo (alerts have host and address).
+fn select_alert(s: &mut Session) -> nightdesk::model::Item {
+    s.app.apply("set-filter k:alert".parse().unwrap());
+    s.app
+        .selected_item()
+        .cloned()
+        .expect("an alert is selected")
+}
+
+fn with_sessions(s: &mut Session, text: &str) {
+    let config = common::config(text);
+    s.app.sessions = std::sync::Arc::new(config.sessions);
+}
+
+/// An item from a source whose host name is `host`, selected by its unique title.
+fn select_hostile(s: &mut Session, title: &str, host: &str) -> nightdesk::model::Item {
+    let mut item = select_alert(s);
+    item.key.external_id = title.into();
+    item.title = title.into();
+    item.host = Some(host.into());
+    item.address = None;
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![item],
+            removed: Vec::new(),
+        },
+    });
+    s.app.apply(Action::new(ActionId::SelectFirst));
+    while s.app.selected_item().is_some_and(|i| &*i.title != title) {
+        let row = s.app.cursor;
+        s.app.apply(Action::new(ActionId::SelectNext));
+        assert_ne!(row, s.app.cursor, "{title} not in the view");
+    }
+    s.app.selected_item().cloned().unwrap()
+}
+
+fn session_plan(effects: &[Effect]) -> &nightdesk::actions::session::SessionPlan {
+    match effects {
+        [Effect::Session(plan)] => plan,
+        other => panic!("expected one session, got {other:?}"),
+    }
+}
+
+#[test]
+fn s_plans_an_ssh_session_to_the_selected_items_address() {
+    let (_h, mut s) = demo();
+    let item = select_alert(&mut s);
+    let effects = s.app.on_key(key('s'));
+    assert!(!effects.is_empty(), "{:?}", s.app.flash);
+    let plan = session_plan(&effects);
+    assert_eq!(plan.profile, "ssh");
+    assert_eq!(
+        plan.argv,
+        ["ssh".to_string(), item.address.unwrap().to_string()]
+    );
+    assert_eq!(plan.item, item.key);
+    assert!(
+        s.app.session_outcomes.is_empty(),
+        "the loop reports the outcome"
+    );
+    let effects = s.app.on_key(key('r'));
+    assert_eq!(session_plan(&effects).profile, "rdp");
+    assert_eq!(session_plan(&effects).argv[0], "xfreerdp");
+}
+
+#[test]
+fn the_session_menu_lists_the_fitting_profiles_and_launches_the_chosen_one() {
+    let (_h, mut s) = demo();
+    with_sessions(
+        &mut s,
+        "[sessions.profiles.console]\nargv = [\"ipmitool\", \"-U\", \"{user}\", \"-H\", \"{address}\"]\n\n[sessions.profiles.ping]\nargv = [\"ping\", \"-c\", \"3\", \"{address}\"]\n",
+    );
+    let item = select_alert(&mut s);
+    s.app.on_key(key('o'));
+    assert_eq!(s.app.mode, Mode::SessionMenu);
+    let menu = s.app.session_menu.clone().unwrap();
+    let names: Vec<&str> = menu.entries.iter().map(|e| e.profile.as_str()).collect();
+    assert_eq!(
+        names,
+        ["ssh", "rdp", "vnc", "web", "ping"],
+        "console needs a user"
+    );
+    let address = item.address.unwrap().to_string();
+    assert_eq!(menu.entries[4].preview, Ok(format!("ping -c 3 {address}")));
+
+    s.app.on_key(key('j'));
+    s.app.on_key(key('j'));
+    assert_eq!(s.app.session_menu.as_ref().unwrap().cursor, 2);
+    s.app.on_key(key('q'));
+    assert_eq!(s.app.mode, Mode::SessionMenu, "no profile starts with q");
+    assert!(!s.app.quit, "global keys do not reach into the menu");
+    let effects = s.app.on_key(enter());
+    assert_eq!(session_plan(&effects).profile, "vnc");
+    assert_eq!(s.app.mode, Mode::Queue);
+    assert!(s.app.session_menu.is_none());
+
+    s.app.on_key(key('o'));
+    let effects = s.app.on_key(key('p'));
+    assert_eq!(session_plan(&effects).argv, ["ping", "-c", "3", &address]);
+    assert_eq!(s.app.mode, Mode::Queue);
+
+    s.app.on_key(key('o'));
+    s.app.on_key(esc());
+    assert_eq!(s.app.mode, Mode::Queue);
+    assert!(s.app.session_menu.is_none());
+}
+
+#[test]
+fn a_letter_shared_by_profiles_moves_between_them() {
+    let (_h, mut s) = demo();
+    with_sessions(
+        &mut s,
+        "[sessions.profiles.sftp]\nargv = [\"sftp\", \"{address}\"]\n",
+    );
+    select_alert(&mut s);
+    s.app.on_key(key('o'));
+    assert!(
+        s.app.on_key(key('s')).is_empty(),
+        "ssh and sftp start with s"
+    );
+    let menu = s.app.session_menu.as_ref().unwrap();
+    assert_eq!(menu.entries[menu.cursor].profile, "sftp");
+    s.app.on_key(key('s'));
+    let menu = s.app.session_menu.as_ref().unwrap();
+    assert_eq!(menu.entries[menu.cursor].profile, "ssh", "wraps around");
+    let effects = s.app.on_key(enter());
+    assert_eq!(session_plan(&effects).profile, "ssh");
+}
+
+#[test]
+fn hostile_hosts_are_refused_with_a_message_and_recorded() {
+    let (_h, mut s) = demo();
+    for (n, host) in [
+        "x; rm -rf ~",
+        "-oProxyCommand=touch /tmp/pwned",
+        "dc01\nid",
+        "\x1b[31mred",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let title = format!("hostile-{n}");
+        let item = select_hostile(&mut s, &title, host);
+        let effects = s.app.on_key(key('s'));
+        assert!(effects.is_empty(), "nothing may run for {host:?}");
+        let flash = s.app.flash.clone().unwrap();
+        assert!(flash.error);
+        assert!(
+            flash.text.starts_with("ssh not run: address `"),
+            "{}",
+            flash.text
+        );
+        assert!(
+            flash.text.contains(&title),
+            "names the item: {}",
+            flash.text
+        );
+        assert!(
+            !flash.text.chars().any(char::is_control),
+            "{:?}",
+            flash.text
+        );
+        let outcomes = s.app.take_session_outcomes();
+        let [outcome] = outcomes.as_slice() else {
+            panic!("one outcome expected: {outcomes:?}")
+        };
+        assert_eq!(outcome.item.as_ref(), Some(&item.key));
+        assert_eq!(
+            outcome.host.as_deref(),
+            Some(host),
+            "the audit gets the raw value"
+        );
+        assert!(outcome.argv.is_empty());
+        assert!(matches!(
+            outcome.result,
+            SessionResult::Refused(Refusal::Invalid(_))
+        ));
+        // The refusal is in the audit log, with the raw value as data.
+        let audit: Vec<_> = s
+            .app
+            .take_outbox()
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Audit(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        let [entry] = audit.as_slice() else {
+            panic!("one audit entry expected: {audit:?}")
+        };
+        assert_eq!(entry.action, "session ssh");
+        assert_eq!(entry.params["host"], host);
+        assert!(matches!(
+            entry.outcome,
+            nightdesk::store::AuditOutcome::Failed(_)
+        ));
+    }
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        flash.text.contains("␛[31mred"),
+        "escapes shown as symbols: {}",
+        flash.text
+    );
+}
+
+#[test]
+fn the_menu_shows_why_a_hostile_host_would_be_refused() {
+    let (_h, mut s) = demo();
+    select_hostile(&mut s, "hostile-menu", "$(id)");
+    s.app.on_key(key('o'));
+    let menu = s.app.session_menu.clone().unwrap();
+    assert!(menu.entries.iter().all(|e| e.preview.is_err()));
+    let effects = s.app.on_key(enter());
+    assert!(effects.is_empty());
+    assert_eq!(s.app.mode, Mode::Queue);
+    assert!(
+        s.app
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("shell metacharacter `$`")
+    );
+}
+
+#[test]
+fn the_command_line_names_any_profile_and_unknown_ones_are_refused() {
+    let (_h, mut s) = demo();
+    with_sessions(
+        &mut s,
+        "[sessions.profiles.mycustom]\nmode = \"copy\"\nargv = [\"ssh\", \"root@{host}\"]\n",
+    );
+    let item = select_alert(&mut s);
+    s.app.on_key(key(':'));
+    type_str(&mut s, "session mycustom");
+    let effects = s.app.on_key(enter());
+    let plan = session_plan(&effects);
+    assert_eq!(
+        plan.argv,
+        ["ssh".to_string(), format!("root@{}", item.host.unwrap())]
+    );
+    assert_eq!(plan.mode, nightdesk::config::LaunchMode::Copy);
+
+    s.app.on_key(key(':'));
+    type_str(&mut s, "session nope");
+    assert!(s.app.on_key(enter()).is_empty());
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        flash.error && flash.text.contains("no session profile `nope`"),
+        "{}",
+        flash.text
+    );
+    let outcomes = s.app.take_session_outcomes();
+    assert!(matches!(
+        &outcomes[..],
+        [o] if o.result == SessionResult::Refused(Refusal::UnknownProfile("nope".into()))
+    ));
+}
+
+#[test]
+fn an_item_without_host_has_no_session() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:ticket".parse().unwrap());
+    while s
+        .app
+        .selected_item()
+        .is_some_and(|i| i.host.is_some() || i.address.is_some())
+    {
+        s.app.apply(Action::new(ActionId::SelectNext));
+    }
+    let item = s.app.selected_item().cloned().unwrap();
+    assert!(item.host.is_none() && item.address.is_none());
+    s.app.on_key(key('o'));
+    assert_eq!(s.app.mode, Mode::Queue, "no menu");
+    assert!(
+        s.app
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no session profile fits")
+    );
+    assert!(s.app.on_key(key('s')).is_empty());
+    assert!(
+        s.app
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("has no host or address")
+    );
+}
+
+#[test]
+fn a_finished_session_shows_its_exit_status() {
+    let (_h, mut s) = demo();
+    select_alert(&mut s);
+    let effects = s.app.on_key(key('s'));
+    let plan = session_plan(&effects).clone();
+    let outcome = SessionOutcome::of_plan(
+        frozen_start(),
+        &plan,
+        nightdesk::config::LaunchMode::Inline,
+        SessionResult::Exited(Exit::Code(3)),
+    );
+    s.app.session_finished(outcome.clone());
+    let flash = s.app.flash.clone().unwrap();
+    assert_eq!(
+        flash.text,
+        "ssh ended: exit status 3 (not inside tmux: ran here)"
+    );
+    assert!(flash.error);
+    assert_eq!(s.app.take_session_outcomes(), [outcome]);
 }

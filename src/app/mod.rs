@@ -2,9 +2,11 @@
 //! it, and the event loop that ties terminal, sources and rendering together.
 
 pub mod form;
+mod handover;
 pub mod input;
 pub mod local;
 pub mod run;
+pub mod session;
 pub mod state;
 pub mod terminal;
 pub mod update;

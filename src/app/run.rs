@@ -12,13 +12,15 @@ use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use super::handover::{Handover, Signals, launch_session, log_sessions};
 use super::state::App;
 use super::terminal::TerminalGuard;
 use super::update::Effect;
+use crate::actions::session::launch::Launcher;
 use crate::clock::SharedClock;
+use crate::config::LaunchMode;
 use crate::i18n::{Msg, fill, t};
 use crate::model::SourceId;
 use crate::sources::SourceEvent;
@@ -95,7 +97,7 @@ impl Painter {
         }
         queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
         if std::mem::take(&mut self.clear) {
-            terminal.clear()?;
+            super::terminal::clear_all(terminal)?;
         }
         terminal.draw(|f| {
             if f.area() == area {
@@ -128,7 +130,8 @@ pub struct Local {
     pub failures: mpsc::UnboundedReceiver<String>,
 }
 
-/// Runs the TUI until the user quits. Sources must already be spawned, sending on `events`.
+/// Runs the TUI until the user quits. Sources must already be spawned, sending on `events`;
+/// `log_file` takes the output of detached session programs.
 pub async fn run(
     mut app: App,
     theme: Theme,
@@ -136,10 +139,13 @@ pub async fn run(
     handles: HashMap<SourceId, SourceHandle>,
     mut events: mpsc::UnboundedReceiver<SourceEvent>,
     mut local: Local,
+    log_file: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let mut painter = Painter::new();
     let mut input = EventStream::new();
+    let (ended_tx, mut ended) = mpsc::unbounded_channel();
+    let launcher = Launcher::from_env(log_file, ended_tx);
     let mut second = tokio::time::interval(Duration::from_secs(1));
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     app.tick(clock.now());
@@ -150,22 +156,17 @@ pub async fn run(
         panic!("crash test requested by NIGHTDESK_CRASH_TEST");
     }
     let mut filters = FilterRunner::new();
-    // A closed SSH connection (SIGHUP) or a kill (SIGTERM) ends the loop like `quit`, so the
-    // guard restores the terminal on the way out.
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    // A signal ends the loop like `quit`, so the guard restores the terminal on the way out.
+    let mut signals = Signals::new()?;
     let mut last_paint = Instant::now();
     let mut due: Option<Instant> = None;
     while !app.quit {
         let deadline = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let mut effects = Vec::new();
         tokio::select! {
             _ = tokio::time::sleep_until(deadline.into()), if due.is_some() => {}
             ev = input.next() => match ev {
-                Some(Ok(ev)) => {
-                    for effect in on_terminal_event(&mut app, ev, &mut painter) {
-                        carry_out(&mut app, &handles, &local, effect, &mut painter);
-                    }
-                }
+                Some(Ok(ev)) => effects = on_terminal_event(&mut app, ev, &mut painter),
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
@@ -180,9 +181,27 @@ pub async fn run(
             }
             _ = second.tick() => app.tick(clock.now()),
             Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
-            _ = hangup.recv() => app.quit = true,
-            _ = terminate.recv() => app.quit = true,
+            Some(end) = ended.recv() => app.detached_session_ended(&end),
+            _ = signals.ending() => app.quit = true,
         }
+        for effect in effects {
+            match effect {
+                Effect::Session(plan) => {
+                    let mut terminal = Handover {
+                        guard: &mut guard,
+                        input: &mut input,
+                        signals: &mut signals,
+                    };
+                    let outcome = launch_session(&mut app, plan, &launcher, &mut terminal).await?;
+                    if outcome.mode == Some(LaunchMode::Inline) {
+                        painter.repaint_all();
+                    }
+                    app.session_finished(outcome);
+                }
+                other => carry_out(&mut app, &handles, &local, other, &mut painter),
+            }
+        }
+        log_sessions(&mut app);
         filters.start(app.take_filter_jobs());
         for effect in app.take_outbox() {
             carry_out(&mut app, &handles, &local, effect, &mut painter);
@@ -246,6 +265,8 @@ fn carry_out(
             }
         }
         Effect::FullRedraw => painter.repaint_all(),
+        // Carried out by `launch_session`, which needs the terminal.
+        Effect::Session(_) => {}
         Effect::RefreshAll => {
             for h in handles.values() {
                 let _ = h.commands.send(SourceCommand::Refresh);

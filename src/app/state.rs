@@ -24,6 +24,8 @@ pub enum Mode {
     Sources,
     /// A write-back form is open.
     Prompt,
+    /// The session profiles for the selected item are listed.
+    SessionMenu,
 }
 
 /// What is known about a source before it answers: from its config.
@@ -149,6 +151,12 @@ pub struct App {
     /// loop to carry out.
     pub outbox: Vec<super::update::Effect>,
     pub flash: Option<Flash>,
+    /// Launch profiles for remote sessions.
+    pub sessions: std::sync::Arc<crate::config::SessionsConfig>,
+    /// The open session menu.
+    pub session_menu: Option<super::session::SessionMenu>,
+    /// Session launches and refusals not yet taken by the event loop (for the log/audit).
+    pub session_outcomes: Vec<crate::actions::session::SessionOutcome>,
     pub quit: bool,
 }
 
@@ -212,6 +220,9 @@ impl App {
             in_flight: HashMap::new(),
             outbox: Vec::new(),
             flash: None,
+            sessions: Default::default(),
+            session_menu: None,
+            session_outcomes: Vec::new(),
             quit: false,
         };
         app.refresh_view();

@@ -48,8 +48,16 @@ impl TerminalGuard {
     /// Takes the terminal again after [`suspend`] and forces a full redraw.
     pub fn resume(&mut self) -> io::Result<()> {
         enter_modes()?;
-        self.terminal.clear()
+        clear_all(&mut self.terminal)
     }
+}
+
+/// Clears the screen and makes the next draw repaint every cell. Unlike ratatui's
+/// `Terminal::clear`, it does not ask the terminal where the cursor is (a round trip over a
+/// slow link, and an error after 2 s when nothing answers).
+pub fn clear_all<W: Write>(terminal: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 fn enter_modes() -> io::Result<()> {

@@ -34,6 +34,8 @@ pub enum Effect {
     RecordRestoreTest(crate::store::RestoreTest),
     /// Another write to the local database (snooze, seen mark, NIS-2 record).
     Store(crate::store::Job),
+    /// Carry out a remote session (its values are checked already).
+    Session(crate::actions::session::SessionPlan),
 }
 
 /// The id of the pseudo-source under which nightdesk files its own items (source outages).
@@ -51,6 +53,7 @@ impl App {
             Mode::Tenants => Context::Tenants,
             Mode::Sources => Context::Sources,
             Mode::Prompt => Context::Prompt,
+            Mode::SessionMenu => Context::SessionMenu,
         }
     }
 
@@ -76,10 +79,10 @@ impl App {
             Resolution::Unbound => {
                 let was_pending = !self.pending.is_empty();
                 self.clear_pending();
-                if !was_pending {
-                    self.type_text(key);
+                if was_pending {
+                    return Vec::new();
                 }
-                Vec::new()
+                self.type_text(key)
             }
         }
     }
@@ -91,9 +94,15 @@ impl App {
         self.edit(|line| line.insert_str(&text));
     }
 
-    fn type_text(&mut self, key: Key) {
-        let Some(c) = key.text_char() else { return };
+    fn type_text(&mut self, key: Key) -> Vec<Effect> {
+        let Some(c) = key.text_char() else {
+            return Vec::new();
+        };
+        if self.mode == Mode::SessionMenu {
+            return self.pick_session_by_letter(c);
+        }
         self.edit(|line| line.insert(c));
+        Vec::new()
     }
 
     fn after_edit(&mut self) {
@@ -183,6 +192,8 @@ impl App {
             CursorEnd => self.edit(|l| l.end()),
             HistoryPrev => self.edit(|l| l.history_prev()),
             HistoryNext => self.edit(|l| l.history_next()),
+            Session => return self.start_session(action.arg.as_deref().unwrap_or_default()),
+            SessionMenu => self.open_session_menu(),
         }
         Vec::new()
     }
@@ -226,6 +237,7 @@ impl App {
                 self.requery();
             }
             Mode::Prompt => self.close_form(),
+            Mode::SessionMenu => self.close_session_menu(),
             Mode::Command | Mode::Help | Mode::Tenants | Mode::Sources => self.mode = Mode::Queue,
             Mode::Queue if self.detail_open => self.detail_open = false,
             Mode::Queue if !self.marked.is_empty() => self.marked.clear(),
@@ -243,6 +255,7 @@ impl App {
             }
             Mode::Command => self.run_command(),
             Mode::Prompt => self.accept_in_form(),
+            Mode::SessionMenu => self.accept_session_menu(),
             Mode::Tenants => {
                 self.show_tenant();
                 Vec::new()
@@ -336,6 +349,7 @@ impl App {
                 let max = self.sources.len().saturating_sub(1);
                 self.source_cursor = self.source_cursor.saturating_add_signed(delta).min(max);
             }
+            Mode::SessionMenu => self.move_in_session_menu(delta),
             _ => self.select_row(self.cursor.saturating_add_signed(delta)),
         }
     }
@@ -344,6 +358,10 @@ impl App {
         if self.mode == Mode::Tenants {
             self.tenant_cursor = row.min(self.tenants.len());
             return;
+        }
+        if self.mode == Mode::SessionMenu {
+            let to_first = if row == 0 { isize::MIN } else { isize::MAX };
+            return self.move_in_session_menu(to_first);
         }
         if self.view.is_empty() {
             self.cursor = 0;

@@ -25,7 +25,15 @@ use super::{
 use crate::model::{SourceId, TenantId};
 use crate::sla::spec::ContractSpec;
 
-const SECTIONS: [&str; 6] = ["ui", "defaults", "contracts", "tenants", "sources", "views"];
+const SECTIONS: [&str; 7] = [
+    "ui",
+    "defaults",
+    "contracts",
+    "tenants",
+    "sources",
+    "views",
+    "sessions",
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -83,6 +91,7 @@ struct RawConfig {
     tenant_ids: BTreeSet<String>,
     sources: Vec<RawSource>,
     views: BTreeMap<String, Spanned<String>>,
+    sessions: super::sessions::Parsed,
 }
 
 pub(super) fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -144,6 +153,7 @@ fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
                 }
             }
             "views" => raw.views = deserialize(value, diags, &[]).unwrap_or_default(),
+            "sessions" => raw.sessions = super::sessions::parse(value, diags),
             other => {
                 let candidates: Vec<String> = SECTIONS.iter().map(|s| s.to_string()).collect();
                 diags.error(
@@ -256,6 +266,7 @@ fn parse_source(item: Spanned<DeTable<'_>>, diags: &mut Collector<'_>) -> Option
 }
 
 fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
+    super::sessions::check_tenants(&raw.sessions.tenant_refs, &known_tenants(&raw), diags);
     let ui = validate_ui(raw.ui, diags);
     let contract_known = |name: &Spanned<String>, diags: &mut Collector<'_>| {
         known_or_report(name, &raw.contract_names, "contract", diags, || {
@@ -315,6 +326,7 @@ fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
         contracts: raw.contracts,
         tenants,
         sources,
+        sessions: raw.sessions.config,
         warnings: Vec::new(),
     }
 }
@@ -353,6 +365,24 @@ fn validate_views(
         }
     }
     views
+}
+
+/// Tenant ids items can carry: the configured ones, and the demo world's when a demo source
+/// is configured.
+fn known_tenants(raw: &RawConfig) -> BTreeSet<String> {
+    let mut known = raw.tenant_ids.clone();
+    if raw
+        .sources
+        .iter()
+        .any(|s| matches!(s.kind, Some(SourceKind::Demo(_))))
+    {
+        known.extend(
+            crate::sources::demo::TENANTS
+                .iter()
+                .map(|t| t.id.to_string()),
+        );
+    }
+    known
 }
 
 fn validate_ui(raw: RawUi, diags: &mut Collector<'_>) -> UiConfig {

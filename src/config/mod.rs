@@ -12,6 +12,7 @@ pub mod init;
 mod load;
 pub mod paths;
 pub mod secret;
+pub mod sessions;
 pub mod source;
 
 #[cfg(test)]
@@ -28,6 +29,7 @@ pub use duration::{DURATION_HINT, parse_duration};
 pub use init::{InitError, STARTER_CONFIG, init};
 pub use paths::{BaseDirs, CONFIG_ENV, Located, Origin, Paths, PathsError};
 pub use secret::{Auth, Credentials, Secret, SecretError, SecretString};
+pub use sessions::{LaunchMode, Profile, SessionsConfig};
 pub use source::{DemoSettings, MappingConfig, SourceConfig, SourceKind};
 
 use crate::model::TenantId;
@@ -44,6 +46,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// `[views]`: saved filters by name (`view NAME` applies one).
     pub views: BTreeMap<String, String>,
+    /// `[sessions]`: launch profiles for remote sessions (built-ins when absent).
+    pub sessions: SessionsConfig,
     /// Findings that do not stop loading (e.g. `insecure = true`).
     pub warnings: Vec<Diagnostic>,
 }

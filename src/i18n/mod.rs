@@ -178,6 +178,45 @@ catalog! {
     HintFilter => "filter", "Filter";
     HintQuit => "quit", "Beenden";
     HintCommand => "command", "Befehl";
+    FieldHost => "host", "Host";
+    FieldAddress => "address", "Adresse";
+    FieldTenant => "tenant", "Kunde";
+    FieldUser => "user", "Benutzer";
+    FieldPort => "port", "Port";
+    FieldJump => "jump host", "Sprung-Host";
+    SessionBadValue => "{} `{}` {}", "{} `{}` {}";
+    ProblemEmpty => "is empty", "ist leer";
+    ProblemTooLong => "is longer than {} characters", "ist länger als {} Zeichen";
+    ProblemControl => "contains a control character", "enthält ein Steuerzeichen";
+    ProblemWhitespace => "contains whitespace", "enthält Leerraum";
+    ProblemLeadingDash => "starts with `-` (it would be read as an option)", "beginnt mit `-` (würde als Option gelesen)";
+    ProblemShellMeta => "contains the shell metacharacter `{}`", "enthält das Shell-Sonderzeichen `{}`";
+    ProblemNotAllowed => "contains `{}`, which is not allowed here", "enthält `{}`, das hier nicht erlaubt ist";
+    ProblemBadLabel => "is not a host name (labels of 1-63 letters, digits and inner hyphens)", "ist kein Hostname (Teile aus 1-63 Buchstaben, Ziffern und inneren Bindestrichen)";
+    ProblemBadIp => "is not a valid IP address", "ist keine gültige IP-Adresse";
+    ProblemBadPort => "is not a port (1-65535)", "ist kein Port (1-65535)";
+    SessionUnknownProfile => "no session profile `{}`", "kein Sitzungsprofil `{}`";
+    SessionDisabled => "the profile is disabled", "das Profil ist abgeschaltet";
+    SessionNotForTenant => "the profile is not for this tenant", "das Profil gilt nicht für diesen Kunden";
+    SessionNoHost => "the item has no host or address", "der Eintrag hat weder Host noch Adresse";
+    SessionMissingSetting => "no `{}` configured for this profile and tenant", "kein `{}` für dieses Profil und diesen Kunden eingestellt";
+    SessionEmptyArgument => "argument {} would be empty", "Argument {} wäre leer";
+    SessionBadUrl => "`{}` is not an http(s) URL", "`{}` ist keine http(s)-URL";
+    SessionExitCode => "exit status {}", "Exit-Status {}";
+    SessionExitSignal => "signal {}", "Signal {}";
+    SessionRefused => "{} not run: {} ({})", "{} nicht gestartet: {} ({})";
+    SessionNotStarted => "{} could not start: {}", "{} konnte nicht starten: {}";
+    SessionEnded => "{} ended: {}", "{} beendet: {}";
+    SessionInWindow => "{}: new tmux window: {}", "{}: neues tmux-Fenster: {}";
+    SessionStarted => "{} started: {}", "{} gestartet: {}";
+    SessionCopied => "copied: {}", "kopiert: {}";
+    SessionFellBack => "(not inside tmux: ran here)", "(nicht in tmux: hier ausgeführt)";
+    SessionBanner => "connecting to {}/{}, exit to return", "Verbindung zu {}/{}, mit exit zurück";
+    SessionBannerNoTmux => "not inside tmux, so here: connecting to {}/{}, exit to return", "nicht in tmux, daher hier: Verbindung zu {}/{}, mit exit zurück";
+    SessionDetachedEnded => "{} ({}) ended: {}, see the log", "{} ({}) beendet: {}, siehe Log";
+    SessionMenuTitle => "Session to {}", "Sitzung zu {}";
+    SessionMenuHint => "enter start · first letter picks · esc close", "Enter starten · Anfangsbuchstabe wählt · Esc schließen";
+    SessionNoneApplies => "no session profile fits this item", "kein Sitzungsprofil passt zu diesem Eintrag";
 }
 
 /// Replaces each `{}` in `template` by the next argument.
@@ -346,6 +385,14 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
         CursorEnd => ("cursor to the end", "Cursor ans Ende"),
         HistoryPrev => ("previous input from history", "vorige Eingabe"),
         HistoryNext => ("next input from history", "nächste Eingabe"),
+        Session => (
+            "open a remote session to the item's host with the named profile",
+            "Fernsitzung zum Host des Eintrags mit dem genannten Profil öffnen",
+        ),
+        SessionMenu => (
+            "choose a session profile for the item's host",
+            "Sitzungsprofil für den Host des Eintrags wählen",
+        ),
     }
 }
 

@@ -430,7 +430,7 @@ fn reports_unknown_context() {
     assert_eq!(
         check_str("[global]\n\"q\" = \"quit\"\n[qeueu]\n\"j\" = \"select-next\"\n"),
         [
-            "k.toml:3:2: error: unknown context `qeueu` (contexts: global, queue, detail, tenants, sources, help, filter, command, prompt)"
+            "k.toml:3:2: error: unknown context `qeueu` (contexts: global, queue, detail, tenants, sources, help, filter, command, prompt, session-menu)"
         ]
     );
     assert_eq!(

@@ -7,6 +7,7 @@ pub mod format;
 pub mod help;
 pub mod layout;
 pub mod queue;
+pub mod session_menu;
 pub mod sources;
 pub mod statusbar;
 pub mod tenants;
@@ -48,6 +49,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
         Mode::Command => statusbar::render_completions(app, theme, l.queue, buf),
         Mode::Sources => sources::render(app, theme, area, buf),
         Mode::Prompt => form_cursor = form::render(app, theme, l.queue, buf),
+        Mode::SessionMenu => session_menu::render(app, theme, l.queue, buf),
         _ => {}
     }
     form_cursor.or(cursor).or(bottom_cursor)

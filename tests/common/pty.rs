@@ -121,6 +121,21 @@ impl Tui {
         }
     }
 
+    /// Waits until `cond` holds for every byte written so far; panics with the screen when
+    /// it never does.
+    pub fn wait_for_output(&self, what: &str, cond: impl Fn(&[u8]) -> bool) {
+        let start = Instant::now();
+        loop {
+            if cond(&self.raw.lock().unwrap()) {
+                return;
+            }
+            if start.elapsed() > PATIENCE {
+                panic!("timed out waiting for {what}; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn wait_for_text(&self, text: &str) {
         self.wait_for(&format!("{text:?}"), |s| s.contents().contains(text));
     }
@@ -154,6 +169,11 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("resize pty");
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
     }
 
     /// Sends a signal to the program (as a dropped SSH connection or a kill would).
