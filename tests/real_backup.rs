@@ -755,3 +755,76 @@ fn a_locked_borg_repository_shows_the_last_read_degraded() {
     assert_eq!(ids(&during), ids(&before), "the last read, judged again");
     assert!(holder.wait().unwrap().success());
 }
+
+#[test]
+fn restore_test_done_from_the_keyboard_ends_the_overdue_finding_and_is_kept() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use nightdesk::app::update::Effect;
+    let repo = shared_restic();
+    let home = TempDir::new().unwrap();
+    let paths = common::paths_under(home.path());
+    let config = common::config(&restic_config(repo, "restore-test-interval = \"90d\""));
+    let mut session =
+        nightdesk::setup::configured_session(&paths, &config, &nightdesk::setup::Flags::default())
+            .unwrap();
+    let rt = common::runtime();
+    rt.block_on(nightdesk::setup::fetch_once(
+        &mut session.app,
+        &mut session.sources,
+        repo.t0,
+    ));
+    let never = |s: &nightdesk::setup::Session| {
+        s.app
+            .queue
+            .iter()
+            .any(|(_, e)| &*e.item.key.external_id == "dc/restore-test")
+    };
+    assert!(never(&session), "DC-System was never recovery-tested");
+
+    // Select the finding and record the test from the keyboard: B, a note, enter.
+    session
+        .app
+        .apply("set-filter never recovery".parse().unwrap());
+    let selected = session.app.selected_item().unwrap().key.clone();
+    assert_eq!(&*selected.external_id, "dc/restore-test");
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    session.app.on_key(key('B'));
+    for c in "restored dc-01 to the test VM".chars() {
+        session.app.on_key(key(c));
+    }
+    let effects = session
+        .app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let record = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::RecordRestoreTest(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a restore-test record");
+    assert_eq!(record.job, "dc");
+    assert_eq!(record.tenant, "schmidt");
+    // What the event loop does with it: the shared handle first, then the database.
+    session.restore_tests.note(record.clone());
+    session
+        .store
+        .as_ref()
+        .expect("the local database")
+        .record_restore_test(&record)
+        .unwrap();
+
+    rt.block_on(nightdesk::setup::fetch_once(
+        &mut session.app,
+        &mut session.sources,
+        repo.t0,
+    ));
+    assert!(!never(&session), "the next read knows the test");
+    // And a later start still does.
+    let reopened =
+        nightdesk::store::Store::open(&paths.data_dir.path.join("nightdesk.db")).unwrap();
+    let kept = reopened.restore_tests().unwrap();
+    assert!(
+        kept.iter()
+            .any(|t| t.job == "dc" && t.note == "restored dc-01 to the test VM")
+    );
+}
