@@ -278,10 +278,13 @@ fn rss_bytes() -> usize {
 
 /// Resident-set growth per item while 100k items are generated and indexed (run first, in a
 /// fresh process).
-fn memory_report() {
+fn memory_report(generator: &str) {
     let n = 100_000;
     let before = rss_bytes();
-    let items = generate(n, 42);
+    let items = match generator {
+        "demo" => nightdesk::sources::demo::generate_items(n, 42, now()),
+        _ => generate(n, 42),
+    };
     let items_only = rss_bytes().saturating_sub(before) as f64 / n as f64;
     let mut queue = Queue::new(ContractBook::default(), now());
     queue.apply_delta(items, &[]);
@@ -294,7 +297,7 @@ fn memory_report() {
         .map(|&id| queue.haystack(id).len())
         .sum();
     println!(
-        "memory: {n} items, RSS growth {:.1} MB = {per_item:.0} bytes/item all-in \
+        "memory ({generator} generator): {n} items, RSS growth {:.1} MB = {per_item:.0} bytes/item all-in \
          (the generated items alone, before indexing: {items_only:.0} bytes/item; \
          search text {hay:.0} bytes/item, average haystack {:.0} chars; \
          size_of Entry {} bytes, Item {} bytes)",
@@ -504,8 +507,22 @@ fn bench_bookkeeping(c: &mut Criterion, q: &mut Queue, n: usize) {
     group.finish();
 }
 
+/// Set in the child process that measures one generator's memory in a fresh process.
+const MEMORY_CHILD: &str = "NIGHTDESK_BENCH_MEMORY";
+
 fn main() {
-    memory_report();
+    if let Ok(generator) = std::env::var(MEMORY_CHILD) {
+        memory_report(&generator);
+        return;
+    }
+    // Each figure in a process of its own: freed memory would flatter the second one.
+    for generator in ["demo", "baseline"] {
+        let out = std::process::Command::new(std::env::current_exe().expect("bench binary"))
+            .env(MEMORY_CHILD, generator)
+            .output()
+            .expect("memory child");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
     let mut c = Criterion::default().configure_from_args();
     for n in SIZES {
         let mut q = build_queue(n);

@@ -149,7 +149,7 @@ fn nearest_clock(e: &Entry, now: Timestamp) -> Option<ListedClock> {
     let c = e.clocks.nearest_unmet()?;
     Some(ListedClock {
         clock: c.kind.name(),
-        due: c.due,
+        due: c.due(),
         remaining_seconds: c.remaining(now).as_secs(),
         state: match c.level(now) {
             Level::Ok => "ok",

@@ -647,7 +647,7 @@ fn a_security_incident_gets_nis2_clocks_and_each_step_is_audited() {
         .clocks
         .get(ClockKind::Nis2EarlyWarning)
         .expect("early-warning clock");
-    assert_eq!(early.due, frozen_start() + SignedDuration::from_hours(24));
+    assert_eq!(early.due(), frozen_start() + SignedDuration::from_hours(24));
     assert!(entry.clocks.get(ClockKind::Nis2Notification).is_some());
     assert_eq!(
         entry.clocks.nearest_unmet().unwrap().kind,
@@ -689,7 +689,7 @@ fn a_security_incident_gets_nis2_clocks_and_each_step_is_audited() {
             .clocks
             .get(ClockKind::Nis2EarlyWarning)
             .unwrap()
-            .met_at
+            .met_at()
             .is_some()
     );
     assert!(s.app.take_outbox().iter().any(|e| matches!(e, Effect::Audit(a) if a.action == "nis2-step" && a.params["step"] == "early-warning")));

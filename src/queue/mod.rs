@@ -718,8 +718,8 @@ fn running_due_ms(clocks: &SlaClocks) -> i64 {
     clocks
         .clocks
         .iter()
-        .filter(|c| c.met_at.is_none() && c.paused_since.is_none())
-        .map(|c| c.due.as_millisecond())
+        .filter(|c| c.is_running())
+        .map(|c| c.due_ms())
         .min()
         .unwrap_or(i64::MAX)
 }

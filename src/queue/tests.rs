@@ -50,16 +50,18 @@ fn item(
 fn test_evaluator(contract: &Contract, item: &Item) -> SlaClocks {
     let mut clocks = sla::evaluate(contract, item);
     for c in &mut clocks.clocks {
-        let target = c.due.duration_since(item.created);
-        c.warn_at = [0.5, 0.8]
+        let mut p = c.parts();
+        let target = p.due.duration_since(item.created);
+        p.warn_at = [0.5, 0.8]
             .iter()
             .map(|f| item.created.checked_add(target.mul_f64(*f)).unwrap())
             .collect();
         if item.status.category == StatusCategory::Waiting {
             let since = item.sla.status_since.unwrap_or(item.created);
-            c.paused_since = Some(since);
-            c.remaining_when_paused = Some(c.due.duration_since(since));
+            p.paused_since = Some(since);
+            p.remaining_when_paused = Some(p.due.duration_since(since));
         }
+        *c = p.into();
     }
     clocks
 }

@@ -46,11 +46,10 @@ fn next_instant(clocks: &SlaClocks, after: Timestamp) -> Option<Timestamp> {
     clocks
         .clocks
         .iter()
-        .filter(|c| c.met_at.is_none() && c.paused_since.is_none())
-        .flat_map(|c| c.warn_at.iter().chain(std::iter::once(&c.due)))
-        .filter(|t| **t > after)
+        .filter(|c| c.is_running())
+        .flat_map(|c| c.warn_at().chain(std::iter::once(c.due())))
+        .filter(|t| *t > after)
         .min()
-        .copied()
 }
 
 fn level_changes(

@@ -178,9 +178,33 @@ pub enum Level {
     Met,
 }
 
-/// One clock of one item.
-#[derive(Clone, Debug, PartialEq)]
+/// Most warning instants a clock keeps (contracts name at most this many fractions).
+pub const MAX_WARNINGS: usize = 3;
+
+/// "Not set" in a clock's packed instants.
+const UNSET: i64 = i64::MIN;
+
+/// One clock of one item. Instants are kept as milliseconds in a fixed layout (80 bytes, no
+/// heap), since the queue holds two or three of them for each of 100k items; the accessors
+/// give them back as [`Timestamp`]s. Build one from [`ClockParts`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clock {
+    pub kind: ClockKind,
+    /// True when the due time came from the source, not from the contract.
+    pub supplied: bool,
+    warnings: u8,
+    started: i64,
+    target: i64,
+    due: i64,
+    paused_since: i64,
+    remaining_when_paused: i64,
+    met_at: i64,
+    warn_at: [i64; MAX_WARNINGS],
+}
+
+/// A clock's facts as the SLA engine computes them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClockParts {
     pub kind: ClockKind,
     /// When the clock started (item creation; for next update: the last update).
     pub started: Timestamp,
@@ -189,29 +213,120 @@ pub struct Clock {
     /// Absolute due time. For a paused clock: the due time if it resumed at `paused_since`.
     /// `Timestamp::MAX` when the calendar never opens again.
     pub due: Timestamp,
-    /// Instants at which each warning fraction is reached.
+    /// Instants at which each warning fraction is reached (the first [`MAX_WARNINGS`]).
     pub warn_at: Vec<Timestamp>,
     pub paused_since: Option<Timestamp>,
     /// Remaining target time frozen while paused (calendar time, not wall time); negative
     /// when the clock was already overdue when it paused.
     pub remaining_when_paused: Option<SignedDuration>,
     pub met_at: Option<Timestamp>,
-    /// True when the due time came from the source, not from the contract.
     pub supplied: bool,
 }
 
+fn pack(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn unpack(ms: i64) -> Timestamp {
+    if ms >= Timestamp::MAX.as_millisecond() {
+        return Timestamp::MAX;
+    }
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MIN)
+}
+
+fn pack_opt(t: Option<Timestamp>) -> i64 {
+    t.map_or(UNSET, pack)
+}
+
+fn unpack_opt(ms: i64) -> Option<Timestamp> {
+    (ms != UNSET).then(|| unpack(ms))
+}
+
+fn pack_span(d: Option<SignedDuration>) -> i64 {
+    d.map_or(UNSET, |d| {
+        d.as_millis().clamp(i64::MIN as i128 + 1, i64::MAX as i128) as i64
+    })
+}
+
+fn unpack_span(ms: i64) -> Option<SignedDuration> {
+    (ms != UNSET).then(|| SignedDuration::from_millis(ms))
+}
+
+impl From<ClockParts> for Clock {
+    fn from(p: ClockParts) -> Self {
+        let mut warn_at = [UNSET; MAX_WARNINGS];
+        let warnings = p.warn_at.len().min(MAX_WARNINGS);
+        for (slot, w) in warn_at.iter_mut().zip(&p.warn_at) {
+            *slot = pack(*w);
+        }
+        Clock {
+            kind: p.kind,
+            supplied: p.supplied,
+            warnings: warnings as u8,
+            started: pack(p.started),
+            target: pack_span(p.target),
+            due: pack(p.due),
+            paused_since: pack_opt(p.paused_since),
+            remaining_when_paused: pack_span(p.remaining_when_paused),
+            met_at: pack_opt(p.met_at),
+            warn_at,
+        }
+    }
+}
+
 impl Clock {
+    /// When the clock started (item creation; for next update: the last update).
+    pub fn started(&self) -> Timestamp {
+        unpack(self.started)
+    }
+
+    /// The contract's target (business time); None when the due time was supplied.
+    pub fn target(&self) -> Option<SignedDuration> {
+        unpack_span(self.target)
+    }
+
+    /// Absolute due time. For a paused clock: the due time if it resumed at
+    /// `paused_since`. `Timestamp::MAX` when the calendar never opens again.
+    pub fn due(&self) -> Timestamp {
+        unpack(self.due)
+    }
+
+    /// Instants at which each warning fraction is reached, earliest first.
+    pub fn warn_at(&self) -> impl Iterator<Item = Timestamp> + '_ {
+        self.warn_at[..self.warnings as usize]
+            .iter()
+            .map(|ms| unpack(*ms))
+    }
+
+    pub fn paused_since(&self) -> Option<Timestamp> {
+        unpack_opt(self.paused_since)
+    }
+
+    /// Remaining target time frozen while paused (calendar time, not wall time); negative
+    /// when the clock was already overdue when it paused.
+    pub fn remaining_when_paused(&self) -> Option<SignedDuration> {
+        unpack_span(self.remaining_when_paused)
+    }
+
+    pub fn met_at(&self) -> Option<Timestamp> {
+        unpack_opt(self.met_at)
+    }
+
     pub fn level(&self, now: Timestamp) -> Level {
-        if self.met_at.is_some() {
+        if self.met_at != UNSET {
             return Level::Met;
         }
-        if self.paused_since.is_some() {
+        if self.paused_since != UNSET {
             return Level::Paused;
         }
+        let now = pack(now);
         if now >= self.due {
             return Level::Breached;
         }
-        match self.warn_at.iter().rposition(|w| now >= *w) {
+        match self.warn_at[..self.warnings as usize]
+            .iter()
+            .rposition(|w| now >= *w)
+        {
             Some(i) => Level::Warning(u8::try_from(i).unwrap_or(u8::MAX)),
             None => Level::Ok,
         }
@@ -219,17 +334,37 @@ impl Clock {
 
     /// Wall time left until due (negative when overdue).
     pub fn remaining(&self, now: Timestamp) -> SignedDuration {
-        self.due.duration_since(now)
+        self.due().duration_since(now)
     }
 
     /// Neither met nor paused.
     pub fn is_running(&self) -> bool {
-        self.met_at.is_none() && self.paused_since.is_none()
+        self.met_at == UNSET && self.paused_since == UNSET
     }
 
     /// For a met clock: whether it was met by its due time.
     pub fn met_in_time(&self) -> Option<bool> {
-        self.met_at.map(|met| met <= self.due)
+        (self.met_at != UNSET).then_some(self.met_at <= self.due)
+    }
+
+    /// The clock's facts, to change and build a new clock from (tests, decorators).
+    pub fn parts(&self) -> ClockParts {
+        ClockParts {
+            kind: self.kind,
+            started: self.started(),
+            target: self.target(),
+            due: self.due(),
+            warn_at: self.warn_at().collect(),
+            paused_since: self.paused_since(),
+            remaining_when_paused: self.remaining_when_paused(),
+            met_at: self.met_at(),
+            supplied: self.supplied,
+        }
+    }
+
+    /// The due time in milliseconds since the epoch (for ordering without conversions).
+    pub fn due_ms(&self) -> i64 {
+        self.due
     }
 }
 
@@ -261,7 +396,7 @@ impl SlaClocks {
         running.or_else(|| {
             self.clocks
                 .iter()
-                .filter(|c| c.met_at.is_none())
+                .filter(|c| c.met_at == UNSET)
                 .min_by_key(|c| c.remaining_when_paused)
         })
     }
@@ -269,11 +404,11 @@ impl SlaClocks {
     /// The item's place in the SLA-sorted queue (see [`SortKey`]).
     pub fn sort_key(&self) -> SortKey {
         match self.nearest_unmet() {
-            Some(c) if c.paused_since.is_none() => SortKey::Running {
-                due: c.due.as_second(),
+            Some(c) if c.paused_since == UNSET => SortKey::Running {
+                due: c.due.div_euclid(1000),
             },
             Some(c) => SortKey::Paused {
-                remaining: c.remaining_when_paused.map_or(i64::MAX, |r| r.as_secs()),
+                remaining: c.remaining_when_paused().map_or(i64::MAX, |r| r.as_secs()),
             },
             None => SortKey::NoClock,
         }
@@ -385,7 +520,7 @@ fn legal_clock(
     warn_fractions: &[f64],
 ) -> Clock {
     let span = due.duration_since(started);
-    Clock {
+    ClockParts {
         kind,
         started,
         target: None,
@@ -399,6 +534,7 @@ fn legal_clock(
         met_at,
         supplied: true,
     }
+    .into()
 }
 
 /// The parts of [`evaluate`] shared by all clocks of one item.
@@ -450,7 +586,7 @@ impl ClockContext<'_> {
         let reach = |amount| add_business_excluding(self.calendar, started, amount, &pauses);
         let remaining_when_paused = paused_since
             .map(|since| target - consumed_business(self.calendar, started, since, &pauses));
-        Clock {
+        ClockParts {
             kind,
             started,
             target: Some(target),
@@ -465,6 +601,7 @@ impl ClockContext<'_> {
             met_at,
             supplied: false,
         }
+        .into()
     }
 
     fn supplied_clock(
@@ -484,7 +621,7 @@ impl ClockContext<'_> {
             Vec::new()
         };
         let paused_since = self.paused_since(started, met_at);
-        Clock {
+        ClockParts {
             kind,
             started,
             target: None,
@@ -496,6 +633,7 @@ impl ClockContext<'_> {
             met_at,
             supplied: true,
         }
+        .into()
     }
 }
 

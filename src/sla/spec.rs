@@ -152,8 +152,10 @@ pub enum SpecError {
     NoWorkingHours,
     #[error("warn-at: {value} is not a fraction between 0 and 1 (like 0.75)")]
     BadWarnFraction { value: String },
-    #[error("warn-at: fractions must be ascending and at most 255, {0} is not")]
+    #[error("warn-at: fractions must be ascending, {0} is not")]
     UnorderedWarnFractions(String),
+    #[error("warn-at: at most {max} warnings per clock, {given} given")]
+    TooManyWarnings { given: usize, max: usize },
 }
 
 impl ContractSpec {
@@ -201,8 +203,14 @@ impl ContractSpec {
                 value: bad.to_string(),
             });
         }
-        if list.windows(2).any(|w| w[0] >= w[1]) || list.len() > usize::from(u8::MAX) {
+        if list.windows(2).any(|w| w[0] >= w[1]) {
             return Err(SpecError::UnorderedWarnFractions(format!("{list:?}")));
+        }
+        if list.len() > super::MAX_WARNINGS {
+            return Err(SpecError::TooManyWarnings {
+                given: list.len(),
+                max: super::MAX_WARNINGS,
+            });
         }
         Ok(list.clone())
     }
@@ -514,6 +522,7 @@ mod tests {
         assert!(error("[calendar]\nclosed = [\"24.12.\"]").contains("\"24.12.\""));
         assert!(error("warn-at = [0.9, 0.75]").contains("ascending"));
         assert!(error("warn-at = [1.5]").contains("1.5"));
+        assert!(error("warn-at = [0.5, 0.6, 0.7, 0.8]").contains("at most 3 warnings"));
     }
 
     #[test]

@@ -59,24 +59,28 @@ fn p1_around_the_clock_vs_p3_business_hours_from_friday_evening() {
     let created = berlin(2026, 3, 13, 19, 0);
     let p1 = evaluate(&contract, &item(Priority::P1, created));
     assert_eq!(
-        clock(&p1, ClockKind::FirstResponse).due,
+        clock(&p1, ClockKind::FirstResponse).due(),
         berlin(2026, 3, 13, 19, 30)
     );
     assert_eq!(
-        clock(&p1, ClockKind::Resolution).due,
+        clock(&p1, ClockKind::Resolution).due(),
         berlin(2026, 3, 13, 23, 0)
     );
     let p3 = evaluate(&contract, &item(Priority::P3, created));
     assert_eq!(
-        clock(&p3, ClockKind::FirstResponse).due,
+        clock(&p3, ClockKind::FirstResponse).due(),
         berlin(2026, 3, 16, 12, 0)
     );
     // 24 business hours: Monday 9h, Tuesday 9h, Wednesday 6h.
     assert_eq!(
-        clock(&p3, ClockKind::Resolution).due,
+        clock(&p3, ClockKind::Resolution).due(),
         berlin(2026, 3, 18, 14, 0)
     );
-    assert!(p1.clocks.iter().all(|c| !c.supplied && c.target.is_some()));
+    assert!(
+        p1.clocks
+            .iter()
+            .all(|c| !c.supplied && c.target().is_some())
+    );
 }
 
 #[test]
@@ -84,7 +88,7 @@ fn p1_across_spring_dst_change_is_exact_elapsed_time() {
     // Saturday 2026-03-28 23:00 CET; clocks go forward at 02:00.
     let created = berlin(2026, 3, 28, 23, 0);
     let clocks = evaluate(&Contract::default(), &item(Priority::P1, created));
-    let due = clock(&clocks, ClockKind::Resolution).due;
+    let due = clock(&clocks, ClockKind::Resolution).due();
     assert_eq!(due.duration_since(created), hours(4));
     assert_eq!(due, berlin(2026, 3, 29, 4, 0));
 }
@@ -128,7 +132,7 @@ fn resolving_meets_every_clock() {
     let mut it = item(Priority::P2, created);
     it.sla.resolved_at = Some(berlin(2026, 3, 10, 9, 40));
     let clocks = evaluate(&Contract::default(), &it);
-    assert!(clocks.clocks.iter().all(|c| c.met_at.is_some()));
+    assert!(clocks.clocks.iter().all(|c| c.met_at().is_some()));
     assert_eq!(clocks.nearest_unmet(), None);
     assert_eq!(clocks.sort_key(), SortKey::NoClock);
 }
@@ -154,7 +158,10 @@ fn warnings_at_75_and_90_percent() {
             .checked_add(mins(m) + SignedDuration::from_secs(s))
             .unwrap()
     };
-    assert_eq!(fr.warn_at, vec![at(22, 30), at(27, 0)]);
+    assert_eq!(
+        fr.warn_at().collect::<Vec<_>>(),
+        vec![at(22, 30), at(27, 0)]
+    );
     assert_eq!(fr.level(at(22, 29)), Level::Ok);
     assert_eq!(fr.level(at(22, 30)), Level::Warning(0));
     assert_eq!(fr.level(at(26, 59)), Level::Warning(0));
@@ -168,8 +175,8 @@ fn business_hour_warnings_skip_the_night() {
     let created = berlin(2026, 3, 10, 13, 0);
     let clocks = evaluate(&Contract::default(), &item(Priority::P2, created));
     let res = clock(&clocks, ClockKind::Resolution);
-    assert_eq!(res.warn_at[0], berlin(2026, 3, 11, 10, 0));
-    assert_eq!(res.due, berlin(2026, 3, 11, 12, 0));
+    assert_eq!(res.warn_at().next().unwrap(), berlin(2026, 3, 11, 10, 0));
+    assert_eq!(res.due(), berlin(2026, 3, 11, 12, 0));
     assert_eq!(res.level(berlin(2026, 3, 11, 7, 0)), Level::Ok);
 }
 
@@ -177,7 +184,7 @@ fn business_hour_warnings_skip_the_night() {
 fn past_pause_extends_due_by_its_business_time() {
     let created = berlin(2026, 3, 10, 9, 0); // Tuesday
     let mut it = item(Priority::P2, created);
-    let unpaused = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due;
+    let unpaused = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(unpaused, berlin(2026, 3, 10, 17, 0));
     // Two business hours paused in the morning, plus an evening pause that covers no
     // business time.
@@ -187,17 +194,17 @@ fn past_pause_extends_due_by_its_business_time() {
     ];
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
-    assert_eq!(res.due, berlin(2026, 3, 11, 10, 0));
+    assert_eq!(res.due(), berlin(2026, 3, 11, 10, 0));
     // 75 % (6h) is reached at Tuesday's closing, 90 % (7h12m) on Wednesday 09:12.
     assert_eq!(
-        res.warn_at,
+        res.warn_at().collect::<Vec<_>>(),
         vec![berlin(2026, 3, 10, 17, 0), berlin(2026, 3, 11, 9, 12)]
     );
     assert_eq!(res.level(berlin(2026, 3, 11, 9, 0)), Level::Warning(0));
     assert_eq!(res.level(berlin(2026, 3, 11, 9, 15)), Level::Warning(1));
     // A pause after the due time changes nothing.
     it.sla.past_pauses = vec![pause(berlin(2026, 3, 12, 9, 0), berlin(2026, 3, 12, 12, 0))];
-    let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due;
+    let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(res, unpaused);
 }
 
@@ -212,7 +219,7 @@ fn pause_beyond_the_original_due_counts_once_the_due_moves_past_it() {
         // Overlaps the first one: merged, not counted twice.
         pause(berlin(2026, 3, 10, 11, 0), berlin(2026, 3, 10, 11, 30)),
     ];
-    let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due;
+    let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(res, berlin(2026, 3, 11, 10, 30));
 }
 
@@ -225,10 +232,10 @@ fn running_pause_freezes_remaining_time() {
     it.sla.status_since = Some(berlin(2026, 3, 10, 11, 0));
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
-    assert_eq!(res.paused_since, Some(berlin(2026, 3, 10, 11, 0)));
-    assert_eq!(res.remaining_when_paused, Some(hours(6)));
+    assert_eq!(res.paused_since(), Some(berlin(2026, 3, 10, 11, 0)));
+    assert_eq!(res.remaining_when_paused(), Some(hours(6)));
     // Due if resumed at the pause start.
-    assert_eq!(res.due, berlin(2026, 3, 10, 17, 0));
+    assert_eq!(res.due(), berlin(2026, 3, 10, 17, 0));
     // Paused even long after that due time.
     assert_eq!(res.level(berlin(2026, 3, 20, 9, 0)), Level::Paused);
     // The met first-response clock is not paused.
@@ -258,8 +265,8 @@ fn running_pause_after_past_pause_and_then_resumed() {
     let paused = evaluate(&Contract::default(), &it);
     let res = clock(&paused, ClockKind::Resolution);
     // Consumed: 09-10 and 12-14 = 3h of 8h.
-    assert_eq!(res.remaining_when_paused, Some(hours(5)));
-    assert_eq!(res.due, berlin(2026, 3, 11, 10, 0));
+    assert_eq!(res.remaining_when_paused(), Some(hours(5)));
+    assert_eq!(res.due(), berlin(2026, 3, 11, 10, 0));
     // Resumed Wednesday 09:00: the pause Tue 14:00-Wed 09:00 holds 4 business hours.
     it.status = Status::new(StatusCategory::Acknowledged, "open");
     it.sla
@@ -267,8 +274,8 @@ fn running_pause_after_past_pause_and_then_resumed() {
         .push(pause(berlin(2026, 3, 10, 14, 0), berlin(2026, 3, 11, 9, 0)));
     let resumed = evaluate(&Contract::default(), &it);
     let res = clock(&resumed, ClockKind::Resolution);
-    assert_eq!(res.paused_since, None);
-    assert_eq!(res.due, berlin(2026, 3, 11, 14, 0));
+    assert_eq!(res.paused_since(), None);
+    assert_eq!(res.due(), berlin(2026, 3, 11, 14, 0));
 }
 
 #[test]
@@ -279,8 +286,8 @@ fn pause_status_without_status_since_falls_back_to_updated() {
     it.updated = berlin(2026, 3, 10, 10, 0);
     let clocks = evaluate(&Contract::default(), &it);
     let fr = clock(&clocks, ClockKind::FirstResponse);
-    assert_eq!(fr.paused_since, Some(it.updated));
-    assert_eq!(fr.remaining_when_paused, Some(hours(3)));
+    assert_eq!(fr.paused_since(), Some(it.updated));
+    assert_eq!(fr.remaining_when_paused(), Some(hours(3)));
 }
 
 #[test]
@@ -304,18 +311,18 @@ fn supplied_due_wins_and_is_not_extended_by_pauses() {
     )];
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
-    assert_eq!(res.due, supplied);
+    assert_eq!(res.due(), supplied);
     assert!(res.supplied);
-    assert_eq!(res.target, None);
+    assert_eq!(res.target(), None);
     // 18 business hours from created to due: warnings at 13.5h and 16.2h.
     assert_eq!(
-        res.warn_at,
+        res.warn_at().collect::<Vec<_>>(),
         vec![berlin(2026, 3, 11, 13, 30), berlin(2026, 3, 11, 16, 12)]
     );
     // The first-response clock is still computed, and extended by the pause.
     let fr = clock(&clocks, ClockKind::FirstResponse);
     assert!(!fr.supplied);
-    assert_eq!(fr.due, berlin(2026, 3, 10, 12, 0));
+    assert_eq!(fr.due(), berlin(2026, 3, 10, 12, 0));
 }
 
 #[test]
@@ -341,8 +348,8 @@ fn paused_supplied_clock_keeps_the_supplied_due() {
     it.status = Status::new(StatusCategory::Waiting, "pending");
     it.sla.status_since = Some(berlin(2026, 3, 10, 16, 0));
     let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
-    assert_eq!(res.due, supplied);
-    assert_eq!(res.remaining_when_paused, Some(hours(5)));
+    assert_eq!(res.due(), supplied);
+    assert_eq!(res.remaining_when_paused(), Some(hours(5)));
     assert_eq!(res.level(berlin(2026, 3, 11, 13, 0)), Level::Paused);
 }
 
@@ -356,12 +363,13 @@ fn a_pause_the_source_reports_pauses_whatever_the_status_word() {
     it.sla.status_since = Some(berlin(2026, 3, 10, 16, 0));
     let running = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
     assert_eq!(
-        running.paused_since, None,
+        running.paused_since(),
+        None,
         "the contract alone does not pause it"
     );
     it.sla.paused_by_source = true;
     let paused = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
-    assert_eq!(paused.paused_since, Some(berlin(2026, 3, 10, 16, 0)));
+    assert_eq!(paused.paused_since(), Some(berlin(2026, 3, 10, 16, 0)));
     assert_eq!(paused.level(berlin(2026, 3, 11, 13, 0)), Level::Paused);
 }
 
@@ -381,12 +389,12 @@ fn next_update_clock_runs_after_first_response_until_resolved() {
         .get(ClockKind::NextUpdate)
         .cloned()
         .unwrap();
-    assert_eq!(nu.started, berlin(2026, 3, 10, 9, 30));
-    assert_eq!(nu.due, berlin(2026, 3, 10, 11, 30));
+    assert_eq!(nu.started(), berlin(2026, 3, 10, 9, 30));
+    assert_eq!(nu.due(), berlin(2026, 3, 10, 11, 30));
     it.sla.last_update_at = Some(berlin(2026, 3, 10, 10, 0));
     let clocks = evaluate(&contract, &it);
     assert_eq!(
-        clock(&clocks, ClockKind::NextUpdate).due,
+        clock(&clocks, ClockKind::NextUpdate).due(),
         berlin(2026, 3, 10, 12, 0)
     );
     // The next update falls due before the resolution (Tuesday 17:00).
@@ -397,7 +405,7 @@ fn next_update_clock_runs_after_first_response_until_resolved() {
     it.sla.last_update_at = Some(berlin(2026, 3, 10, 16, 0));
     let clocks = evaluate(&contract, &it);
     assert_eq!(
-        clock(&clocks, ClockKind::NextUpdate).due,
+        clock(&clocks, ClockKind::NextUpdate).due(),
         berlin(2026, 3, 11, 9, 0)
     );
     assert_eq!(
@@ -447,11 +455,11 @@ fn with_state_uses_that_states_holidays() {
     let by = evaluate(&contract.with_state(Bundesland::BY), &it);
     let sn = evaluate(&contract.with_state(Bundesland::SN), &it);
     assert_eq!(
-        clock(&by, ClockKind::FirstResponse).due,
+        clock(&by, ClockKind::FirstResponse).due(),
         berlin(2025, 10, 31, 11, 0)
     );
     assert_eq!(
-        clock(&sn, ClockKind::FirstResponse).due,
+        clock(&sn, ClockKind::FirstResponse).due(),
         berlin(2025, 11, 3, 11, 0)
     );
     // P1 runs 24x7 in both.
@@ -463,7 +471,7 @@ fn with_state_uses_that_states_holidays() {
             ),
             ClockKind::Resolution
         )
-        .due,
+        .due(),
         berlin(2025, 10, 30, 20, 0)
     );
 }
@@ -524,7 +532,7 @@ fn due_is_the_earliest_instant_the_target_is_used_up() {
     )];
     let clocks = evaluate(&Contract::default(), &it);
     assert_eq!(
-        clock(&clocks, ClockKind::FirstResponse).due,
+        clock(&clocks, ClockKind::FirstResponse).due(),
         berlin(2026, 3, 10, 10, 0)
     );
     // Created Friday 16:00, one business hour: due at Friday's closing, not Monday 08:00.
@@ -533,7 +541,7 @@ fn due_is_the_earliest_instant_the_target_is_used_up() {
         &item(Priority::P2, berlin(2026, 3, 13, 16, 0)),
     );
     assert_eq!(
-        clock(&friday, ClockKind::FirstResponse).due,
+        clock(&friday, ClockKind::FirstResponse).due(),
         berlin(2026, 3, 13, 17, 0)
     );
 }
@@ -551,12 +559,12 @@ fn nis2_clocks_run_on_calendar_time_from_awareness() {
     }));
     let clocks = evaluate(&Contract::default(), &it);
     let early = clock(&clocks, ClockKind::Nis2EarlyWarning).clone();
-    assert_eq!(early.due, berlin(2026, 11, 28, 19, 0));
+    assert_eq!(early.due(), berlin(2026, 11, 28, 19, 0));
     let notify = clock(&clocks, ClockKind::Nis2Notification).clone();
-    assert_eq!(notify.due, berlin(2026, 11, 30, 19, 0));
+    assert_eq!(notify.due(), berlin(2026, 11, 30, 19, 0));
     // Not notified yet: the final report is one month after the notification's due time.
     let report = clock(&clocks, ClockKind::Nis2FinalReport).clone();
-    assert_eq!(report.due, berlin(2026, 12, 30, 19, 0));
+    assert_eq!(report.due(), berlin(2026, 12, 30, 19, 0));
     // The early warning is the nearest clock: it decides the queue position.
     assert_eq!(
         clocks.nearest_unmet().unwrap().kind,
@@ -579,7 +587,7 @@ fn nis2_clocks_run_on_calendar_time_from_awareness() {
         Level::Met
     );
     assert_eq!(
-        clock(&clocks, ClockKind::Nis2FinalReport).due,
+        clock(&clocks, ClockKind::Nis2FinalReport).due(),
         berlin(2026, 12, 29, 10, 0)
     );
 }

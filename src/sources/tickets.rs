@@ -233,10 +233,23 @@ impl Agents {
         Self { list }
     }
 
-    /// The agent called `name` (login, e-mail or full name; case does not matter).
+    /// The agent called `name` (login, e-mail or full name; case does not matter). The
+    /// login (`name`) wins; an alias that several agents share names nobody, since a ticket
+    /// must never go to the wrong person.
     pub fn find(&self, name: &str) -> Option<&Agent> {
         let wanted = name.trim();
-        self.list.iter().find(|a| a.answers_to(wanted))
+        if let Some(a) = self.list.iter().find(|a| same_name(&a.name, wanted)) {
+            return Some(a);
+        }
+        match self.matching(wanted).as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    /// Every agent `name` could mean.
+    fn matching(&self, wanted: &str) -> Vec<&Agent> {
+        self.list.iter().filter(|a| a.answers_to(wanted)).collect()
     }
 
     pub fn by_id(&self, id: i64) -> Option<&Agent> {
@@ -312,6 +325,16 @@ impl ReadAt {
 
 /// The agent a write-back names, or a refusal that says which names exist.
 pub fn agent_named<'a>(agents: &'a Agents, name: &str) -> Result<&'a Agent, SourceError> {
+    let several = agents.matching(name.trim());
+    if agents.find(name).is_none() && several.len() > 1 {
+        let logins: Vec<&str> = several.iter().map(|a| a.name.as_str()).collect();
+        return Err(SourceError::Refused(format!(
+            "`{}` could be {} agents ({}): name the login",
+            name.trim(),
+            several.len(),
+            logins.join(", ")
+        )));
+    }
     agents.find(name).ok_or_else(|| {
         SourceError::Refused(format!(
             "no agent `{}` in this system{}",
@@ -572,6 +595,28 @@ mod tests {
             &*rules.status("Triage", None, StatusCategory::New).label,
             "Triage"
         );
+    }
+
+    #[test]
+    fn a_shared_full_name_names_nobody() {
+        let agents = Agents::new(vec![
+            Agent {
+                id: 1,
+                name: "nina1".into(),
+                aliases: vec!["Nina Nacht".into()],
+            },
+            Agent {
+                id: 2,
+                name: "nina2".into(),
+                aliases: vec!["Nina Nacht".into()],
+            },
+        ]);
+        let e = agent_named(&agents, "nina nacht").unwrap_err();
+        assert!(
+            e.to_string().contains("could be 2 agents (nina1, nina2)"),
+            "{e}"
+        );
+        assert_eq!(agent_named(&agents, "NINA2").unwrap().id, 2);
     }
 
     #[test]

@@ -140,21 +140,21 @@ fn clocks<'a>(app: &App, theme: &Theme, entry: &crate::queue::Entry) -> Vec<Line
             Level::Met => (
                 fill(
                     t(l, Msg::DetailMetAt),
-                    &[&label(clock.met_at.unwrap_or(clock.due))],
+                    &[&label(clock.met_at().unwrap_or(clock.due()))],
                 ),
                 "sla.met",
             ),
             Level::Paused => (
                 fill(
                     t(l, Msg::DetailPausedSince),
-                    &[&label(clock.paused_since.unwrap_or(clock.due))],
+                    &[&label(clock.paused_since().unwrap_or(clock.due()))],
                 ),
                 "sla.paused",
             ),
             level => (
                 format!(
                     "{}  {}",
-                    fill(t(l, Msg::DetailDueAt), &[&label(clock.due)]),
+                    fill(t(l, Msg::DetailDueAt), &[&label(clock.due())]),
                     format::countdown(clock.remaining(app.now))
                 ),
                 match level {

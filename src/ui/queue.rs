@@ -208,7 +208,7 @@ fn sla_cell(theme: &Theme, clock: Option<&Clock>, now: Timestamp) -> Cell<'stati
         Level::Ok => ("  ", "sla.ok"),
     };
     let remaining = match level {
-        Level::Paused => clock.remaining_when_paused.unwrap_or_default(),
+        Level::Paused => clock.remaining_when_paused().unwrap_or_default(),
         _ => clock.remaining(now),
     };
     Cell::from(format!("{glyph}{}", format::countdown(remaining))).style(theme.style(style))
@@ -217,8 +217,8 @@ fn sla_cell(theme: &Theme, clock: Option<&Clock>, now: Timestamp) -> Cell<'stati
 fn due_text(app: &App, clock: Option<&Clock>) -> String {
     // The due clock time of a running clock; a paused clock has none.
     match clock {
-        Some(c) if c.paused_since.is_none() => {
-            crate::sla::due_label(c.due, &app.tz, app.lang.is_german())
+        Some(c) if c.paused_since().is_none() => {
+            crate::sla::due_label(c.due(), &app.tz, app.lang.is_german())
         }
         Some(_) => t(app.lang, Msg::SlaPaused).to_string(),
         None => String::new(),

@@ -72,8 +72,8 @@ fn naive_term(
                 .clocks
                 .clocks
                 .iter()
-                .filter(|c| c.met_at.is_none() && c.paused_since.is_none())
-                .min_by_key(|c| c.due);
+                .filter(|c| c.met_at().is_none() && c.paused_since().is_none())
+                .min_by_key(|c| c.due());
             running.is_some_and(|c| {
                 let left = c.remaining(now);
                 if b.below {
