@@ -23,9 +23,9 @@ use super::build::BuildContext;
 use super::http::{Answer, Endpoint, EndpointSpec, Limiter, redact, secret_header};
 use super::mapping::{Mapping, attributed, clip, decode_each, label};
 use super::tickets::{
-    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, agent_named, error_text,
-    optional_id, optional_time, owned_or_new, read_pages, refusal, required_id, required_time,
-    status_named, ticket_id, time_label,
+    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, TicketWrites, agent_named,
+    error_text, optional_id, optional_time, owned_or_new, read_pages, refusal, required_id,
+    required_time, status_named, time_label,
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, Secret, SecretString, SourceConfig};
@@ -720,51 +720,6 @@ impl Autotask {
             .flatten()
     }
 
-    async fn assign(&mut self, ticket: i64, agent: &str) -> Result<(), SourceError> {
-        self.refresh_if(self.agents.find(agent).is_none()).await?;
-        let resource = agent_named(&self.agents, agent)?;
-        let role = self.roles.get(&resource.id).copied().ok_or_else(|| {
-            SourceError::Refused(format!(
-                "{} has no default service desk role in Autotask, which assigning needs",
-                resource.name
-            ))
-        })?;
-        let fields = json!({"id": ticket, "assignedResourceID": resource.id, "assignedResourceRoleID": role});
-        // Not impersonated: an assignment names whom, not who does it.
-        self.patch(fields).await
-    }
-
-    async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
-        self.refresh_if(self.picklists.statuses.id_of(status).is_none())
-            .await?;
-        let value = status_named(&self.picklists.statuses, status)?;
-        self.patch(json!({"id": ticket, "status": value})).await
-    }
-
-    async fn note(&mut self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {
-        self.discover_zone().await?;
-        let kind = self.note_kind().await?;
-        let acting = self.acting_as(author);
-        let description = match acting {
-            Some(_) => text.trim().to_string(),
-            None => attributed(text, author),
-        };
-        let body = json!({
-            "ticketID": ticket,
-            "title": note_title(text),
-            "description": description,
-            "noteType": kind.note_type,
-            "publish": kind.publish,
-        });
-        let request = self
-            .api()
-            .request(Method::POST, &format!("/V1.0/Tickets/{ticket}/Notes"))
-            .json(&body);
-        self.send(request, acting).await.map_err(refusal)?;
-        tracing::info!(source = %self.id, ticket, "note added");
-        Ok(())
-    }
-
     /// The note type and the internal publish setting, read from the note picklists once.
     async fn note_kind(&mut self) -> Result<NoteKind, SourceError> {
         if let Some(kind) = self.note_kind {
@@ -940,6 +895,53 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> String {
         .join(" ")
 }
 
+impl TicketWrites for Autotask {
+    async fn assign(&mut self, ticket: i64, agent: &str) -> Result<(), SourceError> {
+        self.refresh_if(self.agents.find(agent).is_none()).await?;
+        let resource = agent_named(&self.agents, agent)?;
+        let role = self.roles.get(&resource.id).copied().ok_or_else(|| {
+            SourceError::Refused(format!(
+                "{} has no default service desk role in Autotask, which assigning needs",
+                resource.name
+            ))
+        })?;
+        let fields = json!({"id": ticket, "assignedResourceID": resource.id, "assignedResourceRoleID": role});
+        // Not impersonated: an assignment names whom, not who does it.
+        self.patch(fields).await
+    }
+
+    async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
+        self.refresh_if(self.picklists.statuses.id_of(status).is_none())
+            .await?;
+        let value = status_named(&self.picklists.statuses, status)?;
+        self.patch(json!({"id": ticket, "status": value})).await
+    }
+
+    async fn note(&mut self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {
+        self.discover_zone().await?;
+        let kind = self.note_kind().await?;
+        let acting = self.acting_as(author);
+        let description = match acting {
+            Some(_) => text.trim().to_string(),
+            None => attributed(text, author),
+        };
+        let body = json!({
+            "ticketID": ticket,
+            "title": note_title(text),
+            "description": description,
+            "noteType": kind.note_type,
+            "publish": kind.publish,
+        });
+        let request = self
+            .api()
+            .request(Method::POST, &format!("/V1.0/Tickets/{ticket}/Notes"))
+            .json(&body);
+        self.send(request, acting).await.map_err(refusal)?;
+        tracing::info!(source = %self.id, ticket, "note added");
+        Ok(())
+    }
+}
+
 impl Source for Autotask {
     fn id(&self) -> &SourceId {
         &self.id
@@ -987,15 +989,7 @@ impl Source for Autotask {
         action: &'a WriteBack,
         _now: Timestamp,
     ) -> BoxFuture<'a, Result<(), SourceError>> {
-        Box::pin(async move {
-            let ticket = ticket_id(item)?;
-            match action {
-                WriteBack::Assign { agent } => self.assign(ticket, agent).await,
-                WriteBack::SetStatus { status } => self.set_status(ticket, status).await,
-                WriteBack::Note { text, author } => self.note(ticket, text, author).await,
-                _ => Err(SourceError::Unsupported),
-            }
-        })
+        super::tickets::write_back(self, item, action)
     }
 }
 

@@ -19,9 +19,9 @@ use super::build::BuildContext;
 use super::http::{Answer, ClientCredentials, Endpoint, redact, secret_header};
 use super::mapping::{Mapping, attributed, decode_each, label};
 use super::tickets::{
-    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, agent_named, error_text,
-    next_page_below_total, optional_id, optional_time, owned_or_new, read_pages, refusal,
-    required_id, required_time, status_named, ticket_id,
+    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, TicketWrites, agent_named,
+    error_text, next_page_below_total, optional_id, optional_time, owned_or_new, read_pages,
+    refusal, required_id, required_time, status_named,
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::SourceConfig;
@@ -420,34 +420,6 @@ impl HaloPsa {
         Ok(())
     }
 
-    async fn assign(&mut self, ticket: i64, agent: &str) -> Result<(), SourceError> {
-        self.refresh_if(self.agents.find(agent).is_none()).await?;
-        let id = agent_named(&self.agents, agent)?.id;
-        self.update(json!({"id": ticket, "agent_id": id})).await
-    }
-
-    async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
-        self.refresh_if(self.statuses.id_of(status).is_none())
-            .await?;
-        let id = status_named(&self.statuses, status)?;
-        self.update(json!({"id": ticket, "status_id": id})).await
-    }
-
-    async fn note(&self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {
-        let action = json!([{
-            "ticket_id": ticket,
-            "outcome": self.settings.note_outcome.as_deref().unwrap_or(DEFAULT_NOTE_OUTCOME),
-            "note": attributed(text, author),
-            "hiddenfromuser": true,
-            "sendemail": false,
-        }]);
-        self.call(Method::POST, "/actions", &[], Some(&action))
-            .await
-            .map_err(refusal)?;
-        tracing::info!(source = %self.id, ticket, "note added");
-        Ok(())
-    }
-
     async fn describe(&mut self, now: Timestamp) -> Result<String, SourceError> {
         if self.statuses.is_empty() {
             self.read_vocabulary(now).await?;
@@ -486,6 +458,36 @@ fn token_url(endpoint: &Endpoint, settings: &HaloPsaSettings) -> Result<String, 
 /// Halo's placeholder agent for tickets nobody owns.
 fn is_unassigned(name: &str) -> bool {
     name.trim().eq_ignore_ascii_case("unassigned")
+}
+
+impl TicketWrites for HaloPsa {
+    async fn assign(&mut self, ticket: i64, agent: &str) -> Result<(), SourceError> {
+        self.refresh_if(self.agents.find(agent).is_none()).await?;
+        let id = agent_named(&self.agents, agent)?.id;
+        self.update(json!({"id": ticket, "agent_id": id})).await
+    }
+
+    async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
+        self.refresh_if(self.statuses.id_of(status).is_none())
+            .await?;
+        let id = status_named(&self.statuses, status)?;
+        self.update(json!({"id": ticket, "status_id": id})).await
+    }
+
+    async fn note(&mut self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {
+        let action = json!([{
+            "ticket_id": ticket,
+            "outcome": self.settings.note_outcome.as_deref().unwrap_or(DEFAULT_NOTE_OUTCOME),
+            "note": attributed(text, author),
+            "hiddenfromuser": true,
+            "sendemail": false,
+        }]);
+        self.call(Method::POST, "/actions", &[], Some(&action))
+            .await
+            .map_err(refusal)?;
+        tracing::info!(source = %self.id, ticket, "note added");
+        Ok(())
+    }
 }
 
 impl Source for HaloPsa {
@@ -535,15 +537,7 @@ impl Source for HaloPsa {
         action: &'a WriteBack,
         _now: Timestamp,
     ) -> BoxFuture<'a, Result<(), SourceError>> {
-        Box::pin(async move {
-            let ticket = ticket_id(item)?;
-            match action {
-                WriteBack::Assign { agent } => self.assign(ticket, agent).await,
-                WriteBack::SetStatus { status } => self.set_status(ticket, status).await,
-                WriteBack::Note { text, author } => self.note(ticket, text, author).await,
-                _ => Err(SourceError::Unsupported),
-            }
-        })
+        super::tickets::write_back(self, item, action)
     }
 }
 

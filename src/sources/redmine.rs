@@ -17,8 +17,8 @@ use super::build::BuildContext;
 use super::http::{Answer, Endpoint, secret_header};
 use super::mapping::{Mapping, attributed, decode_each, label};
 use super::tickets::{
-    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, agent_named, error_text,
-    optional_time, owned_or_new, read_pages, refusal, required_time, status_named, ticket_id,
+    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, TicketWrites, agent_named,
+    error_text, optional_time, owned_or_new, read_pages, refusal, required_time, status_named,
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, SourceConfig};
@@ -406,6 +406,27 @@ impl Redmine {
         Ok(())
     }
 
+    async fn issue(&self, issue: i64) -> Result<ApiIssue, SourceError> {
+        let path = format!("/issues/{issue}.json");
+        let answer = self.call(Method::GET, &path, &[], None).await?;
+        Ok(answer.json::<OneIssue>()?.issue)
+    }
+
+    async fn describe(&self) -> Result<String, SourceError> {
+        let me = self.whoami().await?;
+        let mut query = self.issue_query();
+        query.push(("limit", "1".into()));
+        let answer = self.call(Method::GET, "/issues.json", &query, None).await?;
+        let page: ListPage<'_> = answer.parse()?;
+        Ok(format!(
+            "Redmine, signed in as {}, {} open issues",
+            me.login,
+            page.total_count.unwrap_or(page.issues.len() as u64)
+        ))
+    }
+}
+
+impl TicketWrites for Redmine {
     async fn assign(&mut self, issue: i64, agent: &str) -> Result<(), SourceError> {
         self.refresh_if(self.agents.find(agent).is_none()).await;
         let user = agent_named(&self.agents, agent)?.id;
@@ -426,29 +447,10 @@ impl Redmine {
         Ok(())
     }
 
-    async fn issue(&self, issue: i64) -> Result<ApiIssue, SourceError> {
-        let path = format!("/issues/{issue}.json");
-        let answer = self.call(Method::GET, &path, &[], None).await?;
-        Ok(answer.json::<OneIssue>()?.issue)
-    }
-
-    async fn note(&self, issue: i64, text: &str, author: &str) -> Result<(), SourceError> {
+    async fn note(&mut self, issue: i64, text: &str, author: &str) -> Result<(), SourceError> {
         let notes = attributed(text, author);
         self.update(issue, json!({ "notes": notes, "private_notes": true }))
             .await
-    }
-
-    async fn describe(&self) -> Result<String, SourceError> {
-        let me = self.whoami().await?;
-        let mut query = self.issue_query();
-        query.push(("limit", "1".into()));
-        let answer = self.call(Method::GET, "/issues.json", &query, None).await?;
-        let page: ListPage<'_> = answer.parse()?;
-        Ok(format!(
-            "Redmine, signed in as {}, {} open issues",
-            me.login,
-            page.total_count.unwrap_or(page.issues.len() as u64)
-        ))
     }
 }
 
@@ -499,15 +501,7 @@ impl Source for Redmine {
         action: &'a WriteBack,
         _now: Timestamp,
     ) -> BoxFuture<'a, Result<(), SourceError>> {
-        Box::pin(async move {
-            let issue = ticket_id(item)?;
-            match action {
-                WriteBack::Assign { agent } => self.assign(issue, agent).await,
-                WriteBack::SetStatus { status } => self.set_status(issue, status).await,
-                WriteBack::Note { text, author } => self.note(issue, text, author).await,
-                _ => Err(SourceError::Unsupported),
-            }
-        })
+        super::tickets::write_back(self, item, action)
     }
 }
 

@@ -14,8 +14,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::SourceError;
 use super::mapping::{Decoded, Mapping, label, new_item};
+use super::{BoxFuture, SourceError, WriteBack};
 use crate::model::{Item, ItemKey, Kind, SlaFacts, SourceId, Status, StatusCategory};
 
 /// Pages read at most in one fetch; a list longer than this is read in part and the
@@ -469,6 +469,45 @@ pub fn refusal(error: SourceError) -> SourceError {
         } => SourceError::Refused(message),
         other => other,
     }
+}
+
+/// The three write-backs every ticket system takes, each connector in its own API's terms;
+/// [`write_back`] turns a [`WriteBack`] into the right one.
+pub trait TicketWrites: Send {
+    fn assign(
+        &mut self,
+        ticket: i64,
+        agent: &str,
+    ) -> impl std::future::Future<Output = Result<(), SourceError>> + Send;
+    fn set_status(
+        &mut self,
+        ticket: i64,
+        status: &str,
+    ) -> impl std::future::Future<Output = Result<(), SourceError>> + Send;
+    fn note(
+        &mut self,
+        ticket: i64,
+        text: &str,
+        author: &str,
+    ) -> impl std::future::Future<Output = Result<(), SourceError>> + Send;
+}
+
+/// Carries out `action` on the ticket behind `item` (take and assign, status, internal
+/// note); anything else is not a ticket system's to do.
+pub fn write_back<'a, T: TicketWrites>(
+    system: &'a mut T,
+    item: &'a ItemKey,
+    action: &'a WriteBack,
+) -> BoxFuture<'a, Result<(), SourceError>> {
+    Box::pin(async move {
+        let ticket = ticket_id(item)?;
+        match action {
+            WriteBack::Assign { agent } => system.assign(ticket, agent).await,
+            WriteBack::SetStatus { status } => system.set_status(ticket, status).await,
+            WriteBack::Note { text, author } => system.note(ticket, text, author).await,
+            _ => Err(SourceError::Unsupported),
+        }
+    })
 }
 
 /// The source's id of the ticket an item is.

@@ -19,9 +19,9 @@ use super::build::BuildContext;
 use super::http::{Answer, Endpoint, secret_header};
 use super::mapping::{Mapping, attributed, decode_each, label};
 use super::tickets::{
-    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, agent_named, error_text,
-    next_page_when_full, optional_time, owned_or_new, read_pages, refusal, required_time,
-    status_named, ticket_id, time_label,
+    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, TicketWrites, agent_named,
+    error_text, next_page_when_full, optional_time, owned_or_new, read_pages, refusal,
+    required_time, status_named, time_label,
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, SourceConfig};
@@ -439,29 +439,6 @@ impl Zammad {
         Ok(())
     }
 
-    async fn assign(&mut self, ticket: i64, agent: &str) -> Result<(), SourceError> {
-        self.refresh_if(self.agents.find(agent).is_none()).await?;
-        let owner = agent_named(&self.agents, agent)?.id;
-        self.update(ticket, json!({ "owner_id": owner })).await
-    }
-
-    async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
-        self.refresh_if(self.statuses().id_of(status).is_none())
-            .await?;
-        let state = status_named(&self.statuses(), status)?;
-        self.update(ticket, json!({ "state_id": state })).await
-    }
-
-    async fn note(&self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {
-        let article = json!({
-            "body": attributed(text, author),
-            "type": "note",
-            "internal": true,
-            "content_type": "text/plain",
-        });
-        self.update(ticket, json!({ "article": article })).await
-    }
-
     async fn describe(&mut self, now: Timestamp) -> Result<String, SourceError> {
         let me: ApiUser = self
             .call(Method::GET, "/users/me", &[], None)
@@ -495,6 +472,31 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Value::String(s) => Ok(s),
         Value::Number(n) => Ok(n.to_string()),
         other => Err(serde::de::Error::custom(format!("not text: {other}"))),
+    }
+}
+
+impl TicketWrites for Zammad {
+    async fn assign(&mut self, ticket: i64, agent: &str) -> Result<(), SourceError> {
+        self.refresh_if(self.agents.find(agent).is_none()).await?;
+        let owner = agent_named(&self.agents, agent)?.id;
+        self.update(ticket, json!({ "owner_id": owner })).await
+    }
+
+    async fn set_status(&mut self, ticket: i64, status: &str) -> Result<(), SourceError> {
+        self.refresh_if(self.statuses().id_of(status).is_none())
+            .await?;
+        let state = status_named(&self.statuses(), status)?;
+        self.update(ticket, json!({ "state_id": state })).await
+    }
+
+    async fn note(&mut self, ticket: i64, text: &str, author: &str) -> Result<(), SourceError> {
+        let article = json!({
+            "body": attributed(text, author),
+            "type": "note",
+            "internal": true,
+            "content_type": "text/plain",
+        });
+        self.update(ticket, json!({ "article": article })).await
     }
 }
 
@@ -545,15 +547,7 @@ impl Source for Zammad {
         action: &'a WriteBack,
         _now: Timestamp,
     ) -> BoxFuture<'a, Result<(), SourceError>> {
-        Box::pin(async move {
-            let ticket = ticket_id(item)?;
-            match action {
-                WriteBack::Assign { agent } => self.assign(ticket, agent).await,
-                WriteBack::SetStatus { status } => self.set_status(ticket, status).await,
-                WriteBack::Note { text, author } => self.note(ticket, text, author).await,
-                _ => Err(SourceError::Unsupported),
-            }
-        })
+        super::tickets::write_back(self, item, action)
     }
 }
 
