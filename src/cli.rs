@@ -94,10 +94,12 @@ pub fn run_demo(
         speed > 0.0 && speed.is_finite(),
         "--speed must be a positive number"
     );
-    let ui = Config::load_located(&paths.config_file)
-        .map(|c| c.ui)
-        .unwrap_or_default();
-    let session = setup::demo_session(&paths, &ui, &globals.flags(), seed, speed, start);
+    let config = Config::load_located(&paths.config_file).unwrap_or_default();
+    let mut session =
+        setup::demo_session(&paths, &config.ui, &globals.flags(), seed, speed, start);
+    session
+        .app
+        .set_notifications(config.notifications.effective_rules());
     run_session(&paths, session)
 }
 

@@ -4,6 +4,7 @@
 pub mod form;
 pub mod input;
 pub mod local;
+pub mod notify;
 pub mod run;
 pub mod state;
 pub mod terminal;

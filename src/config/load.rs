@@ -25,7 +25,15 @@ use super::{
 use crate::model::{SourceId, TenantId};
 use crate::sla::spec::ContractSpec;
 
-const SECTIONS: [&str; 6] = ["ui", "defaults", "contracts", "tenants", "sources", "views"];
+const SECTIONS: [&str; 7] = [
+    "ui",
+    "defaults",
+    "contracts",
+    "tenants",
+    "sources",
+    "views",
+    "notifications",
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -83,6 +91,7 @@ struct RawConfig {
     tenant_ids: BTreeSet<String>,
     sources: Vec<RawSource>,
     views: BTreeMap<String, Spanned<String>>,
+    notifications: super::notify::NotifyConfig,
 }
 
 pub(super) fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -124,6 +133,7 @@ pub(crate) fn deserialize<T: DeserializeOwned>(
 
 fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
     let mut raw = RawConfig::default();
+    let mut notifications = None;
     for (key, value) in root {
         match key.get_ref().as_ref() {
             "ui" => raw.ui = deserialize(value, diags, &[]).unwrap_or_default(),
@@ -144,6 +154,8 @@ fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
                 }
             }
             "views" => raw.views = deserialize(value, diags, &[]).unwrap_or_default(),
+            // Read after the loop: rules name tenants that may be defined further down.
+            "notifications" => notifications = Some(value),
             other => {
                 let candidates: Vec<String> = SECTIONS.iter().map(|s| s.to_string()).collect();
                 diags.error(
@@ -153,6 +165,9 @@ fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
                 );
             }
         }
+    }
+    if let Some(value) = notifications {
+        raw.notifications = super::notify::parse(value, &raw.tenant_ids, diags);
     }
     raw
 }
@@ -177,7 +192,7 @@ fn parse_contracts(value: Spanned<DeValue<'_>>, diags: &mut Collector<'_>, raw: 
 }
 
 /// The tables of an array of tables (`[[tenants]]`), reporting anything else.
-fn entries<'i>(
+pub(super) fn entries<'i>(
     section: &str,
     value: Spanned<DeValue<'i>>,
     diags: &mut Collector<'_>,
@@ -308,6 +323,7 @@ fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
     Config {
         ui,
         views,
+        notifications: raw.notifications,
         defaults: Defaults {
             contract: default_contract,
             max_in_flight,

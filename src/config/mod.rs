@@ -10,6 +10,7 @@ pub mod diagnostic;
 mod duration;
 pub mod init;
 mod load;
+pub mod notify;
 pub mod paths;
 pub mod secret;
 pub mod source;
@@ -44,6 +45,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// `[views]`: saved filters by name (`view NAME` applies one).
     pub views: BTreeMap<String, String>,
+    /// `[notifications]`: the switch and the rules.
+    pub notifications: notify::NotifyConfig,
     /// Findings that do not stop loading (e.g. `insecure = true`).
     pub warnings: Vec<Diagnostic>,
 }
