@@ -145,14 +145,14 @@ fn rule(
     names: &mut HashMap<String, Range<usize>>,
     diags: &mut Collector<'_>,
 ) -> Option<Rule> {
-    let trigger = trigger(&raw.trigger, diags)?;
-    let mut ok = true;
-    ok &= fits_trigger(&raw, trigger, diags);
-    let name = rule_name(raw.name.as_ref(), trigger, index, names, diags);
+    // A bad trigger does not stop the checks of the other keys.
+    let trigger = trigger(&raw.trigger, diags);
+    let ok = trigger.is_some_and(|t| fits_trigger(&raw, t, diags));
+    let name = trigger.and_then(|t| rule_name(raw.name.as_ref(), t, index, names, diags));
     let channels = channels(&raw.channels, diags);
     let priorities = match &raw.priorities {
-        Some(list) => Some(priority_list(list, "priorities", diags)?),
-        None => (trigger == Trigger::NewP1).then(|| vec![Priority::P1]),
+        Some(list) => priority_list(list, "priorities", diags).map(Some),
+        None => Some((trigger == Some(Trigger::NewP1)).then(|| vec![Priority::P1])),
     };
     let kinds = raw.kinds.as_ref().map(|l| kinds(l, diags));
     let tenants = raw.tenants.as_ref().map(|l| tenants(l, tenant_ids, diags));
@@ -178,8 +178,8 @@ fn rule(
     }
     Some(Rule {
         name: Arc::from(name?.as_str()),
-        trigger,
-        priorities,
+        trigger: trigger?,
+        priorities: priorities?,
         kinds: lift(kinds)?,
         tenants: lift(tenants)?,
         sources: lift(sources)?,
@@ -472,4 +472,193 @@ fn unknown_name<const N: usize>(
         format!("unknown {what} `{}`", raw.get_ref()),
         Some(suggest(raw.get_ref(), &candidates)),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::Config;
+
+    fn load(text: &str) -> Config {
+        Config::parse(Path::new("n.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn errors(text: &str) -> String {
+        match Config::parse(Path::new("n.toml"), text) {
+            Ok(c) => panic!("loaded: {:?}", c.notifications),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn no_section_means_the_default_rules() {
+        let config = load("");
+        assert!(config.notifications.enabled);
+        assert_eq!(
+            config.notifications.effective_rules(),
+            crate::notify::default_rules()
+        );
+    }
+
+    #[test]
+    fn enabled_false_silences_everything() {
+        let config = load("[notifications]\nenabled = false\n");
+        assert!(config.notifications.effective_rules().is_empty());
+    }
+
+    #[test]
+    fn a_full_rule_loads_every_key() {
+        let config = load(
+            r#"
+[[tenants]]
+id = "mueller"
+[[tenants]]
+id = "schmidt"
+
+[[notifications.rule]]
+name = "mine at night"
+trigger = "new-item-for-my-tenants"
+tenants = ["mueller", "schmidt"]
+kinds = ["alert", "backup"]
+priorities = [1, "P2"]
+sources = ["psa"]
+channels = ["desktop", "osc9", "desktop"]
+rate-limit = "3/10m"
+quiet = "22:00-06:00"
+quiet-except = ["P1"]
+
+[[notifications.rule]]
+trigger = "sla-warning"
+clocks = ["first-response"]
+channels = ["bell"]
+rate-limit = "off"
+
+[[notifications.rule]]
+trigger = "source-down"
+recovery = true
+channels = ["osc777"]
+
+[[notifications.rule]]
+trigger = "new-p1"
+channels = ["bell"]
+"#,
+        );
+        let rules = config.notifications.effective_rules();
+        assert_eq!(rules.len(), 4);
+        let mine = &rules[0];
+        assert_eq!(&*mine.name, "mine at night");
+        assert_eq!(mine.trigger, Trigger::NewItemForMyTenants);
+        assert_eq!(
+            mine.tenants,
+            Some(vec![TenantId::new("mueller"), TenantId::new("schmidt")])
+        );
+        assert_eq!(mine.kinds, Some(vec![Kind::Alert, Kind::Backup]));
+        assert_eq!(mine.priorities, Some(vec![Priority::P1, Priority::P2]));
+        assert_eq!(mine.sources, Some(vec![SourceId::new("psa")]));
+        assert_eq!(mine.channels, vec![Channel::Desktop, Channel::Osc9]);
+        assert_eq!(
+            mine.rate_limit,
+            Some(RateLimit {
+                count: 3,
+                per: Duration::from_secs(600)
+            })
+        );
+        assert_eq!(mine.quiet.unwrap().to_string(), "22:00-06:00");
+        assert_eq!(mine.quiet_except, vec![Priority::P1]);
+        assert_eq!(&*rules[1].name, "sla-warning");
+        assert_eq!(rules[1].clocks, Some(vec![ClockKind::FirstResponse]));
+        assert_eq!(rules[1].rate_limit, None);
+        assert!(rules[2].recovery);
+        assert_eq!(rules[2].rate_limit, Some(DEFAULT_RATE_LIMIT));
+        assert_eq!(rules[3].priorities, Some(vec![Priority::P1]), "new-p1 means P1");
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
+
+    #[test]
+    fn a_misspelt_trigger_and_channel_point_at_their_values() {
+        assert_eq!(
+            errors(
+                "[[notifications.rule]]\ntrigger = \"new-p2\"\nchannels = [\"bell\", \"osc99\"]\n"
+            ),
+            "n.toml:2:11: error: unknown trigger `new-p2`\nhint: did you mean `new-p1`?\n\
+             n.toml:3:21: error: unknown channel `osc99`\nhint: did you mean `osc9`?"
+        );
+    }
+
+    #[test]
+    fn filters_that_do_not_fit_the_trigger_are_errors() {
+        let e = errors(
+            "[[notifications.rule]]\ntrigger = \"new-p1\"\nclocks = [\"resolution\"]\nrecovery = true\nchannels = [\"bell\"]\n\
+             [[notifications.rule]]\ntrigger = \"source-down\"\nkinds = [\"alert\"]\nchannels = [\"bell\"]\n",
+        );
+        assert!(
+            e.contains("n.toml:3:10: error: `clocks` does not apply to trigger `new-p1`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("n.toml:4:12: error: `recovery` does not apply to trigger `new-p1`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("n.toml:8:9: error: `kinds` does not apply to trigger `source-down`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn my_tenants_needs_the_tenants() {
+        assert_eq!(
+            errors("[[notifications.rule]]\ntrigger = \"new-item-for-my-tenants\"\nchannels = [\"bell\"]\n"),
+            "n.toml:2:11: error: `new-item-for-my-tenants` needs the tenants\n\
+             hint: list them: `tenants = [\"mueller\", \"schmidt\"]`"
+        );
+    }
+
+    #[test]
+    fn bad_limits_windows_and_keys_are_reported_together() {
+        let e = errors(
+            "[notifications]\nenable = true\n\
+             [[notifications.rule]]\ntrigger = \"new-p1\"\nchannels = []\nrate-limit = \"5 per minute\"\nquiet = \"22-6\"\n\
+             [[notifications.rule]]\ntrigger = \"sla-breach\"\nchannels = [\"bell\"]\nquiet-except = [1]\n\
+             [[notifications.rule]]\ntrigger = \"sla-breach\"\nprio = [1]\n",
+        );
+        for expected in [
+            "n.toml:2:1: error: unknown key `enable` in [notifications]\nhint: did you mean `enabled`?",
+            "n.toml:5:12: error: a rule needs at least one channel",
+            "n.toml:6:14: error: `5 per minute` is not a rate limit",
+            "n.toml:7:9: error: `22-6` is not a time window",
+            "n.toml:11:16: error: `quiet-except` without `quiet`",
+            "n.toml:14:1: error: unknown field `prio`",
+        ] {
+            assert!(e.contains(expected), "missing {expected:?} in\n{e}");
+        }
+    }
+
+    #[test]
+    fn duplicate_rule_names_are_refused() {
+        let e = errors(
+            "[[notifications.rule]]\nname = \"p1\"\ntrigger = \"new-p1\"\nchannels = [\"bell\"]\n\
+             [[notifications.rule]]\nname = \"p1\"\ntrigger = \"sla-breach\"\nchannels = [\"bell\"]\n",
+        );
+        assert_eq!(
+            e,
+            "n.toml:6:8: error: duplicate rule name `p1`\nhint: `p1` is already used on line 2"
+        );
+    }
+
+    #[test]
+    fn an_unknown_tenant_is_a_warning_with_a_suggestion() {
+        let config = load(
+            "[[tenants]]\nid = \"mueller\"\n[[notifications.rule]]\ntrigger = \"new-item-for-my-tenants\"\ntenants = [\"muller\"]\nchannels = [\"bell\"]\n",
+        );
+        assert_eq!(config.warnings.len(), 1);
+        assert_eq!(
+            config.warnings[0].to_string(),
+            "n.toml:5:12: warning: no `[[tenants]]` entry with id `muller`\nhint: did you mean `mueller`?"
+        );
+        assert_eq!(config.notifications.rules.len(), 1);
+    }
 }
