@@ -185,6 +185,7 @@ mod tests {
     fn body_markup_and_control_characters_are_defused() {
         let n = Notification {
             rules: vec!["r".into()],
+            item: None,
             title: "New\x1b]0;x\x07 P1".into(),
             body: "<a href=\"http://evil\">click</a> & \x1b[31mred".into(),
             channels: vec![super::super::Channel::Desktop],

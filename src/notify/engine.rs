@@ -149,6 +149,7 @@ impl Notifier {
         let (title, body) = event.texts(self.lang, &self.tz);
         Some(Notification {
             rules,
+            item: event.item_key().cloned(),
             title,
             body,
             channels,
@@ -173,6 +174,7 @@ impl Notifier {
                 let n = held.to_string();
                 out.push(Notification {
                     rules: vec![rule.name.clone()],
+                    item: None,
                     title: fill(t(self.lang, Msg::NotifyMore), &[&n]),
                     body: fill(t(self.lang, Msg::NotifyMoreBody), &[&rule.name, &n]),
                     channels: rule.channels.clone(),

@@ -35,6 +35,8 @@ pub use terminal::TerminalKind;
 pub struct Notification {
     /// The names of the rules that fired (for the log).
     pub rules: Vec<Arc<str>>,
+    /// The item it is about (none for sources and summaries).
+    pub item: Option<crate::model::ItemKey>,
     pub title: String,
     pub body: String,
     pub channels: Vec<Channel>,

@@ -43,6 +43,7 @@ impl Outlet {
     pub fn deliver(&mut self, n: Notification) -> Option<String> {
         tracing::info!(
             rules = %n.rules.join(","),
+            item = ?n.item.as_ref().map(|k| format!("{}/{}", k.source, k.external_id)),
             channels = %n.channel_names(),
             title = %crate::text::sanitize(&n.title),
             "notification"
@@ -93,6 +94,7 @@ mod tests {
     fn note(channels: &[Channel]) -> Notification {
         Notification {
             rules: vec!["r".into()],
+            item: None,
             title: "T".into(),
             body: "B".into(),
             channels: channels.to_vec(),

@@ -100,6 +100,7 @@ mod tests {
     fn note(channels: &[Channel], title: &str, body: &str) -> Notification {
         Notification {
             rules: vec!["r".into()],
+            item: None,
             title: title.into(),
             body: body.into(),
             channels: channels.to_vec(),
