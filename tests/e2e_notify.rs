@@ -55,7 +55,10 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
 }
 
 /// Waits until the raw output satisfies `cond`; panics with the screen when it never does.
@@ -101,13 +104,23 @@ fn a_new_p1_arrives_as_osc777_between_frames_and_an_outage_rings_the_bell() {
     let mut tui = Tui::start(&DEMO, home.path(), 100, 30, &[]);
     wait_for_queue(&tui);
     let initial = tui.output();
-    assert_eq!(find(&initial, b"\x1b]777"), None, "nothing for the initial load");
+    assert_eq!(
+        find(&initial, b"\x1b]777"),
+        None,
+        "nothing for the initial load"
+    );
     assert_eq!(count(&initial, b"\x07"), 0, "no bell for the initial load");
 
     let out = wait_for_output(&tui, "the P1's OSC 777", |o| find(o, P1_OSC777).is_some());
     let pos = find(&out, P1_OSC777).unwrap();
-    assert!(count(&out[..pos], b"\x1b[?2026h") > 0, "frames are synchronized updates");
-    assert!(between_frames(&out, pos), "OSC 777 inside a synchronized frame");
+    assert!(
+        count(&out[..pos], b"\x1b[?2026h") > 0,
+        "frames are synchronized updates"
+    );
+    assert!(
+        between_frames(&out, pos),
+        "OSC 777 inside a synchronized frame"
+    );
     // Every notification (the demo's random life may add P1s of its own) is between frames.
     let mut at = 0;
     while let Some(p) = find(&out[at..], b"\x1b]777") {
@@ -117,7 +130,10 @@ fn a_new_p1_arrives_as_osc777_between_frames_and_an_outage_rings_the_bell() {
 
     let out = wait_for_output(&tui, "the outage's bell", |o| count(o, b"\x07") > 0);
     let bell = out.iter().position(|b| *b == 0x07).unwrap();
-    assert!(between_frames(&out, bell), "BEL inside a synchronized frame");
+    assert!(
+        between_frames(&out, bell),
+        "BEL inside a synchronized frame"
+    );
     // The P1 rule did not fire again for the same alert on later reads.
     assert_eq!(count(&out, P1_OSC777), 1, "no duplicate");
     tui.send("q");
@@ -182,6 +198,12 @@ fn a_real_tmux_with_allow_passthrough_hands_the_osc777_to_the_outer_terminal() {
     let tui = Tui::start_program("tmux", &args, home.path(), 100, 30, &[]);
     wait_for_queue(&tui);
     // tmux unwraps the passthrough: the outer terminal gets the plain sequence.
-    let out = wait_for_output(&tui, "OSC 777 out of tmux", |o| find(o, P1_OSC777).is_some());
-    assert_eq!(find(&out, b"\x1bPtmux;"), None, "tmux does not pass its wrapper on");
+    let out = wait_for_output(&tui, "OSC 777 out of tmux", |o| {
+        find(o, P1_OSC777).is_some()
+    });
+    assert_eq!(
+        find(&out, b"\x1bPtmux;"),
+        None,
+        "tmux does not pass its wrapper on"
+    );
 }

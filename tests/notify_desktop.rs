@@ -3,6 +3,8 @@
 //! and records what it is sent. Readiness is the daemon printing its address and the receiver
 //! owning its name; nothing sleeps.
 //!
+//! `nightdesk notify test` is checked the same way, through the binary.
+//!
 //! One test function only: it points `DBUS_SESSION_BUS_ADDRESS` of this process at the
 //! private bus (notify-rust reads it), which must not race with another test.
 
@@ -16,7 +18,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use nightdesk::i18n::Lang;
-use nightdesk::model::{Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId};
+use nightdesk::model::{
+    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+};
 use nightdesk::notify::{
     Channel, Event, ItemFacts, Notifier, Outlet, Rule, TerminalKind, Trigger, desktop,
 };
@@ -142,7 +146,9 @@ fn receiver(address: &str) -> (zbus::blocking::Connection, mpsc::Receiver<Got>) 
         .unwrap()
         .serve_at(
             "/org/freedesktop/Notifications",
-            Receiver { got: Mutex::new(tx) },
+            Receiver {
+                got: Mutex::new(tx),
+            },
         )
         .unwrap()
         .name("org.freedesktop.Notifications")
@@ -193,7 +199,10 @@ fn a_desktop_notification_reaches_the_session_bus_with_summary_body_and_app_name
 
     let (_conn, got) = receiver(&bus.address);
     // The way the event loop sends it (outside a runtime: at once).
-    let mut outlet = Outlet::new(TerminalKind::default(), desktop::probe(&|k| std::env::var_os(k)));
+    let mut outlet = Outlet::new(
+        TerminalKind::default(),
+        desktop::probe(&|k| std::env::var_os(k)),
+    );
     assert_eq!(outlet.deliver(n), None);
     let received = got.recv_timeout(PATIENCE).expect("the receiver got it");
     assert_eq!(
@@ -205,4 +214,52 @@ fn a_desktop_notification_reaches_the_session_bus_with_summary_body_and_app_name
         }
     );
     assert!(outlet.take_terminal_bytes().is_empty(), "desktop only");
+
+    // `nightdesk notify test` through the binary, with and without the bus.
+    let home = tempfile::tempdir().unwrap();
+    let run = |bus: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nightdesk"));
+        cmd.args([
+            "notify",
+            "test",
+            "--channel",
+            "desktop",
+            "--channel",
+            "bell",
+        ])
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("TMUX")
+        .env_remove(desktop::BUS_ENV);
+        if let Some(address) = bus {
+            cmd.env(desktop::BUS_ENV, address);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(Some(&bus.address));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.stdout, b"\x07", "the bell on stdout");
+    assert!(
+        stderr.contains("desktop: sent to the notification server"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bell: written to the terminal"), "{stderr}");
+    assert_eq!(
+        got.recv_timeout(PATIENCE).expect("the test notification"),
+        Got {
+            app_name: "nightdesk".into(),
+            summary: "nightdesk test notification".into(),
+            body: "If you can read this, these channels work: desktop, bell.".into(),
+        }
+    );
+    let out = run(None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("desktop: skipped: DBUS_SESSION_BUS_ADDRESS is not set"),
+        "{stderr}"
+    );
 }

@@ -837,7 +837,9 @@ fn a_source_that_goes_down_and_comes_back_is_told_and_its_items_are_not_new() {
     assert_eq!(downs.len(), 1, "{sent:?}");
     assert_eq!(downs[0].title, "Source down: mon-swn");
     assert!(
-        downs[0].body.starts_with("Stadtwerke Neustadt GmbH blind since Fri 02:35"),
+        downs[0]
+            .body
+            .starts_with("Stadtwerke Neustadt GmbH blind since Fri 02:35"),
         "{}",
         downs[0].body
     );
@@ -865,8 +867,14 @@ fn an_sla_breach_notifies_once_per_clock() {
     let later = frozen_start() + SignedDuration::from_mins(20);
     s.app.tick(later);
     let sent = notifications(&mut s);
-    assert!(!sent.is_empty(), "some P1 clocks of seed 42 fall due within 20 minutes");
-    assert!(sent.iter().all(|n| n.title.starts_with("SLA breached: ")), "{sent:?}");
+    assert!(
+        !sent.is_empty(),
+        "some P1 clocks of seed 42 fall due within 20 minutes"
+    );
+    assert!(
+        sent.iter().all(|n| n.title.starts_with("SLA breached: ")),
+        "{sent:?}"
+    );
     let items: std::collections::HashSet<_> = sent.iter().map(|n| n.item.clone()).collect();
     assert!(items.iter().all(Option::is_some));
     s.app.tick(later);

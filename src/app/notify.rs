@@ -110,7 +110,11 @@ impl App {
         };
         let facts = SourceFacts {
             source: source.clone(),
-            tenant_name: info.meta.tenant.as_ref().map(|t| self.tenant_name(t).to_string()),
+            tenant_name: info
+                .meta
+                .tenant
+                .as_ref()
+                .map(|t| self.tenant_name(t).to_string()),
             tenant: info.meta.tenant.clone(),
             priority: info.meta.outage_priority,
             since: if down { info.since } else { change.old_since },
@@ -132,8 +136,7 @@ impl App {
             self.outbox.push(Effect::Notify(n));
         }
         let queue = &self.queue;
-        self.notifier
-            .prune(self.now, |k| queue.id_of(k).is_some());
+        self.notifier.prune(self.now, |k| queue.id_of(k).is_some());
     }
 
     /// Runs one event through the rules. Snoozed items stay silent.

@@ -171,7 +171,14 @@ pub async fn run(
         }
         filters.start(app.take_filter_jobs());
         for effect in app.take_outbox() {
-            carry_out(&mut app, &handles, &local, effect, &mut painter, &mut outlet);
+            carry_out(
+                &mut app,
+                &handles,
+                &local,
+                effect,
+                &mut painter,
+                &mut outlet,
+            );
         }
         write_between_frames(&mut guard.terminal, outlet.take_terminal_bytes());
         if last_paint.elapsed() >= FRAME_GAP {
@@ -214,7 +221,10 @@ fn write_between_frames<W: Write>(
         return;
     }
     let backend = terminal.backend_mut();
-    if let Err(e) = backend.write_all(&bytes).and_then(|()| Write::flush(backend)) {
+    if let Err(e) = backend
+        .write_all(&bytes)
+        .and_then(|()| Write::flush(backend))
+    {
         tracing::warn!(error = %e, "notification not written to the terminal");
     }
 }

@@ -526,11 +526,14 @@ impl App {
             .get(&source)
             .map(|s| (s.meta.tenant.clone(), s.meta.outage_priority))
             .unwrap_or((None, Priority::P2));
-        let change = self.sources.get(&source).map(|s| super::notify::HealthChange {
-            was_stale: s.health.is_stale(),
-            answered_before: s.last_ok.is_some(),
-            old_since: s.since,
-        });
+        let change = self
+            .sources
+            .get(&source)
+            .map(|s| super::notify::HealthChange {
+                was_stale: s.health.is_stale(),
+                answered_before: s.last_ok.is_some(),
+                old_since: s.since,
+            });
         if let Some(info) = self.sources.get_mut(&source) {
             if info.health.is_stale() != stale || info.health.name() != health.name() {
                 info.since = at;

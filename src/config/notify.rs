@@ -227,14 +227,22 @@ fn fits_trigger(raw: &RawRule, trigger: Trigger, diags: &mut Collector<'_>) -> b
             "`clocks` filters `sla-warning` and `sla-breach` rules",
         );
     }
-    if let Some(k) = raw.kinds.as_ref().filter(|_| trigger == Trigger::SourceDown) {
+    if let Some(k) = raw
+        .kinds
+        .as_ref()
+        .filter(|_| trigger == Trigger::SourceDown)
+    {
         refuse(
             k.span(),
             "kinds",
             "a source has no item kind; filter by `sources`, `tenants` or `priorities` (its outage priority)",
         );
     }
-    if let Some(r) = raw.recovery.as_ref().filter(|_| trigger != Trigger::SourceDown) {
+    if let Some(r) = raw
+        .recovery
+        .as_ref()
+        .filter(|_| trigger != Trigger::SourceDown)
+    {
         refuse(
             r.span(),
             "recovery",
@@ -430,7 +438,10 @@ fn sources(list: &List<String>, diags: &mut Collector<'_>) -> Option<Vec<SourceI
 }
 
 /// `Some(None)`: no limit; `None`: malformed (reported).
-fn rate_limit(raw: Option<&Spanned<String>>, diags: &mut Collector<'_>) -> Option<Option<RateLimit>> {
+fn rate_limit(
+    raw: Option<&Spanned<String>>,
+    diags: &mut Collector<'_>,
+) -> Option<Option<RateLimit>> {
     let Some(raw) = raw else {
         return Some(Some(DEFAULT_RATE_LIMIT));
     };
@@ -573,7 +584,11 @@ channels = ["bell"]
         assert_eq!(rules[1].rate_limit, None);
         assert!(rules[2].recovery);
         assert_eq!(rules[2].rate_limit, Some(DEFAULT_RATE_LIMIT));
-        assert_eq!(rules[3].priorities, Some(vec![Priority::P1]), "new-p1 means P1");
+        assert_eq!(
+            rules[3].priorities,
+            Some(vec![Priority::P1]),
+            "new-p1 means P1"
+        );
         assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     }
 
@@ -611,7 +626,9 @@ channels = ["bell"]
     #[test]
     fn my_tenants_needs_the_tenants() {
         assert_eq!(
-            errors("[[notifications.rule]]\ntrigger = \"new-item-for-my-tenants\"\nchannels = [\"bell\"]\n"),
+            errors(
+                "[[notifications.rule]]\ntrigger = \"new-item-for-my-tenants\"\nchannels = [\"bell\"]\n"
+            ),
             "n.toml:2:11: error: `new-item-for-my-tenants` needs the tenants\n\
              hint: list them: `tenants = [\"mueller\", \"schmidt\"]`"
         );

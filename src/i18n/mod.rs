@@ -191,7 +191,7 @@ catalog! {
     NotifyMoreBody => "rule {}: {} notifications held back by its rate limit", "Regel {}: {} Benachrichtigungen wegen Ratenbegrenzung zurückgehalten";
     NotifyNoDesktop => "desktop notifications skipped: {}", "Desktop-Benachrichtigungen übersprungen: {}";
     NotifyTestTitle => "nightdesk test notification", "nightdesk-Testbenachrichtigung";
-    NotifyTestBody => "If you can read this, the {} channel works.", "Wenn Sie das lesen, funktioniert der Kanal {}.";
+    NotifyTestBody => "If you can read this, these channels work: {}.", "Wenn Sie das lesen, funktionieren diese Kanäle: {}.";
 }
 
 /// Replaces each `{}` in `template` by the next argument.

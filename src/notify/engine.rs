@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
+use super::Notification;
 use super::event::{Event, Occurrence, Subject};
 use super::rate::Window;
 use super::rule::{Channel, Rule, Trigger};
-use super::Notification;
 use crate::i18n::{Lang, Msg, fill, t};
 use crate::model::{Item, ItemKey, SourceId, StatusCategory};
 

@@ -127,9 +127,9 @@ impl Event {
     /// The item the event is about, if any.
     pub fn item_key(&self) -> Option<&ItemKey> {
         match self {
-            Event::NewItem(i) | Event::SlaWarning { item: i, .. } | Event::SlaBreach { item: i, .. } => {
-                Some(&i.key)
-            }
+            Event::NewItem(i)
+            | Event::SlaWarning { item: i, .. }
+            | Event::SlaBreach { item: i, .. } => Some(&i.key),
             Event::SourceDown(_) | Event::SourceUp(_) => None,
         }
     }
@@ -142,12 +142,19 @@ impl Event {
             Event::NewItem(i) => {
                 let title = fill(
                     t(lang, Msg::NotifyNewItem),
-                    &[&i.priority.to_string(), kind_label(lang, i.kind), &i.tenant_name],
+                    &[
+                        &i.priority.to_string(),
+                        kind_label(lang, i.kind),
+                        &i.tenant_name,
+                    ],
                 );
                 (title, item_title_with_host(i))
             }
             Event::SlaWarning {
-                item, clock, due: d, ..
+                item,
+                clock,
+                due: d,
+                ..
             } => (
                 fill(
                     t(lang, Msg::NotifySlaWarning),
@@ -156,7 +163,9 @@ impl Event {
                 item_line(lang, item),
             ),
             Event::SlaBreach {
-                item, clock, due: d,
+                item,
+                clock,
+                due: d,
             } => (
                 fill(
                     t(lang, Msg::NotifySlaBreach),
@@ -206,7 +215,11 @@ fn item_title_with_host(i: &ItemFacts) -> String {
 fn item_line(lang: Lang, i: &ItemFacts) -> String {
     fill(
         t(lang, Msg::NotifyItemLine),
-        &[&i.priority.to_string(), &i.tenant_name, &item_title_with_host(i)],
+        &[
+            &i.priority.to_string(),
+            &i.tenant_name,
+            &item_title_with_host(i),
+        ],
     )
 }
 

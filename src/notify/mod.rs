@@ -18,6 +18,7 @@ pub mod quiet;
 pub mod rate;
 pub mod rule;
 pub mod terminal;
+pub mod trial;
 
 use std::sync::Arc;
 

@@ -116,6 +116,10 @@ mod tests {
         let n = note(&[Channel::Desktop, Channel::Bell]);
         assert_eq!(out.deliver(n.clone()).as_deref(), Some("no bus"));
         assert_eq!(out.deliver(n), None, "only once");
-        assert_eq!(out.take_terminal_bytes(), b"\x07\x07", "the bell still rings");
+        assert_eq!(
+            out.take_terminal_bytes(),
+            b"\x07\x07",
+            "the bell still rings"
+        );
     }
 }

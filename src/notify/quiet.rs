@@ -94,7 +94,13 @@ mod tests {
             Time::midnight()
         );
         for bad in [
-            "", "22:00", "22-06", "25:00-06:00", "22:60-06:00", "22:00-22:00", "ab:cd-06:00",
+            "",
+            "22:00",
+            "22-06",
+            "25:00-06:00",
+            "22:60-06:00",
+            "22:00-22:00",
+            "ab:cd-06:00",
             "22:0-06:00",
         ] {
             assert_eq!(QuietHours::parse(bad), None, "{bad:?}");
@@ -107,10 +113,16 @@ mod tests {
         let tz = berlin();
         // Winter: Berlin is UTC+1.
         assert!(!q.contains(at("2026-11-27T20:59:59Z"), &tz), "21:59:59");
-        assert!(q.contains(at("2026-11-27T21:00:00Z"), &tz), "22:00 starts it");
+        assert!(
+            q.contains(at("2026-11-27T21:00:00Z"), &tz),
+            "22:00 starts it"
+        );
         assert!(q.contains(at("2026-11-27T23:30:00Z"), &tz), "00:30");
         assert!(q.contains(at("2026-11-28T04:59:59Z"), &tz), "05:59:59");
-        assert!(!q.contains(at("2026-11-28T05:00:00Z"), &tz), "06:00 ends it");
+        assert!(
+            !q.contains(at("2026-11-28T05:00:00Z"), &tz),
+            "06:00 ends it"
+        );
         assert!(!q.contains(at("2026-11-28T11:00:00Z"), &tz), "noon");
     }
 

@@ -52,11 +52,7 @@ pub fn osc777(title: &str, body: &str) -> Vec<u8> {
 /// `ESC ] 9 ; TEXT ESC \` with title and body in one line.
 pub fn osc9(title: &str, body: &str) -> Vec<u8> {
     let mut out = b"\x1b]9;".to_vec();
-    let text = format!(
-        "{}: {}",
-        payload(title, MAX_TITLE),
-        payload(body, MAX_BODY)
-    );
+    let text = format!("{}: {}", payload(title, MAX_TITLE), payload(body, MAX_BODY));
     out.extend_from_slice(text.as_bytes());
     out.extend_from_slice(ST);
     out
@@ -154,7 +150,11 @@ mod tests {
 
     #[test]
     fn encode_writes_each_channel_and_leaves_the_bell_unwrapped() {
-        let n = note(&[Channel::Bell, Channel::Osc777, Channel::Desktop], "T", "B");
+        let n = note(
+            &[Channel::Bell, Channel::Osc777, Channel::Desktop],
+            "T",
+            "B",
+        );
         assert_eq!(
             encode(&n, TerminalKind { tmux: false }),
             b"\x1b]777;notify;T;B\x1b\\\x07"

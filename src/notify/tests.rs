@@ -6,7 +6,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::*;
 use crate::i18n::Lang;
-use crate::model::{Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+};
 use crate::sla::ClockKind;
 
 /// Friday 2026-11-27, 02:30 in Berlin.
@@ -75,7 +77,10 @@ fn arrivals(n: &mut Notifier, source: &str, items: &[Item], queue: &[&Item]) -> 
 fn the_first_answer_of_a_source_is_the_baseline() {
     let mut n = notifier(default_rules());
     let old = item("mon", "fw-01", "hansa", Priority::P1, start() - mins(30));
-    assert!(arrivals(&mut n, "mon", &[old.clone()], &[]).is_empty(), "no burst at the start");
+    assert!(
+        arrivals(&mut n, "mon", &[old.clone()], &[]).is_empty(),
+        "no burst at the start"
+    );
     // Created after the start but in the first answer (the source was down at the start).
     let meanwhile = item("psa", "T-1", "hansa", Priority::P1, start() + mins(5));
     let before = item("psa", "T-0", "hansa", Priority::P1, start() - mins(5));
@@ -96,10 +101,19 @@ fn redelivered_and_reappearing_items_are_not_new() {
     let mut n = notifier(default_rules());
     let a = item("mon", "a", "t", Priority::P1, start());
     arrivals(&mut n, "mon", &[], &[]);
-    assert_eq!(arrivals(&mut n, "mon", &[a.clone()], &[]), vec![a.key.clone()]);
-    assert!(arrivals(&mut n, "mon", &[a.clone()], &[&a]).is_empty(), "a refresh");
+    assert_eq!(
+        arrivals(&mut n, "mon", &[a.clone()], &[]),
+        vec![a.key.clone()]
+    );
+    assert!(
+        arrivals(&mut n, "mon", &[a.clone()], &[&a]).is_empty(),
+        "a refresh"
+    );
     // The item left the queue (a partial read, a stale source) and comes back.
-    assert!(arrivals(&mut n, "mon", &[a.clone()], &[]).is_empty(), "it came back");
+    assert!(
+        arrivals(&mut n, "mon", &[a.clone()], &[]).is_empty(),
+        "it came back"
+    );
 }
 
 #[test]
@@ -122,7 +136,10 @@ fn no_new_item_rule_means_nothing_is_tracked() {
 
 #[test]
 fn new_p1_fires_once_for_a_p1_and_never_for_a_p3() {
-    let mut n = notifier(vec![rule(Trigger::NewP1, &[Channel::Bell, Channel::Osc777])]);
+    let mut n = notifier(vec![rule(
+        Trigger::NewP1,
+        &[Channel::Bell, Channel::Osc777],
+    )]);
     let p1 = item("mon", "fw-01", "hansa", Priority::P1, start());
     let p3 = item("mon", "printer", "hansa", Priority::P3, start());
     let sent = n.consider(&new_event(&p1), start()).expect("a P1 notifies");
@@ -168,16 +185,28 @@ fn filters_on_kind_source_and_priority_combine() {
     let mut elsewhere = finding.clone();
     elsewhere.key = ItemKey::new(&src("backup-2"), "job/failed");
     assert!(n.consider(&new_event(&finding), start()).is_some());
-    assert!(n.consider(&new_event(&alert), start()).is_none(), "an alert");
-    assert!(n.consider(&new_event(&elsewhere), start()).is_none(), "another source");
+    assert!(
+        n.consider(&new_event(&alert), start()).is_none(),
+        "an alert"
+    );
+    assert!(
+        n.consider(&new_event(&elsewhere), start()).is_none(),
+        "another source"
+    );
 }
 
 #[test]
 fn an_event_several_rules_match_is_one_notification_with_all_channels() {
-    let mut mine = rule(Trigger::NewItemForMyTenants, &[Channel::Desktop, Channel::Bell]);
+    let mut mine = rule(
+        Trigger::NewItemForMyTenants,
+        &[Channel::Desktop, Channel::Bell],
+    );
     mine.tenants = Some(vec![TenantId::new("hansa")]);
     mine.name = "mine".into();
-    let mut n = notifier(vec![rule(Trigger::NewP1, &[Channel::Bell, Channel::Osc777]), mine]);
+    let mut n = notifier(vec![
+        rule(Trigger::NewP1, &[Channel::Bell, Channel::Osc777]),
+        mine,
+    ]);
     let p1 = item("mon", "fw-01", "hansa", Priority::P1, start());
     let sent = n.consider(&new_event(&p1), start()).unwrap();
     assert_eq!(sent.rules.len(), 2);
@@ -209,13 +238,31 @@ fn breach(i: &Item, clock: ClockKind) -> Event {
 fn sla_warnings_fire_once_per_clock_and_threshold() {
     let mut n = notifier(vec![rule(Trigger::SlaWarning, &[Channel::Osc9])]);
     let t = item("psa", "T-1", "hansa", Priority::P2, start());
-    let first = n.consider(&warning(&t, ClockKind::FirstResponse, 0), start()).unwrap();
+    let first = n
+        .consider(&warning(&t, ClockKind::FirstResponse, 0), start())
+        .unwrap();
     assert_eq!(first.title, "SLA warning: first response due Fri 03:00");
     assert_eq!(first.body, "P2 Tenant hansa: Host down: T-1");
-    assert!(n.consider(&warning(&t, ClockKind::FirstResponse, 0), start()).is_none(), "again");
-    assert!(n.consider(&warning(&t, ClockKind::FirstResponse, 1), start()).is_some(), "90 %");
-    assert!(n.consider(&warning(&t, ClockKind::Resolution, 0), start()).is_some(), "other clock");
-    assert!(n.consider(&breach(&t, ClockKind::FirstResponse), start()).is_none(), "no rule");
+    assert!(
+        n.consider(&warning(&t, ClockKind::FirstResponse, 0), start())
+            .is_none(),
+        "again"
+    );
+    assert!(
+        n.consider(&warning(&t, ClockKind::FirstResponse, 1), start())
+            .is_some(),
+        "90 %"
+    );
+    assert!(
+        n.consider(&warning(&t, ClockKind::Resolution, 0), start())
+            .is_some(),
+        "other clock"
+    );
+    assert!(
+        n.consider(&breach(&t, ClockKind::FirstResponse), start())
+            .is_none(),
+        "no rule"
+    );
 }
 
 #[test]
@@ -224,10 +271,19 @@ fn sla_breaches_fire_once_per_clock_and_the_clock_filter_applies() {
     r.clocks = Some(vec![ClockKind::Resolution]);
     let mut n = notifier(vec![r]);
     let t = item("psa", "T-1", "hansa", Priority::P1, start());
-    assert!(n.consider(&breach(&t, ClockKind::FirstResponse), start()).is_none(), "filtered");
-    let sent = n.consider(&breach(&t, ClockKind::Resolution), start()).unwrap();
+    assert!(
+        n.consider(&breach(&t, ClockKind::FirstResponse), start())
+            .is_none(),
+        "filtered"
+    );
+    let sent = n
+        .consider(&breach(&t, ClockKind::Resolution), start())
+        .unwrap();
     assert_eq!(sent.title, "SLA breached: resolution was due Fri 02:30");
-    assert!(n.consider(&breach(&t, ClockKind::Resolution), start() + mins(5)).is_none());
+    assert!(
+        n.consider(&breach(&t, ClockKind::Resolution), start() + mins(5))
+            .is_none()
+    );
 }
 
 fn source(since: Timestamp, auth_failed: bool) -> SourceFacts {
@@ -250,20 +306,33 @@ fn a_source_going_down_fires_once_per_outage_and_recovery_is_optional() {
     let mut plain = notifier(vec![rule(Trigger::SourceDown, &[Channel::Bell])]);
     let mut n = notifier(vec![with_recovery]);
     let outage = start() + mins(3);
-    let down = n.consider(&Event::SourceDown(source(outage, false)), outage).unwrap();
+    let down = n
+        .consider(&Event::SourceDown(source(outage, false)), outage)
+        .unwrap();
     assert_eq!(down.title, "Source down: mon-swn");
     assert_eq!(
         down.body,
         "Stadtwerke Neustadt blind since Fri 02:33: connection refused"
     );
-    assert!(n.consider(&Event::SourceDown(source(outage, false)), outage).is_none());
-    let up = n.consider(&Event::SourceUp(source(outage, false)), outage + mins(12)).unwrap();
+    assert!(
+        n.consider(&Event::SourceDown(source(outage, false)), outage)
+            .is_none()
+    );
+    let up = n
+        .consider(&Event::SourceUp(source(outage, false)), outage + mins(12))
+        .unwrap();
     assert_eq!(up.title, "Source back: mon-swn");
     assert_eq!(up.body, "Stadtwerke Neustadt was blind since Fri 02:33");
-    assert!(plain.consider(&Event::SourceUp(source(outage, false)), outage).is_none());
+    assert!(
+        plain
+            .consider(&Event::SourceUp(source(outage, false)), outage)
+            .is_none()
+    );
     // A second outage is another event.
     let again = start() + mins(40);
-    let second = n.consider(&Event::SourceDown(source(again, true)), again).unwrap();
+    let second = n
+        .consider(&Event::SourceDown(source(again, true)), again)
+        .unwrap();
     assert_eq!(second.title, "Source refused the login: mon-swn");
 }
 
@@ -278,7 +347,11 @@ fn over_the_rate_limit_one_summary_follows_when_there_is_room() {
         })
         .collect();
     assert_eq!(sent.len(), 5, "five a minute");
-    assert!(n.release_held(start() + SignedDuration::from_secs(30)).is_empty(), "still full");
+    assert!(
+        n.release_held(start() + SignedDuration::from_secs(30))
+            .is_empty(),
+        "still full"
+    );
     let summary = n.release_held(start() + SignedDuration::from_secs(60));
     assert_eq!(summary.len(), 1);
     assert_eq!(summary[0].title, "… and 3 more");
@@ -317,11 +390,26 @@ fn quiet_hours_across_midnight_let_only_the_exception_through() {
     let at = |s: &str| s.parse::<Timestamp>().unwrap();
     let p2 = |id: &str| new_event(&item("mon", id, "t", Priority::P2, start()));
     let p1 = new_event(&item("mon", "core", "t", Priority::P1, start()));
-    assert!(n.consider(&p2("a"), at("2026-11-27T22:30:00Z")).is_none(), "23:30");
-    assert!(n.consider(&p2("b"), at("2026-11-28T04:59:00Z")).is_none(), "05:59");
-    assert!(n.consider(&p1, at("2026-11-28T02:00:00Z")).is_some(), "P1 at 03:00");
-    assert!(n.consider(&p2("c"), at("2026-11-28T05:00:00Z")).is_some(), "06:00");
-    assert!(n.consider(&p2("d"), at("2026-11-28T20:00:00Z")).is_some(), "21:00");
+    assert!(
+        n.consider(&p2("a"), at("2026-11-27T22:30:00Z")).is_none(),
+        "23:30"
+    );
+    assert!(
+        n.consider(&p2("b"), at("2026-11-28T04:59:00Z")).is_none(),
+        "05:59"
+    );
+    assert!(
+        n.consider(&p1, at("2026-11-28T02:00:00Z")).is_some(),
+        "P1 at 03:00"
+    );
+    assert!(
+        n.consider(&p2("c"), at("2026-11-28T05:00:00Z")).is_some(),
+        "06:00"
+    );
+    assert!(
+        n.consider(&p2("d"), at("2026-11-28T20:00:00Z")).is_some(),
+        "21:00"
+    );
     // Silenced is not postponed: the same event after the quiet hours stays silent.
     assert!(n.consider(&p2("a"), at("2026-11-28T08:00:00Z")).is_none());
 }
@@ -332,10 +420,22 @@ fn quiet_hours_follow_the_wall_clock_on_the_night_summer_time_begins() {
     let mut n = notifier(vec![quiet_rule()]);
     let p2 = |id: &str| new_event(&item("mon", id, "t", Priority::P2, start()));
     let at = |s: &str| s.parse::<Timestamp>().unwrap();
-    assert!(n.consider(&p2("a"), at("2026-03-29T00:59:00Z")).is_none(), "01:59 CET");
-    assert!(n.consider(&p2("b"), at("2026-03-29T01:00:00Z")).is_none(), "03:00 CEST");
-    assert!(n.consider(&p2("c"), at("2026-03-29T03:59:00Z")).is_none(), "05:59 CEST");
-    assert!(n.consider(&p2("d"), at("2026-03-29T04:00:00Z")).is_some(), "06:00 CEST");
+    assert!(
+        n.consider(&p2("a"), at("2026-03-29T00:59:00Z")).is_none(),
+        "01:59 CET"
+    );
+    assert!(
+        n.consider(&p2("b"), at("2026-03-29T01:00:00Z")).is_none(),
+        "03:00 CEST"
+    );
+    assert!(
+        n.consider(&p2("c"), at("2026-03-29T03:59:00Z")).is_none(),
+        "05:59 CEST"
+    );
+    assert!(
+        n.consider(&p2("d"), at("2026-03-29T04:00:00Z")).is_some(),
+        "06:00 CEST"
+    );
 }
 
 #[test]
@@ -348,10 +448,22 @@ fn what_was_held_when_quiet_hours_begin_is_dropped() {
     let mut n = notifier(vec![r]);
     let at = |s: &str| s.parse::<Timestamp>().unwrap();
     let p2 = |id: &str| new_event(&item("mon", id, "t", Priority::P2, start()));
-    assert!(n.consider(&p2("a"), at("2026-11-27T20:59:00Z")).is_some(), "21:59");
-    assert!(n.consider(&p2("b"), at("2026-11-27T20:59:30Z")).is_none(), "held");
-    assert!(n.release_held(at("2026-11-27T21:00:30Z")).is_empty(), "22:00: quiet");
-    assert!(n.release_held(at("2026-11-28T06:00:00Z")).is_empty(), "nothing left");
+    assert!(
+        n.consider(&p2("a"), at("2026-11-27T20:59:00Z")).is_some(),
+        "21:59"
+    );
+    assert!(
+        n.consider(&p2("b"), at("2026-11-27T20:59:30Z")).is_none(),
+        "held"
+    );
+    assert!(
+        n.release_held(at("2026-11-27T21:00:30Z")).is_empty(),
+        "22:00: quiet"
+    );
+    assert!(
+        n.release_held(at("2026-11-28T06:00:00Z")).is_empty(),
+        "nothing left"
+    );
 }
 
 #[test]
@@ -380,7 +492,9 @@ fn texts_come_from_the_catalog_in_german_too() {
     let sent = n.consider(&new_event(&p1), start()).unwrap();
     assert_eq!(sent.title, "Neu: P1 Alarm bei Tenant hansa");
     let outage = start() + mins(3);
-    let down = n.consider(&Event::SourceDown(source(outage, false)), outage).unwrap();
+    let down = n
+        .consider(&Event::SourceDown(source(outage, false)), outage)
+        .unwrap();
     assert_eq!(down.title, "Quelle ausgefallen: mon-swn");
     assert_eq!(
         down.body,
