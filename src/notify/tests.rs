@@ -78,7 +78,7 @@ fn the_first_answer_of_a_source_is_the_baseline() {
     let mut n = notifier(default_rules());
     let old = item("mon", "fw-01", "hansa", Priority::P1, start() - mins(30));
     assert!(
-        arrivals(&mut n, "mon", &[old.clone()], &[]).is_empty(),
+        arrivals(&mut n, "mon", std::slice::from_ref(&old), &[]).is_empty(),
         "no burst at the start"
     );
     // Created after the start but in the first answer (the source was down at the start).
@@ -102,16 +102,16 @@ fn redelivered_and_reappearing_items_are_not_new() {
     let a = item("mon", "a", "t", Priority::P1, start());
     arrivals(&mut n, "mon", &[], &[]);
     assert_eq!(
-        arrivals(&mut n, "mon", &[a.clone()], &[]),
+        arrivals(&mut n, "mon", std::slice::from_ref(&a), &[]),
         vec![a.key.clone()]
     );
     assert!(
-        arrivals(&mut n, "mon", &[a.clone()], &[&a]).is_empty(),
+        arrivals(&mut n, "mon", std::slice::from_ref(&a), &[&a]).is_empty(),
         "a refresh"
     );
     // The item left the queue (a partial read, a stale source) and comes back.
     assert!(
-        arrivals(&mut n, "mon", &[a.clone()], &[]).is_empty(),
+        arrivals(&mut n, "mon", std::slice::from_ref(&a), &[]).is_empty(),
         "it came back"
     );
 }
@@ -471,7 +471,10 @@ fn forgotten_items_count_as_new_again_after_a_day() {
     let mut n = notifier(default_rules());
     arrivals(&mut n, "mon", &[], &[]);
     let a = item("mon", "a", "t", Priority::P1, start());
-    assert_eq!(arrivals(&mut n, "mon", &[a.clone()], &[]).len(), 1);
+    assert_eq!(
+        arrivals(&mut n, "mon", std::slice::from_ref(&a), &[]).len(),
+        1
+    );
     assert!(n.consider(&new_event(&a), start()).is_some());
     // Still in the queue at the hourly pruning: remembered.
     n.prune(start() + mins(61), |_| true);
@@ -480,7 +483,12 @@ fn forgotten_items_count_as_new_again_after_a_day() {
     n.prune(start() + mins(61) + REMEMBER + mins(61), |_| false);
     assert_eq!(n.memory(), (0, 0));
     assert_eq!(
-        n.arrivals(&src("mon"), &[a.clone()], |_| false, start() + REMEMBER * 2),
+        n.arrivals(
+            &src("mon"),
+            std::slice::from_ref(&a),
+            |_| false,
+            start() + REMEMBER * 2
+        ),
         vec![a.key.clone()]
     );
 }
