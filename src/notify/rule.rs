@@ -74,11 +74,11 @@ pub enum Channel {
     Desktop,
     /// The terminal bell (BEL).
     Bell,
-    /// `ESC ] 777 ; notify ; TITLE ; BODY ESC \` (urxvt's notify extension, also foot,
-    /// kitty, WezTerm, Ghostty and others).
+    /// `ESC ] 777 ; notify ; TITLE ; BODY ESC \` (from urxvt's notify extension; which
+    /// terminals show it: docs/notifications.md).
     Osc777,
-    /// `ESC ] 9 ; TEXT ESC \` (iTerm2's growl-style notification, also Windows Terminal,
-    /// ConEmu, kitty and others).
+    /// `ESC ] 9 ; TEXT ESC \` (iTerm2's notification; which terminals show it:
+    /// docs/notifications.md).
     Osc9,
 }
 
