@@ -16,7 +16,8 @@ use common::pty::{PATIENCE, Tui};
 const P1_OSC777: &[u8] =
     b"\x1b]777;notify;New P1 alert at Hansa Logistik GmbH & Co. KG;Host down: fw-01\x1b\\";
 
-/// Time runs 20x: the P1 comes about 6 s after the start, the outage 3 s later.
+/// Time runs 10x: the P1 comes about 12 s after the start (long after the initial load is
+/// on screen), the outage 6 s later.
 const DEMO: [&str; 7] = [
     "demo",
     "--seed",
@@ -24,7 +25,7 @@ const DEMO: [&str; 7] = [
     "--start",
     "2026-11-27T01:30:00Z",
     "--speed",
-    "20",
+    "10",
 ];
 
 const RULES: &str = r#"
