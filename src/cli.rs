@@ -97,6 +97,9 @@ pub fn run_demo(
     let config = Config::load_located(&paths.config_file).unwrap_or_default();
     let mut session = setup::demo_session(&paths, &config.ui, &globals.flags(), seed, speed, start);
     session.app.sessions = std::sync::Arc::new(config.sessions);
+    session
+        .app
+        .set_notifications(config.notifications.effective_rules());
     run_session(&paths, session)
 }
 
@@ -342,6 +345,55 @@ pub fn keys_check(globals: &Globals, file: Option<PathBuf>) -> anyhow::Result<Ex
     }
     println!("{}: ok", file.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `nightdesk notify test [--channel NAME]...`: one test notification through the named
+/// channels (default: those the rules use); terminal bytes to stdout, one line per channel
+/// on stderr; exit 1 when a channel did not work.
+pub fn notify_test(globals: &Globals, names: &[String]) -> anyhow::Result<ExitCode> {
+    use crate::notify::{Channel, TerminalKind, trial};
+    let paths = globals.paths()?;
+    let config = match Config::load_located(&paths.config_file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut channels = Vec::new();
+    for name in names {
+        let channel = Channel::parse(name)
+            .with_context(|| format!("unknown channel `{name}` (desktop, bell, osc777 or osc9)"))?;
+        channels.push(channel);
+    }
+    if channels.is_empty() {
+        let rules = config.notifications.effective_rules();
+        channels = Channel::ALL
+            .into_iter()
+            .filter(|c| rules.iter().any(|r| r.uses(*c)))
+            .collect();
+    }
+    let lang = setup::ui_parts(&paths, &config.ui, &globals.flags()).lang;
+    let kind = TerminalKind::from_env();
+    let report = trial::run(lang, &channels, kind, &mut std::io::stdout());
+    for (channel, outcome) in &report {
+        let said = match outcome {
+            trial::Outcome::Written { wrapped: true } => {
+                "written, wrapped for tmux (needs `set -g allow-passthrough on`)".to_string()
+            }
+            trial::Outcome::Written { wrapped: false } => "written to the terminal".to_string(),
+            trial::Outcome::Sent => "sent to the notification server".to_string(),
+            trial::Outcome::Skipped(why) => format!("skipped: {why}"),
+            trial::Outcome::Failed(e) => format!("failed: {e}"),
+        };
+        eprintln!("{}: {said}", channel.name());
+    }
+    let all_ok = report.iter().all(|(_, o)| o.is_ok());
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `nightdesk audit --since 24h [--tenant X] --format csv|json`: the audit log on stdout.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod i18n;
 pub mod keymap;
 pub mod model;
+pub mod notify;
 pub mod oneshot;
 pub mod queue;
 pub mod setup;

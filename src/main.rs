@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Notifications.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
     /// Check keymap files.
     Keys {
         #[command(subcommand)]
@@ -96,6 +101,16 @@ enum ConfigCommand {
         /// Only validate the file; do not contact the sources.
         #[arg(long)]
         offline: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum NotifyCommand {
+    /// Send one test notification, to see whether this terminal (and tmux) shows it.
+    Test {
+        /// desktop, bell, osc777 or osc9 (repeatable); default: the channels of the rules.
+        #[arg(long = "channel", value_name = "NAME")]
+        channels: Vec<String>,
     },
 }
 
@@ -136,6 +151,9 @@ fn main() -> ExitCode {
             format,
             demo,
         }) => cli::audit(&globals, &since, tenant.as_deref(), &format, demo),
+        Some(Command::Notify {
+            command: NotifyCommand::Test { channels },
+        }) => cli::notify_test(&globals, &channels),
         Some(Command::Keys {
             command: KeysCommand::Check { file },
         }) => cli::keys_check(&globals, file),

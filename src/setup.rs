@@ -273,6 +273,9 @@ pub fn configured_session(
     }
     let mut session = assemble(parts, clock, sources, book, tenants, now);
     session.app.set_views(&config.views);
+    session
+        .app
+        .set_notifications(config.notifications.effective_rules());
     load_local(&mut session.app, store.as_ref());
     session.store = store;
     session.restore_tests = restore_tests;

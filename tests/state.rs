@@ -1067,3 +1067,141 @@ fn a_finished_session_shows_its_exit_status() {
     assert!(flash.error);
     assert_eq!(s.app.take_session_outcomes(), [outcome]);
 }
+
+// ---- notifications: the hooks in the state ----
+
+use nightdesk::notify::{Channel, Notification, Rule, Trigger};
+
+/// A demo session with `rules` in force before the first read (as the program starts).
+fn demo_notifying(rules: Vec<Rule>) -> (tempfile::TempDir, Session) {
+    let home = tempfile::tempdir().unwrap();
+    let ui = nightdesk::config::UiConfig {
+        time_zone: Some("Europe/Berlin".into()),
+        ..Default::default()
+    };
+    let flags = setup::Flags {
+        lang: Some("en".into()),
+        ..Default::default()
+    };
+    let paths = common::paths_under(home.path());
+    let mut s = setup::demo_session(&paths, &ui, &flags, 42, 1.0, frozen_start());
+    s.app.set_notifications(rules);
+    refetch(&mut s, 0);
+    (home, s)
+}
+
+fn unlimited(trigger: Trigger) -> Rule {
+    let mut rule = Rule::new(trigger.name(), trigger, &[Channel::Bell, Channel::Osc777]);
+    rule.rate_limit = None;
+    rule
+}
+
+fn notifications(s: &mut Session) -> Vec<Notification> {
+    s.app
+        .take_outbox()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Notify(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_first_read_at_the_start_notifies_nothing() {
+    let (_h, mut s) = demo_notifying(vec![
+        unlimited(Trigger::NewItem),
+        unlimited(Trigger::SlaWarning),
+        unlimited(Trigger::SlaBreach),
+        unlimited(Trigger::SourceDown),
+    ]);
+    assert!(s.app.view.len() >= 200, "the queue is full");
+    assert_eq!(notifications(&mut s), [], "no burst at the start");
+}
+
+#[test]
+fn a_new_p1_is_one_notify_effect_and_the_same_read_again_is_none() {
+    let (_h, mut s) = demo_notifying(vec![unlimited(Trigger::NewP1)]);
+    assert_eq!(notifications(&mut s), []);
+    refetch(&mut s, 3); // the demo's host-down P1 at hansa fires at +2 min
+    let sent = notifications(&mut s);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let n = &sent[0];
+    assert_eq!(n.title, "New P1 alert at Hansa Logistik GmbH & Co. KG");
+    assert_eq!(n.body, "Host down: fw-01");
+    assert_eq!(n.channels, [Channel::Bell, Channel::Osc777]);
+    let key = n.item.clone().expect("about an item");
+    assert_eq!(s.app.queue.get(&key).unwrap().item.tenant.as_str(), "hansa");
+    refetch(&mut s, 3);
+    assert_eq!(notifications(&mut s), [], "a re-delivery is not new");
+}
+
+#[test]
+fn a_source_that_goes_down_and_comes_back_is_told_and_its_items_are_not_new() {
+    let mut down = unlimited(Trigger::SourceDown);
+    down.recovery = true;
+    let mut mine = unlimited(Trigger::NewItemForMyTenants);
+    mine.tenants = Some(vec![nightdesk::model::TenantId::new("swn")]);
+    let (_h, mut s) = demo_notifying(vec![down, mine]);
+    let before: Vec<_> = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| e.item.key.source.as_str() == "mon-swn")
+        .map(|(_, e)| e.item.key.clone())
+        .collect();
+    assert!(!before.is_empty());
+    refetch(&mut s, 5); // mon-swn stops answering at +3 min
+    let sent = notifications(&mut s);
+    let downs: Vec<_> = sent.iter().filter(|n| n.item.is_none()).collect();
+    assert_eq!(downs.len(), 1, "{sent:?}");
+    assert_eq!(downs[0].title, "Source down: mon-swn");
+    assert!(
+        downs[0]
+            .body
+            .starts_with("Stadtwerke Neustadt GmbH blind since Fri 02:35"),
+        "{}",
+        downs[0].body
+    );
+    refetch(&mut s, 6);
+    assert!(
+        notifications(&mut s).iter().all(|n| n.item.is_some()),
+        "still down: not again"
+    );
+    refetch(&mut s, 16); // and answers again at +15 min
+    let sent = notifications(&mut s);
+    let back: Vec<_> = sent.iter().filter(|n| n.item.is_none()).collect();
+    assert_eq!(back.len(), 1, "{sent:?}");
+    assert_eq!(back[0].title, "Source back: mon-swn");
+    for n in &sent {
+        if let Some(key) = &n.item {
+            assert!(!before.contains(key), "{key:?} was there before the outage");
+        }
+    }
+}
+
+#[test]
+fn an_sla_breach_notifies_once_per_clock() {
+    let (_h, mut s) = demo_notifying(vec![unlimited(Trigger::SlaBreach)]);
+    assert_eq!(notifications(&mut s), []);
+    let later = frozen_start() + SignedDuration::from_mins(20);
+    s.app.tick(later);
+    let sent = notifications(&mut s);
+    assert!(
+        !sent.is_empty(),
+        "some P1 clocks of seed 42 fall due within 20 minutes"
+    );
+    assert!(
+        sent.iter().all(|n| n.title.starts_with("SLA breached: ")),
+        "{sent:?}"
+    );
+    let items: std::collections::HashSet<_> = sent.iter().map(|n| n.item.clone()).collect();
+    assert!(items.iter().all(Option::is_some));
+    s.app.tick(later);
+    s.app.tick(later + SignedDuration::from_secs(1));
+    let again = notifications(&mut s);
+    assert!(
+        again.iter().all(|n| !sent.iter().any(|m| m == n)),
+        "the same breach again: {again:?}"
+    );
+}

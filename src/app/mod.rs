@@ -5,6 +5,7 @@ pub mod form;
 mod handover;
 pub mod input;
 pub mod local;
+pub mod notify;
 pub mod run;
 pub mod session;
 pub mod state;

@@ -143,6 +143,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let mut painter = Painter::new();
+    let mut outlet =
+        crate::notify::Outlet::from_env(app.notifier.uses(crate::notify::Channel::Desktop));
     let mut input = EventStream::new();
     let (ended_tx, mut ended) = mpsc::unbounded_channel();
     let launcher = Launcher::from_env(log_file, ended_tx);
@@ -198,14 +200,22 @@ pub async fn run(
                     }
                     app.session_finished(outcome);
                 }
-                other => carry_out(&mut app, &handles, &local, other, &mut painter),
+                other => carry_out(&mut app, &handles, &local, other, &mut painter, &mut outlet),
             }
         }
         log_sessions(&mut app);
         filters.start(app.take_filter_jobs());
         for effect in app.take_outbox() {
-            carry_out(&mut app, &handles, &local, effect, &mut painter);
+            carry_out(
+                &mut app,
+                &handles,
+                &local,
+                effect,
+                &mut painter,
+                &mut outlet,
+            );
         }
+        write_between_frames(&mut guard.terminal, outlet.take_terminal_bytes());
         if last_paint.elapsed() >= FRAME_GAP {
             painter.paint(&mut guard.terminal, &mut app, &theme)?;
             last_paint = Instant::now();
@@ -236,14 +246,38 @@ fn on_terminal_event(app: &mut App, ev: Event, painter: &mut Painter) -> Vec<Eff
     }
 }
 
+/// Notification bytes (OSC 777, OSC 9, BEL) go out on their own, after one frame and before
+/// the next, through the same writer; a failed write is logged, not fatal.
+fn write_between_frames<W: Write>(
+    terminal: &mut ratatui::Terminal<CrosstermBackend<W>>,
+    bytes: Vec<u8>,
+) {
+    if bytes.is_empty() {
+        return;
+    }
+    let backend = terminal.backend_mut();
+    if let Err(e) = backend
+        .write_all(&bytes)
+        .and_then(|()| Write::flush(backend))
+    {
+        tracing::warn!(error = %e, "notification not written to the terminal");
+    }
+}
+
 fn carry_out(
     app: &mut App,
     handles: &HashMap<SourceId, SourceHandle>,
     local: &Local,
     effect: Effect,
     painter: &mut Painter,
+    outlet: &mut crate::notify::Outlet,
 ) {
     match effect {
+        Effect::Notify(n) => {
+            if let Some(why) = outlet.deliver(n) {
+                app.flash_info(fill(t(app.lang, Msg::NotifyNoDesktop), &[&why]));
+            }
+        }
         Effect::Store(job) => {
             if let Some(w) = &local.worker {
                 w.submit(job);

@@ -150,6 +150,8 @@ pub struct App {
     /// Effects caused by events rather than keys (audit entries of answers), for the event
     /// loop to carry out.
     pub outbox: Vec<super::update::Effect>,
+    /// The notification rules and what they already fired for.
+    pub notifier: crate::notify::Notifier,
     pub flash: Option<Flash>,
     /// Launch profiles for remote sessions.
     pub sessions: std::sync::Arc<crate::config::SessionsConfig>,
@@ -219,6 +221,7 @@ impl App {
             drafts: HashMap::new(),
             in_flight: HashMap::new(),
             outbox: Vec::new(),
+            notifier: crate::notify::Notifier::default(),
             flash: None,
             sessions: Default::default(),
             session_menu: None,

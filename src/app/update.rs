@@ -36,6 +36,8 @@ pub enum Effect {
     Store(crate::store::Job),
     /// Carry out a remote session (its values are checked already).
     Session(crate::actions::session::SessionPlan),
+    /// Send a notification (terminal bytes between frames, desktop off the loop).
+    Notify(crate::notify::Notification),
 }
 
 /// The id of the pseudo-source under which nightdesk files its own items (source outages).
@@ -503,6 +505,7 @@ impl App {
                 mut fetched,
             } => {
                 self.decorate(&mut fetched);
+                let arrivals = self.note_arrivals(&source, &fetched);
                 match fetched {
                     Fetched::Full(items) => {
                         self.queue.apply_full(&source, items);
@@ -514,6 +517,7 @@ impl App {
                 if let Some(info) = self.sources.get_mut(&source) {
                     info.last_ok = Some(at);
                 }
+                self.notify_arrivals(arrivals, at.max(self.now));
                 self.prune_marks();
                 self.wake_changed();
             }
@@ -540,6 +544,14 @@ impl App {
             .get(&source)
             .map(|s| (s.meta.tenant.clone(), s.meta.outage_priority))
             .unwrap_or((None, Priority::P2));
+        let change = self
+            .sources
+            .get(&source)
+            .map(|s| super::notify::HealthChange {
+                was_stale: s.health.is_stale(),
+                answered_before: s.last_ok.is_some(),
+                old_since: s.since,
+            });
         if let Some(info) = self.sources.get_mut(&source) {
             if info.health.is_stale() != stale || info.health.name() != health.name() {
                 info.since = at;
@@ -554,6 +566,9 @@ impl App {
             self.queue.upsert(item);
         } else {
             self.queue.remove(&key);
+        }
+        if let Some(change) = change {
+            self.notify_health(&source, change);
         }
     }
 
@@ -593,7 +608,9 @@ impl App {
     /// Once a second: move the clock; SLA levels change by comparing instants only.
     pub fn tick(&mut self, now: Timestamp) {
         self.now = now;
-        self.queue.tick(now);
+        let report = self.queue.tick(now);
+        self.notify_sla(&report);
+        self.notify_tick();
         self.wake_due();
         self.refresh_view();
     }

@@ -25,7 +25,7 @@ use super::{
 use crate::model::{SourceId, TenantId};
 use crate::sla::spec::ContractSpec;
 
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "ui",
     "defaults",
     "contracts",
@@ -33,6 +33,7 @@ const SECTIONS: [&str; 7] = [
     "sources",
     "views",
     "sessions",
+    "notifications",
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +93,7 @@ struct RawConfig {
     sources: Vec<RawSource>,
     views: BTreeMap<String, Spanned<String>>,
     sessions: super::sessions::Parsed,
+    notifications: super::notify::NotifyConfig,
 }
 
 pub(super) fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -133,6 +135,7 @@ pub(crate) fn deserialize<T: DeserializeOwned>(
 
 fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
     let mut raw = RawConfig::default();
+    let mut notifications = None;
     for (key, value) in root {
         match key.get_ref().as_ref() {
             "ui" => raw.ui = deserialize(value, diags, &[]).unwrap_or_default(),
@@ -154,6 +157,8 @@ fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
             }
             "views" => raw.views = deserialize(value, diags, &[]).unwrap_or_default(),
             "sessions" => raw.sessions = super::sessions::parse(value, diags),
+            // Read after the loop: rules name tenants that may be defined further down.
+            "notifications" => notifications = Some(value),
             other => {
                 let candidates: Vec<String> = SECTIONS.iter().map(|s| s.to_string()).collect();
                 diags.error(
@@ -163,6 +168,9 @@ fn parse_sections(root: DeTable<'_>, diags: &mut Collector<'_>) -> RawConfig {
                 );
             }
         }
+    }
+    if let Some(value) = notifications {
+        raw.notifications = super::notify::parse(value, &raw.tenant_ids, diags);
     }
     raw
 }
@@ -187,7 +195,7 @@ fn parse_contracts(value: Spanned<DeValue<'_>>, diags: &mut Collector<'_>, raw: 
 }
 
 /// The tables of an array of tables (`[[tenants]]`), reporting anything else.
-fn entries<'i>(
+pub(super) fn entries<'i>(
     section: &str,
     value: Spanned<DeValue<'i>>,
     diags: &mut Collector<'_>,
@@ -319,6 +327,7 @@ fn validate(raw: RawConfig, diags: &mut Collector<'_>) -> Config {
     Config {
         ui,
         views,
+        notifications: raw.notifications,
         defaults: Defaults {
             contract: default_contract,
             max_in_flight,

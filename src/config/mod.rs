@@ -10,6 +10,7 @@ pub mod diagnostic;
 mod duration;
 pub mod init;
 mod load;
+pub mod notify;
 pub mod paths;
 pub mod secret;
 pub mod sessions;
@@ -48,6 +49,8 @@ pub struct Config {
     pub views: BTreeMap<String, String>,
     /// `[sessions]`: launch profiles for remote sessions (built-ins when absent).
     pub sessions: SessionsConfig,
+    /// `[notifications]`: the switch and the rules.
+    pub notifications: notify::NotifyConfig,
     /// Findings that do not stop loading (e.g. `insecure = true`).
     pub warnings: Vec<Diagnostic>,
 }

@@ -217,6 +217,20 @@ catalog! {
     SessionMenuTitle => "Session to {}", "Sitzung zu {}";
     SessionMenuHint => "enter start · first letter picks · esc close", "Enter starten · Anfangsbuchstabe wählt · Esc schließen";
     SessionNoneApplies => "no session profile fits this item", "kein Sitzungsprofil passt zu diesem Eintrag";
+    NotifyNewItem => "New {} {} at {}", "Neu: {} {} bei {}";
+    NotifyItemLine => "{} {}: {}", "{} {}: {}";
+    NotifySlaWarning => "SLA warning: {} due {}", "SLA-Warnung: {} fällig {}";
+    NotifySlaBreach => "SLA breached: {} was due {}", "SLA verletzt: {} war fällig {}";
+    NotifySourceDown => "Source down: {}", "Quelle ausgefallen: {}";
+    NotifySourceAuthFailed => "Source refused the login: {}", "Quelle lehnt die Anmeldung ab: {}";
+    NotifyBlindSince => "{} blind since {}: {}", "{} blind seit {}: {}";
+    NotifySourceUp => "Source back: {}", "Quelle wieder da: {}";
+    NotifyWasBlind => "{} was blind since {}", "{} war blind seit {}";
+    NotifyMore => "… and {} more", "… und {} weitere";
+    NotifyMoreBody => "rule {}: {} notifications held back by its rate limit", "Regel {}: {} Benachrichtigungen wegen Ratenbegrenzung zurückgehalten";
+    NotifyNoDesktop => "desktop notifications skipped: {}", "Desktop-Benachrichtigungen übersprungen: {}";
+    NotifyTestTitle => "nightdesk test notification", "nightdesk-Testbenachrichtigung";
+    NotifyTestBody => "If you can read this, these channels work: {}.", "Wenn Sie das lesen, funktionieren diese Kanäle: {}.";
 }
 
 /// Replaces each `{}` in `template` by the next argument.
@@ -242,6 +256,22 @@ pub fn kind_label(lang: Lang, kind: crate::model::Kind) -> &'static str {
             Kind::Ticket => Msg::KindTicket,
             Kind::Alert => Msg::KindAlert,
             Kind::Backup => Msg::KindBackup,
+        },
+    )
+}
+
+/// The UI words for an SLA clock.
+pub fn clock_label(lang: Lang, kind: crate::sla::ClockKind) -> &'static str {
+    use crate::sla::ClockKind;
+    t(
+        lang,
+        match kind {
+            ClockKind::FirstResponse => Msg::ClockFirstResponse,
+            ClockKind::NextUpdate => Msg::ClockNextUpdate,
+            ClockKind::Resolution => Msg::ClockResolution,
+            ClockKind::Nis2EarlyWarning => Msg::ClockNis2EarlyWarning,
+            ClockKind::Nis2Notification => Msg::ClockNis2Notification,
+            ClockKind::Nis2FinalReport => Msg::ClockNis2FinalReport,
         },
     )
 }

@@ -25,6 +25,18 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 impl Tui {
     /// Starts `nightdesk ARGS` in a `cols`x`rows` terminal with its XDG dirs under `home`.
     pub fn start(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
+        Tui::start_program(env!("CARGO_BIN_EXE_nightdesk"), args, home, cols, rows, env)
+    }
+
+    /// Like [`Tui::start`], for another program (e.g. tmux running nightdesk).
+    pub fn start_program(
+        program: &str,
+        args: &[&str],
+        home: &Path,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -33,7 +45,7 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nightdesk"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env_clear();
         for (k, v) in [
