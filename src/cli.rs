@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use crate::config::{self, Config, Paths};
+use crate::i18n::{Msg, fill, t};
 use crate::keymap;
 use crate::setup::{self, Flags, Session};
 use crate::sources::runner;
@@ -94,8 +95,22 @@ pub fn run_demo(
         speed > 0.0 && speed.is_finite(),
         "--speed must be a positive number"
     );
-    let config = Config::load_located(&paths.config_file).unwrap_or_default();
+    // The demo must start even with a broken config, but it says so instead of ignoring it.
+    let (config, broken) = match Config::load_located(&paths.config_file) {
+        Ok(c) => (c, None),
+        Err(e) => {
+            eprintln!("{e}");
+            (
+                Config::default(),
+                Some(paths.config_file.path.display().to_string()),
+            )
+        }
+    };
     let mut session = setup::demo_session(&paths, &config.ui, &globals.flags(), seed, speed, start);
+    if let Some(file) = broken {
+        let text = t(session.app.lang, Msg::DemoConfigIgnored);
+        session.app.flash_error(fill(text, &[&file]));
+    }
     session.app.sessions = std::sync::Arc::new(config.sessions);
     session
         .app

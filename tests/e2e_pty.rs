@@ -270,3 +270,15 @@ fn resizing_relayouts_and_a_tiny_terminal_gets_one_message() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn the_demo_says_that_it_runs_without_a_broken_config() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/nightdesk");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[ui]\ntime-zone = 42\n").unwrap();
+    let mut tui = start_demo(home.path(), &["--lang", "en"]);
+    tui.wait_for_text("config has errors (see nightdesk config check), the demo runs");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

@@ -161,6 +161,7 @@ catalog! {
     TimelineNis2 => "NIS-2: aware", "NIS-2: bekannt";
     NotABackup => "only a backup finding has a restore test", "nur ein Backup-Befund hat einen Wiederherstellungstest";
     RestoreTestRecorded => "restore test of {} recorded", "Wiederherstellungstest vom {} festgehalten";
+    DemoConfigIgnored => "config has errors (see nightdesk config check), the demo runs without it: {}", "Konfiguration fehlerhaft (siehe nightdesk config check), die Demo läuft ohne sie: {}";
     StoreUnavailable => "local database unavailable, actions are not audited: {}", "lokale Datenbank nicht verfügbar, Aktionen werden nicht protokolliert: {}";
     FormDurationHint => "e.g. 30m, 2h, 1d; empty: until it recovers", "z. B. 30m, 2h, 1d; leer: bis zur Erholung";
     FormHint => "enter send · tab next field · esc cancel (text is kept)", "Enter senden · Tab nächstes Feld · Esc abbrechen (Text bleibt)";
