@@ -297,3 +297,13 @@ impl std::error::Error for ConfigError {
         }
     }
 }
+
+/// Test helper for the connectors: the kind of one `[[sources]]` entry made of `head` (its
+/// id, kind, address and auth) and the `keys` under test, or the config error as text.
+#[cfg(test)]
+pub(crate) fn source_kind_for_tests(head: &str, keys: &str) -> Result<SourceKind, String> {
+    let text = format!("[[sources]]\n{head}\n{keys}");
+    let mut config =
+        Config::parse(std::path::Path::new("test.toml"), &text).map_err(|e| e.to_string())?;
+    Ok(config.sources.remove(0).kind)
+}

@@ -998,15 +998,11 @@ mod tests {
     use super::*;
 
     fn settings_of(keys: &str) -> Result<AutotaskSettings, String> {
-        let text = format!(
-            "[[sources]]\nid = \"at\"\nkind = \"autotask\"\n\
+        let head = "id = \"at\"\nkind = \"autotask\"\n\
              base-url = \"https://webservices5.autotask.net/atservicesrest\"\n\
-             auth = {{ user = \"api@msp.example\", password = {{ env = \"AT_SECRET\" }} }}\n{keys}"
-        );
-        let config = crate::config::Config::parse(std::path::Path::new("a.toml"), &text)
-            .map_err(|e| e.to_string())?;
-        match &config.sources[0].kind {
-            crate::config::SourceKind::Autotask(s) => Ok(s.clone()),
+             auth = { user = \"api@msp.example\", password = { env = \"AT_SECRET\" } }";
+        match crate::config::source_kind_for_tests(head, keys)? {
+            crate::config::SourceKind::Autotask(s) => Ok(s),
             other => panic!("{other:?}"),
         }
     }

@@ -546,15 +546,11 @@ mod tests {
     use super::*;
 
     fn settings_of(keys: &str) -> Result<HaloPsaSettings, String> {
-        let text = format!(
-            "[[sources]]\nid = \"halo\"\nkind = \"halopsa\"\n\
+        let head = "id = \"halo\"\nkind = \"halopsa\"\n\
              base-url = \"https://msp.halopsa.com\"\n\
-             auth = {{ user = \"client-id\", password = {{ env = \"HALO_SECRET\" }} }}\n{keys}"
-        );
-        let config = crate::config::Config::parse(std::path::Path::new("h.toml"), &text)
-            .map_err(|e| e.to_string())?;
-        match &config.sources[0].kind {
-            crate::config::SourceKind::HaloPsa(s) => Ok(s.clone()),
+             auth = { user = \"client-id\", password = { env = \"HALO_SECRET\" } }";
+        match crate::config::source_kind_for_tests(head, keys)? {
+            crate::config::SourceKind::HaloPsa(s) => Ok(s),
             other => panic!("{other:?}"),
         }
     }

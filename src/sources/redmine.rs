@@ -510,14 +510,10 @@ mod tests {
     use super::*;
 
     fn settings_of(keys: &str) -> Result<RedmineSettings, String> {
-        let text = format!(
-            "[[sources]]\nid = \"rm\"\nkind = \"redmine\"\n\
-             base-url = \"https://redmine.example\"\nauth = {{ env = \"K\" }}\n{keys}"
-        );
-        let config = crate::config::Config::parse(std::path::Path::new("r.toml"), &text)
-            .map_err(|e| e.to_string())?;
-        match &config.sources[0].kind {
-            crate::config::SourceKind::Redmine(s) => Ok(s.clone()),
+        let head = "id = \"rm\"\nkind = \"redmine\"\n\
+             base-url = \"https://redmine.example\"\nauth = { env = \"K\" }";
+        match crate::config::source_kind_for_tests(head, keys)? {
+            crate::config::SourceKind::Redmine(s) => Ok(s),
             other => panic!("{other:?}"),
         }
     }

@@ -858,14 +858,10 @@ mod tests {
     }
 
     fn settings_of(keys: &str) -> Result<ZabbixSettings, String> {
-        let text = format!(
-            "[[sources]]\nid = \"zbx\"\nkind = \"zabbix\"\n\
-             base-url = \"https://zabbix.example/zabbix\"\nauth = {{ env = \"T\" }}\n{keys}"
-        );
-        let config = crate::config::Config::parse(std::path::Path::new("z.toml"), &text)
-            .map_err(|e| e.to_string())?;
-        match &config.sources[0].kind {
-            crate::config::SourceKind::Zabbix(s) => Ok(s.clone()),
+        let head = "id = \"zbx\"\nkind = \"zabbix\"\n\
+             base-url = \"https://zabbix.example/zabbix\"\nauth = { env = \"T\" }";
+        match crate::config::source_kind_for_tests(head, keys)? {
+            crate::config::SourceKind::Zabbix(s) => Ok(s),
             other => panic!("{other:?}"),
         }
     }

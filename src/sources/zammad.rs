@@ -556,14 +556,10 @@ mod tests {
     use super::*;
 
     fn settings_of(keys: &str) -> Result<ZammadSettings, String> {
-        let text = format!(
-            "[[sources]]\nid = \"zm\"\nkind = \"zammad\"\n\
-             base-url = \"https://zammad.example\"\nauth = {{ env = \"T\" }}\n{keys}"
-        );
-        let config = crate::config::Config::parse(std::path::Path::new("z.toml"), &text)
-            .map_err(|e| e.to_string())?;
-        match &config.sources[0].kind {
-            crate::config::SourceKind::Zammad(s) => Ok(s.clone()),
+        let head = "id = \"zm\"\nkind = \"zammad\"\n\
+             base-url = \"https://zammad.example\"\nauth = { env = \"T\" }";
+        match crate::config::source_kind_for_tests(head, keys)? {
+            crate::config::SourceKind::Zammad(s) => Ok(s),
             other => panic!("{other:?}"),
         }
     }
