@@ -140,6 +140,7 @@ actions! {
     Assign = "assign",
     SetStatus = "set-status",
     Note = "note",
+    LocalNote = "local-note",
     RestoreTestDone = "restore-test-done",
     Send = "send",
     ToggleMark = "toggle-mark",

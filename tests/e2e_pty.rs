@@ -282,3 +282,37 @@ fn the_demo_says_that_it_runs_without_a_broken_config() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn a_local_note_is_there_after_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    // The same item in both runs: the top row of the same filter in the same world.
+    let pick = |tui: &mut Tui| {
+        tui.send("/");
+        tui.type_text("Scanner speichert");
+        tui.wait_for("the filtered list", |s| {
+            shown_count(&s.contents()).is_some_and(|(n, t)| n < t)
+        });
+        tui.send("\r");
+    };
+    let mut tui = start_demo(home.path(), &["--lang", "en"]);
+    pick(&mut tui);
+    tui.send("N");
+    tui.wait_for_text("Local note (stays in nightdesk)");
+    tui.type_text("handover: UPS replaced");
+    tui.send("\r");
+    tui.type_text("call back 06:00");
+    tui.send("\x1b\r"); // alt-enter sends
+    tui.wait_for_text("local note kept on 1 item(s)");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+
+    let mut tui = start_demo(home.path(), &["--lang", "en"]);
+    pick(&mut tui);
+    tui.send("\r");
+    tui.wait_for_text("Local notes");
+    tui.wait_for_text("handover: UPS replaced");
+    assert!(tui.screen().contains("call back 06:00"), "{}", tui.screen());
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

@@ -185,3 +185,37 @@ fn hostile_text_from_a_source_is_shown_inert() {
     }
     assert!(find(buf, "␛").is_some(), "the escape shows as a symbol");
 }
+
+#[test]
+fn local_notes_show_in_the_detail_pane_line_by_line_and_inert() {
+    let (_h, mut s) = session();
+    act(&mut s, ActionId::OpenDetail);
+    let key = s.app.selected_item().unwrap().key.clone();
+    let note = |text: &str, at: &str| nightdesk::store::LocalNote {
+        text: text.into(),
+        user: "anna".into(),
+        at: at.parse().unwrap(),
+    };
+    s.app.marks.notes.insert(
+        key,
+        vec![
+            note("older note", "2026-11-27T01:05:00Z"),
+            note(
+                "Kunde angerufen\nruft \u{1b}[31m06:00 zurück",
+                "2026-11-27T01:20:00Z",
+            ),
+        ],
+    );
+    let t = draw(&mut s, 120, 40);
+    let text = buffer_text(t.backend().buffer());
+    let (head, _) = find(t.backend().buffer(), "Local notes").expect("the section");
+    let (newest, _) = find(t.backend().buffer(), "Fri 02:20 anna: Kunde angerufen").expect(&text);
+    let (second_line, _) = find(t.backend().buffer(), "ruft ␛[31m06:00 zurück").expect(&text);
+    let (older, _) = find(t.backend().buffer(), "Fri 02:05 anna: older note").expect(&text);
+    assert!(
+        head < newest && newest < second_line && second_line < older,
+        "{text}"
+    );
+    let flag = find(t.backend().buffer(), "n !P1").or(find(t.backend().buffer(), "n  P"));
+    assert!(flag.is_some(), "the row carries the note flag:\n{text}");
+}

@@ -737,6 +737,53 @@ fn items_changed_since_i_last_looked_are_new_until_selected() {
     );
 }
 
+#[test]
+fn a_local_note_stays_in_nightdesk_and_goes_to_every_marked_item() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert".parse().unwrap());
+    let first = s.app.selected_item().unwrap().key.clone();
+    s.app.on_key(key(' '));
+    let second = s.app.selected_item().unwrap().key.clone();
+    assert_ne!(first, second, "space marks and moves on");
+    s.app.on_key(key(' '));
+    s.app.take_outbox();
+    s.app.on_key(key('N'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    let effects = s
+        .app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    assert!(effects.is_empty());
+    assert_eq!(s.app.mode, Mode::Prompt, "an empty note is not kept");
+    type_str(&mut s, "Kunde angerufen");
+    s.app.on_key(enter());
+    type_str(&mut s, "ruft um 06:00 zurück");
+    let effects = s
+        .app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    assert!(effects.is_empty(), "nothing goes to a source: {effects:?}");
+    assert_eq!(s.app.mode, Mode::Queue);
+    assert!(s.app.marked.is_empty(), "the marks are used up");
+    let out = s.app.take_outbox();
+    for target in [&first, &second] {
+        let notes = &s.app.marks.notes[target];
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].text, "Kunde angerufen\nruft um 06:00 zurück");
+        assert!(store_jobs(&out).iter().any(|j| matches!(
+            j,
+            nightdesk::store::Job::LocalNote(k, _, n) if k == target && n.text == notes[0].text
+        )));
+        assert!(out.iter().any(|e| matches!(
+            e,
+            Effect::Audit(a) if a.action == "local-note" && a.item == *target.external_id
+        )));
+    }
+    assert!(
+        s.app.flash.as_ref().unwrap().text.contains("2 item(s)"),
+        "{:?}",
+        s.app.flash
+    );
+}
+
 /// Moves the selection onto `target` the way a user would (row by row).
 fn select(s: &mut Session, target: &nightdesk::model::ItemKey) {
     s.app.apply(Action::new(ActionId::SelectFirst));

@@ -31,6 +31,8 @@ pub enum FormKind {
     Nis2Mark,
     /// A NIS-2 reporting step was done.
     Nis2Step,
+    /// A note kept only in nightdesk (never sent to the source).
+    LocalNote,
 }
 
 impl FormKind {
@@ -48,6 +50,7 @@ impl FormKind {
             FormKind::Snooze => "snooze",
             FormKind::Nis2Mark => "nis2-mark",
             FormKind::Nis2Step => "nis2-step",
+            FormKind::LocalNote => "local-note",
         }
     }
 
@@ -57,7 +60,7 @@ impl FormKind {
             FormKind::Ack | FormKind::Downtime => &[FieldKind::Duration, FieldKind::Comment],
             FormKind::Assign => &[FieldKind::Agent],
             FormKind::SetStatus => &[FieldKind::Status],
-            FormKind::Note => &[FieldKind::Text],
+            FormKind::Note | FormKind::LocalNote => &[FieldKind::Text],
             FormKind::RestoreTestDone => &[FieldKind::Date, FieldKind::Comment],
             FormKind::Unack | FormKind::Take | FormKind::Recheck => &[],
             FormKind::Snooze => &[FieldKind::Until],
@@ -204,6 +207,8 @@ pub enum FormRequest {
         note: String,
     },
     Snooze(SnoozeUntil),
+    /// A local note with this text (not empty, trailing blank lines cut).
+    LocalNote(String),
     Nis2Mark {
         aware_at: jiff::Timestamp,
     },
@@ -390,6 +395,13 @@ impl Form {
             .non_empty()
             .ok_or(FormError::Empty(FieldKind::Text))?,
             FormKind::Snooze => return self.until(ctx).map(FormRequest::Snooze),
+            FormKind::LocalNote => {
+                let text = self.value(FieldKind::Text).trim_end().to_string();
+                if text.trim().is_empty() {
+                    return Err(FormError::Empty(FieldKind::Text));
+                }
+                return Ok(FormRequest::LocalNote(text));
+            }
             FormKind::Nis2Mark => {
                 return Ok(FormRequest::Nis2Mark {
                     aware_at: self.when(ctx)?,

@@ -1,7 +1,7 @@
 //! Marks that live only in nightdesk, not in the sources: snoozes (an item hidden until a
 //! time or until it changes; every change wakes it), seen marks (items new or changed since I
-//! last looked stand out), and NIS-2 significant security incidents with their reporting
-//! clocks. Each change is kept in the local database and audited.
+//! last looked stand out), local notes (a logbook per item that never leaves this machine),
+//! and NIS-2 significant security incidents with their reporting clocks. Each change is kept in the local database and audited.
 
 use std::collections::HashMap;
 
@@ -13,7 +13,7 @@ use super::update::Effect;
 use crate::i18n::{Msg, fill, t};
 use crate::model::{Item, ItemKey, Nis2Facts};
 use crate::sources::Fetched;
-use crate::store::{AuditOutcome, Job, LocalMarks, Snooze};
+use crate::store::{AuditOutcome, Job, LocalMarks, LocalNote, Snooze};
 
 /// The local marks as the app holds them.
 #[derive(Clone, Debug, Default)]
@@ -26,6 +26,8 @@ pub struct Marks {
     /// Items changed after this count as new unless seen since (the previous session's end).
     pub baseline: Timestamp,
     pub nis2: HashMap<ItemKey, Nis2Facts>,
+    /// Local notes per item, oldest first.
+    pub notes: HashMap<ItemKey, Vec<LocalNote>>,
 }
 
 impl Marks {
@@ -36,6 +38,7 @@ impl Marks {
             seen: marks.seen,
             baseline: marks.last_session_end.unwrap_or(session_start),
             nis2: marks.nis2.into_iter().map(|(k, (_, n))| (k, n)).collect(),
+            notes: marks.notes,
         }
     }
 
@@ -177,6 +180,34 @@ impl App {
         for item in items {
             item.sla.nis2 = self.marks.nis2.get(&item.key).cloned().map(Box::new);
         }
+    }
+
+    /// Adds `text` as a local note to each target: kept, stored and audited.
+    pub(super) fn add_local_note(&mut self, targets: &[ItemKey], text: String) {
+        for key in targets {
+            let tenant = self
+                .queue
+                .get(key)
+                .map(|e| e.item.tenant.to_string())
+                .unwrap_or_default();
+            let note = LocalNote {
+                text: text.clone(),
+                user: self.user.clone(),
+                at: self.now,
+            };
+            let params = serde_json::json!({ "text": text });
+            self.audit(self.audit_entry(key, "local-note", params, AuditOutcome::Ok));
+            self.outbox.push(Effect::Store(Job::LocalNote(
+                key.clone(),
+                tenant,
+                note.clone(),
+            )));
+            self.marks.notes.entry(key.clone()).or_default().push(note);
+        }
+        self.flash_info(fill(
+            t(self.lang, Msg::LocalNoteKept),
+            &[&targets.len().to_string()],
+        ));
     }
 
     /// Marks the targets as significant security incidents, aware since `aware_at`.

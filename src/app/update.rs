@@ -151,6 +151,7 @@ impl App {
             Assign => self.open_form(FormKind::Assign),
             SetStatus => self.open_form(FormKind::SetStatus),
             Note => self.open_form(FormKind::Note),
+            LocalNote => self.open_form(FormKind::LocalNote),
             RestoreTestDone => self.open_form(FormKind::RestoreTestDone),
             Send if self.mode == Mode::Prompt => return self.submit_form(),
             Snooze if self.wake_selected() => {}

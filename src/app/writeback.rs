@@ -149,6 +149,7 @@ impl App {
             FormKind::Recheck => WriteBack::Recheck,
             FormKind::RestoreTestDone
             | FormKind::Snooze
+            | FormKind::LocalNote
             | FormKind::Nis2Mark
             | FormKind::Nis2Step => return None,
         })
@@ -290,6 +291,11 @@ impl App {
             Ok(FormRequest::Snooze(until)) => {
                 let form = self.take_form();
                 self.snooze(&form.targets, until);
+                Vec::new()
+            }
+            Ok(FormRequest::LocalNote(text)) => {
+                let form = self.take_form();
+                self.add_local_note(&form.targets, text);
                 Vec::new()
             }
             Ok(FormRequest::Nis2Mark { aware_at }) => {

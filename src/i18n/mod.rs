@@ -137,6 +137,9 @@ catalog! {
     SnoozedUntilChange => "{} item(s) snoozed until they change", "{} Eintrag/Einträge zurückgestellt, bis sie sich ändern";
     Unsnoozed => "snooze ended", "Zurückstellung beendet";
     SnoozedCount => "{} snoozed", "{} zurückgestellt";
+    LocalNoteKept => "local note kept on {} item(s), not sent to the source", "lokale Notiz an {} Eintrag/Einträgen gespeichert, nicht an die Quelle gesendet";
+    FormLocalNoteTitle => "Local note (stays in nightdesk): {} item(s) of {}", "Lokale Notiz (bleibt in nightdesk): {} Eintrag/Einträge von {}";
+    DetailLocalNotes => "Local notes", "Lokale Notizen";
     Nis2Marked => "{} item(s) marked as significant security incident (NIS-2 clocks run)", "{} Eintrag/Einträge als erheblicher Sicherheitsvorfall markiert (NIS-2-Fristen laufen)";
     Nis2StepDone => "NIS-2 step done: {}", "NIS-2-Schritt erledigt: {}";
     Nis2Already => "already marked as a significant security incident", "bereits als erheblicher Sicherheitsvorfall markiert";
@@ -362,6 +365,10 @@ fn action_text(id: ActionId) -> (&'static str, &'static str) {
             "erfolgreichen Wiederherstellungstest des Backup-Jobs festhalten",
         ),
         Send => ("send the open form", "offenes Formular senden"),
+        LocalNote => (
+            "write a local note on the selected item: kept in nightdesk for the next shift, never sent to the source",
+            "lokale Notiz zum Eintrag schreiben: bleibt in nightdesk für die nächste Schicht, geht nie an die Quelle",
+        ),
         Snooze => (
             "snooze the selected item until a time or until it changes (again: wake it)",
             "Eintrag zurückstellen bis zu einer Zeit oder einer Änderung (nochmal: aufwecken)",

@@ -1,7 +1,7 @@
 //! The marks a technician leaves on items, kept across restarts: snoozes (hidden until a
 //! time or until the item changes), seen marks (what was looked at, so new and changed items
-//! stand out), NIS-2 records of significant security incidents, and when the last session
-//! ended.
+//! stand out), local notes (a logbook per item that stays here, e.g. for the next shift),
+//! NIS-2 records of significant security incidents, and when the last session ended.
 
 use std::collections::HashMap;
 
@@ -21,6 +21,14 @@ pub struct Snooze {
     pub at: Timestamp,
 }
 
+/// A note kept only in nightdesk, never sent to the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalNote {
+    pub text: String,
+    pub user: String,
+    pub at: Timestamp,
+}
+
 /// Everything of this module, read at start.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalMarks {
@@ -28,6 +36,8 @@ pub struct LocalMarks {
     /// The `updated` time of each item when it was last looked at.
     pub seen: HashMap<ItemKey, Timestamp>,
     pub nis2: HashMap<ItemKey, (String, Nis2Facts)>,
+    /// Local notes per item, oldest first.
+    pub notes: HashMap<ItemKey, Vec<LocalNote>>,
     /// When the previous session ended (items changed after it count as new).
     pub last_session_end: Option<Timestamp>,
 }
@@ -111,6 +121,30 @@ impl Store {
         Ok(())
     }
 
+    /// Appends a local note (notes are a logbook: never changed, never deleted).
+    pub fn add_local_note(
+        &self,
+        k: &ItemKey,
+        tenant: &str,
+        note: &LocalNote,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO local_note (source, item, tenant, text, user, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    k.source.as_str(),
+                    &*k.external_id,
+                    tenant,
+                    note.text,
+                    note.user,
+                    note.at.to_string()
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     pub fn set_last_session_end(&self, at: Timestamp) -> Result<(), StoreError> {
         self.conn()
             .execute(
@@ -184,6 +218,25 @@ impl Store {
             let (k, tenant, n) = row.map_err(|e| self.error(e))?;
             marks.nis2.insert(k, (tenant, n));
         }
+        let mut stmt = c
+            .prepare("SELECT source, item, text, user, at FROM local_note ORDER BY id")
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    key(r.get(0)?, r.get(1)?),
+                    LocalNote {
+                        text: r.get(2)?,
+                        user: r.get(3)?,
+                        at: ts(r.get(4)?).unwrap_or(Timestamp::UNIX_EPOCH),
+                    },
+                ))
+            })
+            .map_err(|e| self.error(e))?;
+        for row in rows {
+            let (k, note) = row.map_err(|e| self.error(e))?;
+            marks.notes.entry(k).or_default().push(note);
+        }
         marks.last_session_end = c
             .query_row(
                 "SELECT value FROM meta WHERE key = ?1",
@@ -239,6 +292,17 @@ mod tests {
             )
             .unwrap();
             s.set_last_session_end(t("2026-11-27T03:00:00Z")).unwrap();
+            for (text, at) in [
+                ("called Müller, back at 6", "02:10"),
+                ("line 1\nline 2", "02:20"),
+            ] {
+                let note = LocalNote {
+                    text: text.into(),
+                    user: "anna".into(),
+                    at: t(&format!("2026-11-27T{at}:00Z")),
+                };
+                s.add_local_note(&k, "mueller", &note).unwrap();
+            }
         }
         let s = Store::open(&path).unwrap();
         let m = s.local_marks(t("2026-11-01T00:00:00Z")).unwrap();
@@ -251,6 +315,13 @@ mod tests {
             Some(t("2026-11-27T10:00:00Z"))
         );
         assert_eq!(m.last_session_end, Some(t("2026-11-27T03:00:00Z")));
+        let notes: Vec<&str> = m.notes[&k].iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(
+            notes,
+            ["called Müller, back at 6", "line 1\nline 2"],
+            "oldest first"
+        );
+        assert_eq!(m.notes[&k][1].at, t("2026-11-27T02:20:00Z"));
         s.unsnooze(&k).unwrap();
         assert!(
             s.local_marks(t("2026-11-01T00:00:00Z"))

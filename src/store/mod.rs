@@ -1,5 +1,5 @@
 //! Local state in an embedded SQLite database under the XDG data dir: the audit log of every
-//! action, restore-test records (and, as features arrive, snoozes, notes, seen marks). The
+//! action, restore-test records, snoozes, local notes, seen marks. The
 //! database runs in WAL mode with `synchronous = FULL`: a write that returned is on disk,
 //! whatever happens to the process afterwards. Schema changes are numbered migrations
 //! (`PRAGMA user_version`).
@@ -13,7 +13,7 @@ pub mod worker;
 use std::path::Path;
 
 pub use audit::{AuditEntry, AuditOutcome};
-pub use local::{LocalMarks, Snooze};
+pub use local::{LocalMarks, LocalNote, Snooze};
 pub use restore::{RestoreTest, RestoreTests};
 pub use worker::{Job, StoreWorker};
 
@@ -104,6 +104,17 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
+    // 3: local notes (a logbook per item, kept only here).
+    "CREATE TABLE local_note (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        text TEXT NOT NULL,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX local_note_item ON local_note(source, item);",
 ];
 
 /// The open database.
@@ -229,5 +240,37 @@ mod tests {
         }
         let e = Store::open(&path).err().unwrap();
         assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e}");
+    }
+
+    #[test]
+    fn a_database_of_an_older_version_is_migrated_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nightdesk.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(&format!(
+                "{}; {}; PRAGMA user_version = 2;",
+                MIGRATIONS[0], MIGRATIONS[1]
+            ))
+            .unwrap();
+            c.execute(
+                "INSERT INTO snooze (source, item, user, at) VALUES ('am', 'fp1', 'anna', '2026-11-27T02:00:00Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let marks = s.local_marks(jiff::Timestamp::UNIX_EPOCH).unwrap();
+        assert_eq!(marks.snoozes.len(), 1, "the version 2 row is still there");
+        assert!(marks.notes.is_empty());
+        let key = crate::model::ItemKey::new(&crate::model::SourceId::new("am"), "fp1");
+        let note = LocalNote {
+            text: "after the upgrade".into(),
+            user: "anna".into(),
+            at: "2026-11-27T03:00:00Z".parse().unwrap(),
+        };
+        s.add_local_note(&key, "mueller", &note).unwrap();
+        let marks = s.local_marks(jiff::Timestamp::UNIX_EPOCH).unwrap();
+        assert_eq!(marks.notes[&key], [note]);
     }
 }

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use jiff::Timestamp;
 
-use super::{AuditEntry, RestoreTest, Snooze, Store};
+use super::{AuditEntry, LocalNote, RestoreTest, Snooze, Store};
 use crate::model::{ItemKey, Nis2Facts};
 
 /// One write.
@@ -21,6 +21,8 @@ pub enum Job {
     /// The item was looked at with this `updated` time, at the second instant.
     Seen(ItemKey, Timestamp, Timestamp),
     Nis2(ItemKey, String, Nis2Facts),
+    /// A local note on the item of the tenant.
+    LocalNote(ItemKey, String, LocalNote),
     /// The session ended now (items changed after it count as new next time).
     SessionEnd(Timestamp),
 }
@@ -46,6 +48,7 @@ impl StoreWorker {
                         Job::Unsnooze(k) => store.unsnooze(k),
                         Job::Seen(k, updated, at) => store.mark_seen(k, *updated, *at),
                         Job::Nis2(k, tenant, n) => store.set_nis2(k, tenant, n),
+                        Job::LocalNote(k, tenant, n) => store.add_local_note(k, tenant, n),
                         Job::SessionEnd(at) => store.set_last_session_end(*at),
                     };
                     if let Err(e) = result {

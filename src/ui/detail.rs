@@ -1,5 +1,6 @@
-//! The detail pane: every field of the selected item, its SLA clocks, and the related items
-//! of the same tenant and host (the ticket, the alerts and the backup finding together).
+//! The detail pane: every field of the selected item, its SLA clocks, its local notes, the
+//! related items of the same tenant and host (the ticket, the alerts and the backup finding
+//! together) and its timeline.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -36,6 +37,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     )];
     // Most useful first: at 80x24 the pane has about ten lines.
     lines.extend(clocks(app, theme, entry));
+    lines.extend(local_notes(app, theme, &entry.item));
     lines.extend(related(app, theme, &entry.item));
     lines.extend(timeline(app, theme, &entry.item));
     lines.extend(fields(app, theme, &entry.item));
@@ -200,6 +202,34 @@ fn related<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
     out
 }
 
+/// The item's local notes, newest first, each with its time and author, every line of it.
+fn local_notes<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
+    let Some(notes) = app.marks.notes.get(&item.key).filter(|n| !n.is_empty()) else {
+        return Vec::new();
+    };
+    let l = app.lang;
+    let mut out = vec![Line::styled(
+        t(l, Msg::DetailLocalNotes),
+        theme.style("help.section"),
+    )];
+    for note in notes.iter().rev() {
+        let head = format!(
+            "{} {}: ",
+            crate::sla::due_label(note.at, &app.tz, l.is_german()),
+            sanitize(&note.user)
+        );
+        let indent = " ".repeat(head.chars().count());
+        for (n, line) in note.text.lines().enumerate() {
+            let lead = if n == 0 { head.clone() } else { indent.clone() };
+            out.push(Line::from(vec![
+                Span::styled(lead, theme.style("detail.label")),
+                Span::styled(sanitize(line).into_owned(), theme.style("detail.value")),
+            ]));
+        }
+    }
+    out
+}
+
 /// Lines of the timeline shown at most (newest first).
 const TIMELINE_LINES: usize = 8;
 
@@ -242,7 +272,9 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
     if let Some(n) = &item.sla.nis2 {
         events.push((n.aware_at, t(l, Msg::TimelineNis2).to_string(), "warning"));
     }
-    for e in app.timeline.get(&item.key).into_iter().flatten() {
+    // Local notes have their own section with the whole text.
+    let audited = app.timeline.get(&item.key).into_iter().flatten();
+    for e in audited.filter(|e| e.action != "local-note") {
         let (result, style) = match &e.outcome {
             crate::store::AuditOutcome::Ok => ("ok".to_string(), "text"),
             crate::store::AuditOutcome::Failed(m) => (m.clone(), "error"),

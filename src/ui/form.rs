@@ -190,6 +190,7 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::Snooze => Msg::FormSnoozeTitle,
         FormKind::Nis2Mark => Msg::FormNis2MarkTitle,
         FormKind::Nis2Step => Msg::FormNis2StepTitle,
+        FormKind::LocalNote => Msg::FormLocalNoteTitle,
     };
     let text = fill(
         t(app.lang, msg),

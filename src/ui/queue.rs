@@ -161,7 +161,7 @@ fn build_row<'a>(
 }
 
 /// One glyph, most important first: `*` marked, `§` NIS-2 incident, `z` snoozed (when
-/// snoozed items are shown), `+` new or changed since I last looked.
+/// snoozed items are shown), `+` new or changed since I last looked, `n` has local notes.
 fn flag_cell(app: &App, theme: &Theme, item: &Item) -> Cell<'static> {
     let (glyph, style) = if app.marked.contains(&item.key) {
         ("*", "marked")
@@ -171,6 +171,8 @@ fn flag_cell(app: &App, theme: &Theme, item: &Item) -> Cell<'static> {
         ("z", "text.muted")
     } else if app.marks.is_new(item) {
         ("+", "status.new")
+    } else if app.marks.notes.contains_key(&item.key) {
+        ("n", "text.muted")
     } else {
         (" ", "text")
     };
