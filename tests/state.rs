@@ -487,6 +487,56 @@ fn marked_items_are_acknowledged_together_after_one_form() {
 }
 
 #[test]
+fn one_failure_in_a_batch_stays_on_the_status_line_after_later_successes() {
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    for _ in 0..3 {
+        s.app.on_key(key(' '));
+    }
+    s.app.on_key(key('a'));
+    let effects = s.app.on_key(enter());
+    let items: Vec<_> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::WriteBack { item, .. } => item.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(items.len(), 3);
+    answer(&mut s, &items[0], "ack", Ok(()));
+    let flash = s.app.flash.clone().unwrap();
+    assert_eq!(flash.text, "ack: 1 of 3 done");
+    assert!(!flash.error);
+    let refusal = SourceError::Refused("silence matchers invalid".into());
+    answer(&mut s, &items[1], "ack", Err(refusal));
+    answer(&mut s, &items[2], "ack", Ok(()));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        flash.error,
+        "the failure is not overwritten: {}",
+        flash.text
+    );
+    assert!(
+        flash
+            .text
+            .starts_with("ack: 2 of 3 done, 1 failed (first: ")
+            && flash.text.contains(&*items[1].external_id)
+            && flash.text.contains("silence matchers invalid"),
+        "{}",
+        flash.text
+    );
+    assert!(s.app.batches.is_empty(), "the batch is over");
+    // A single ack afterwards is told on its own again.
+    s.app.on_key(key('a'));
+    let effects = s.app.on_key(enter());
+    let [Effect::WriteBack { item, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    answer(&mut s, item, "ack", Ok(()));
+    assert_eq!(s.app.flash.clone().unwrap().text, "ack: done");
+}
+
+#[test]
 fn a_batch_skips_what_a_source_cannot_do_and_asks_first() {
     let (_h, mut s) = demo();
     s.app.apply("set-filter k:ticket s:new".parse().unwrap());

@@ -72,6 +72,18 @@ pub struct SourceInfo {
 pub struct Pending {
     pub action: crate::sources::WriteBack,
     pub form: Option<Form>,
+    /// Sent to several items at once: counted in [`Batch`], not told one by one.
+    pub in_batch: bool,
+}
+
+/// One action sent to several items: how many answered, and the first refusal, so that one
+/// failure among twelve is not overwritten by the next success in the status line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batch {
+    pub total: usize,
+    pub ok: usize,
+    pub failed: usize,
+    pub first_error: Option<String>,
 }
 
 /// A short message in the status line (result of an action, an error).
@@ -147,6 +159,8 @@ pub struct App {
     pub drafts: HashMap<(FormKind, ItemKey), Form>,
     /// Write-backs sent and not answered yet, by (item, action name).
     pub in_flight: HashMap<(ItemKey, &'static str), Pending>,
+    /// Batches on their way, by action name.
+    pub batches: HashMap<&'static str, Batch>,
     /// Effects caused by events rather than keys (audit entries of answers), for the event
     /// loop to carry out.
     pub outbox: Vec<super::update::Effect>,
@@ -220,6 +234,7 @@ impl App {
             )]),
             drafts: HashMap::new(),
             in_flight: HashMap::new(),
+            batches: HashMap::new(),
             outbox: Vec::new(),
             notifier: crate::notify::Notifier::default(),
             flash: None,

@@ -105,6 +105,10 @@ impl App {
             t(self.lang, Msg::ActionSent),
             &[action.name(), &names.join(", ")],
         ));
+        let in_batch = targets.len() > 1;
+        if in_batch {
+            self.batches.entry(action.name()).or_default().total += targets.len();
+        }
         targets
             .into_iter()
             .map(|key| {
@@ -113,6 +117,7 @@ impl App {
                     Pending {
                         action: action.clone(),
                         form: form.clone(),
+                        in_batch,
                     },
                 );
                 Effect::WriteBack {
@@ -435,7 +440,9 @@ impl App {
         };
         let entry = self.audit_entry(&item, action, params, outcome);
         self.audit(entry);
+        let in_batch = pending.as_ref().is_some_and(|p| p.in_batch);
         match result {
+            Ok(()) if in_batch => self.batch_answered(action, None),
             Ok(()) => self.flash_info(fill(t(self.lang, Msg::ActionOk), &[action])),
             Err(e) => {
                 let text = fill(
@@ -451,8 +458,42 @@ impl App {
                         self.keep_draft(form);
                     }
                 }
-                self.flash_error(text);
+                if in_batch {
+                    let why = format!("{source} {}: {e}", item.external_id);
+                    self.batch_answered(action, Some(why));
+                } else {
+                    self.flash_error(text);
+                }
             }
+        }
+    }
+
+    /// Counts one answer of a batch and tells the count; once every item has answered,
+    /// the batch is done, and if anything failed the line stays an error naming the first.
+    fn batch_answered(&mut self, action: &'static str, error: Option<String>) {
+        let batch = self.batches.entry(action).or_default();
+        match error {
+            None => batch.ok += 1,
+            Some(e) => {
+                batch.failed += 1;
+                batch.first_error.get_or_insert(e);
+            }
+        }
+        let b = batch.clone();
+        let done = b.ok + b.failed >= b.total;
+        if done {
+            self.batches.remove(action);
+        }
+        let (ok, total, failed) = (b.ok.to_string(), b.total.to_string(), b.failed.to_string());
+        match &b.first_error {
+            None => self.flash_info(fill(
+                t(self.lang, Msg::BatchProgress),
+                &[action, &ok, &total],
+            )),
+            Some(first) => self.flash_error(fill(
+                t(self.lang, Msg::BatchFailed),
+                &[action, &ok, &total, &failed, first],
+            )),
         }
     }
 

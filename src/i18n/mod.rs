@@ -103,6 +103,8 @@ catalog! {
     BlindSince => "monitoring blind since {} ({})", "Überwachung blind seit {} ({})";
     ActionSent => "{}: sent to {}", "{}: an {} gesendet";
     ActionOk => "{}: done", "{}: erledigt";
+    BatchProgress => "{}: {} of {} done", "{}: {} von {} erledigt";
+    BatchFailed => "{}: {} of {} done, {} failed (first: {})", "{}: {} von {} erledigt, {} fehlgeschlagen (zuerst: {})";
     ActionFailed => "{} failed: {}", "{} fehlgeschlagen: {}";
     ActionUnsupported => "{} is not supported by {}", "{} wird von {} nicht unterstützt";
     NothingSelected => "nothing selected", "nichts ausgewählt";
