@@ -222,6 +222,27 @@ fn load_local(app: &mut App, store: Option<&Store>) {
     }
 }
 
+/// Puts the earlier run's snapshots of the configured sources into the queue, stale.
+fn load_snapshots(app: &mut App, store: Option<&Store>) {
+    let Some(store) = store else {
+        return;
+    };
+    let wanted: Vec<_> = app
+        .sources
+        .iter()
+        .filter(|(_, s)| s.meta.cache)
+        .map(|(id, _)| id.clone())
+        .collect();
+    match store.snapshots(&wanted) {
+        Ok(snapshots) => {
+            for snapshot in snapshots {
+                app.restore_snapshot(snapshot);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "snapshots unreadable"),
+    }
+}
+
 /// The demo keeps its own database, so made-up actions never mix with real ones.
 pub const DEMO_STORE: &str = "nightdesk-demo.db";
 
@@ -277,6 +298,7 @@ pub fn configured_session(
         .app
         .set_notifications(config.notifications.effective_rules());
     load_local(&mut session.app, store.as_ref());
+    load_snapshots(&mut session.app, store.as_ref());
     session.store = store;
     session.restore_tests = restore_tests;
     session.app.sessions = Arc::new(config.sessions.clone());
@@ -313,6 +335,7 @@ pub fn configured_sources(
                 insecure: sc.insecure,
                 outage_priority: sc.outage_priority,
                 capabilities: source.capabilities(),
+                cache: source.kind() != "demo",
             };
             planned.push(PlannedSource {
                 source,

@@ -1302,3 +1302,104 @@ fn an_sla_breach_notifies_once_per_clock() {
         "the same breach again: {again:?}"
     );
 }
+
+// ---- snapshots of the last good read ----
+
+fn unprimed_demo() -> (tempfile::TempDir, Session) {
+    let home = tempfile::tempdir().unwrap();
+    let ui = nightdesk::config::UiConfig {
+        time_zone: Some("Europe/Berlin".into()),
+        ..Default::default()
+    };
+    let flags = setup::Flags {
+        lang: Some("en".into()),
+        ..Default::default()
+    };
+    let paths = common::paths_under(home.path());
+    let s = setup::demo_session(&paths, &ui, &flags, 42, 1.0, frozen_start());
+    (home, s)
+}
+
+fn items_of<'a>(s: &'a Session, source: &'a SourceId) -> Vec<&'a nightdesk::queue::Entry> {
+    s.app
+        .queue
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| &e.item.key.source == source)
+        .collect()
+}
+
+#[test]
+fn a_snapshot_of_an_earlier_run_is_shown_stale_until_the_source_answers() {
+    let swn = SourceId::new("mon-swn");
+    let (_h, mut s) = demo();
+    s.app.sources.get_mut(&swn).unwrap().meta.cache = true;
+    s.app.take_outbox();
+    refetch(&mut s, 1);
+    s.app.save_snapshots(false);
+    assert!(
+        store_jobs(&s.app.take_outbox()).is_empty(),
+        "not before five minutes"
+    );
+    s.app.tick(frozen_start() + SignedDuration::from_mins(6));
+    let snapshots: Vec<_> = store_jobs(&s.app.take_outbox())
+        .into_iter()
+        .filter_map(|j| match j {
+            nightdesk::store::Job::Snapshot(snap) => Some(snap),
+            _ => None,
+        })
+        .collect();
+    let [snapshot] = snapshots.as_slice() else {
+        panic!("one snapshot, of the one cached source: {snapshots:?}")
+    };
+    assert_eq!(snapshot.source, swn);
+    assert_eq!(
+        snapshot.fetched_at,
+        frozen_start() + SignedDuration::from_mins(1)
+    );
+    let before = items_of(&s, &swn).len();
+    assert!(before > 0);
+    assert_eq!(snapshot.items.len(), before);
+
+    // The next run, before any source has answered.
+    let (_h2, mut next) = unprimed_demo();
+    next.app.sources.get_mut(&swn).unwrap().meta.cache = true;
+    assert!(items_of(&next, &swn).is_empty());
+    next.app.restore_snapshot(snapshot.clone());
+    let shown = items_of(&next, &swn);
+    assert_eq!(shown.len(), before, "the whole snapshot is in the queue");
+    assert!(
+        shown.iter().all(|e| next.app.queue.is_stale(e)),
+        "and stale"
+    );
+    // Down at the start: still the snapshot, stale since it was taken, and the outage item.
+    next.app.on_source_event(SourceEvent::Health {
+        source: swn.clone(),
+        at: frozen_start(),
+        health: nightdesk::model::Health::Down("connection refused".into()),
+    });
+    let since: Vec<_> = items_of(&next, &swn)
+        .iter()
+        .map(|e| next.app.queue.stale_since(e))
+        .collect();
+    assert!(
+        since.iter().all(|t| *t == Some(snapshot.fetched_at)),
+        "the age is the data's: {since:?}"
+    );
+    assert!(
+        next.app
+            .queue
+            .iter()
+            .any(|(_, e)| e.item.title.contains("blind since"))
+    );
+    // It answers: current again.
+    next.app.on_source_event(SourceEvent::Health {
+        source: swn.clone(),
+        at: frozen_start() + SignedDuration::from_mins(1),
+        health: nightdesk::model::Health::Ok,
+    });
+    refetch(&mut next, 1);
+    let shown = items_of(&next, &swn);
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|e| !next.app.queue.is_stale(e)), "fresh");
+}

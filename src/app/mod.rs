@@ -8,6 +8,7 @@ pub mod local;
 pub mod notify;
 pub mod run;
 pub mod session;
+mod snapshot;
 pub mod state;
 pub mod terminal;
 pub mod update;

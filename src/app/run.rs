@@ -225,7 +225,15 @@ pub async fn run(
         }
     }
     drop(guard);
+    app.save_snapshots(true);
     if let Some(w) = &local.worker {
+        for effect in app.take_outbox() {
+            match effect {
+                Effect::Store(job) => w.submit(job),
+                Effect::Audit(entry) => w.submit(crate::store::Job::Audit(entry)),
+                _ => {}
+            }
+        }
         w.submit(crate::store::Job::SessionEnd(app.now));
     }
     Ok(())

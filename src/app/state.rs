@@ -40,6 +40,8 @@ pub struct SourceMeta {
     pub outage_priority: Priority,
     /// The write-backs it supports.
     pub capabilities: crate::sources::Capabilities,
+    /// Its last good snapshot is kept for the next start (not for made-up demo data).
+    pub cache: bool,
 }
 
 impl SourceMeta {
@@ -51,6 +53,7 @@ impl SourceMeta {
             insecure: false,
             outage_priority: crate::config::source::DEFAULT_OUTAGE_PRIORITY,
             capabilities: crate::sources::Capabilities::default(),
+            cache: false,
         }
     }
 }
@@ -65,6 +68,8 @@ pub struct SourceInfo {
     /// When the current health began.
     pub since: Timestamp,
     pub last_ok: Option<Timestamp>,
+    /// Its items come from an earlier run's snapshot taken then (until it answers).
+    pub cached: Option<Timestamp>,
 }
 
 /// A write-back on its way: what was sent, and the form it came from (kept if refused).
@@ -159,6 +164,10 @@ pub struct App {
     pub drafts: HashMap<(FormKind, ItemKey), Form>,
     /// Write-backs sent and not answered yet, by (item, action name).
     pub in_flight: HashMap<(ItemKey, &'static str), Pending>,
+    /// Sources that answered since their snapshot was last written, with when.
+    pub snapshots_due: HashMap<SourceId, Timestamp>,
+    /// When snapshots were last written.
+    pub snapshots_saved: Timestamp,
     /// Batches on their way, by action name.
     pub batches: HashMap<&'static str, Batch>,
     /// Effects caused by events rather than keys (audit entries of answers), for the event
@@ -235,6 +244,8 @@ impl App {
             drafts: HashMap::new(),
             in_flight: HashMap::new(),
             batches: HashMap::new(),
+            snapshots_due: HashMap::new(),
+            snapshots_saved: now,
             outbox: Vec::new(),
             notifier: crate::notify::Notifier::default(),
             flash: None,

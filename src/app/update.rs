@@ -493,6 +493,7 @@ impl App {
                 vocabulary: Default::default(),
                 since: self.now,
                 last_ok: None,
+                cached: None,
             },
         );
     }
@@ -518,6 +519,7 @@ impl App {
                 if let Some(info) = self.sources.get_mut(&source) {
                     info.last_ok = Some(at);
                 }
+                self.snapshot_answered(&source, at);
                 self.notify_arrivals(arrivals, at.max(self.now));
                 self.prune_marks();
                 self.wake_changed();
@@ -560,7 +562,10 @@ impl App {
             info.health = health;
         }
         let since = self.sources.get(&source).map_or(at, |s| s.since);
-        self.queue.set_source_stale(&source, stale.then_some(since));
+        // Items from an earlier run's snapshot stay stale since it was taken.
+        let cached = self.sources.get(&source).and_then(|s| s.cached);
+        self.queue
+            .set_source_stale(&source, cached.or(stale.then_some(since)));
         let key = ItemKey::new(&SourceId::new(OWN_SOURCE), &format!("source-down/{source}"));
         if stale {
             let item = self.outage_item(&source, tenant, priority, since, key);
@@ -613,6 +618,7 @@ impl App {
         self.notify_sla(&report);
         self.notify_tick();
         self.wake_due();
+        self.save_snapshots(false);
         self.refresh_view();
     }
 

@@ -8,6 +8,7 @@ mod audit;
 pub mod export;
 mod local;
 mod restore;
+mod snapshot;
 pub mod worker;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::path::Path;
 pub use audit::{AuditEntry, AuditOutcome};
 pub use local::{LocalMarks, LocalNote, Snooze};
 pub use restore::{RestoreTest, RestoreTests};
+pub use snapshot::Snapshot;
 pub use worker::{Job, StoreWorker};
 
 use rusqlite::Connection;
@@ -115,6 +117,12 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL
     );
     CREATE INDEX local_note_item ON local_note(source, item);",
+    // 4: the last good snapshot of each source, shown stale at the next start.
+    "CREATE TABLE snapshot (
+        source TEXT PRIMARY KEY,
+        fetched_at TEXT NOT NULL,
+        items TEXT NOT NULL
+    );",
 ];
 
 /// The open database.

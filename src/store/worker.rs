@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use jiff::Timestamp;
 
-use super::{AuditEntry, LocalNote, RestoreTest, Snooze, Store};
+use super::{AuditEntry, LocalNote, RestoreTest, Snapshot, Snooze, Store};
 use crate::model::{ItemKey, Nis2Facts};
 
 /// One write.
@@ -23,6 +23,8 @@ pub enum Job {
     Nis2(ItemKey, String, Nis2Facts),
     /// A local note on the item of the tenant.
     LocalNote(ItemKey, String, LocalNote),
+    /// The last good snapshot of a source.
+    Snapshot(Snapshot),
     /// The session ended now (items changed after it count as new next time).
     SessionEnd(Timestamp),
 }
@@ -49,6 +51,7 @@ impl StoreWorker {
                         Job::Seen(k, updated, at) => store.mark_seen(k, *updated, *at),
                         Job::Nis2(k, tenant, n) => store.set_nis2(k, tenant, n),
                         Job::LocalNote(k, tenant, n) => store.add_local_note(k, tenant, n),
+                        Job::Snapshot(s) => store.save_snapshot(s),
                         Job::SessionEnd(at) => store.set_last_session_end(*at),
                     };
                     if let Err(e) = result {
