@@ -658,9 +658,7 @@ impl Queue {
     /// Store `item` in slot `id`: clocks, facets, order, indexes, haystack, schedule.
     fn attach(&mut self, id: u32, item: Item) {
         let contract = self.contracts.contract_for(&item.tenant).clone();
-        let mut clocks = (self.evaluator)(&contract, &item);
-        // A Vec grown by pushes keeps room for 4 clocks (480 bytes); the entry lives long.
-        clocks.clocks.shrink_to_fit();
+        let clocks = (self.evaluator)(&contract, &item);
         let facets = Facets {
             tenant: self.tenants.acquire(&item.tenant.0),
             host: self.hosts.acquire_opt(item.host.as_ref()),

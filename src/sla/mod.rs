@@ -381,10 +381,19 @@ pub enum SortKey {
 /// All clocks of an item.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SlaClocks {
-    pub clocks: Vec<Clock>,
+    pub clocks: Box<[Clock]>,
 }
 
 impl SlaClocks {
+    /// Clocks in an allocation of their exact size. Copied rather than shrunk: shrinking a
+    /// buffer in place leaves the freed tail behind as a hole between long-lived entries (80
+    /// bytes for each of 100k items).
+    pub fn new(clocks: &[Clock]) -> Self {
+        Self {
+            clocks: Box::from(clocks),
+        }
+    }
+
     /// The unmet, running clock that falls due first; if none runs, the paused one with the
     /// least remaining time.
     pub fn nearest_unmet(&self) -> Option<&Clock> {
@@ -443,7 +452,7 @@ pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
         running_pause: (sla.paused_by_source || contract.pauses_on(&item.status.label))
             .then(|| sla.status_since.unwrap_or(item.updated)),
     };
-    let mut clocks = Vec::with_capacity(3);
+    let mut clocks = Vec::with_capacity(6);
     clocks.extend(ctx.clock(
         ClockKind::FirstResponse,
         item.created,
@@ -471,7 +480,7 @@ pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
     if let Some(nis2) = &sla.nis2 {
         clocks.extend(nis2_clocks(nis2, &contract.warn_fractions));
     }
-    SlaClocks { clocks }
+    SlaClocks::new(&clocks)
 }
 
 /// The NIS-2 reporting clocks (Art. 23): early warning 24 h and incident notification 72 h
