@@ -1,11 +1,15 @@
 //! The one item model shared by tickets, monitoring alerts and backup findings, plus the
 //! identifiers that tie an item to its tenant and its source.
 
+mod labels;
+
 use std::fmt;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+pub use labels::{Label, Labels};
 
 /// A configured source (one Alertmanager, one PSA, one demo monitoring feed, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -217,18 +221,16 @@ pub struct Item {
     pub created: Timestamp,
     pub updated: Timestamp,
     pub assignee: Option<Arc<str>>,
-    pub labels: Vec<(Arc<str>, Arc<str>)>,
+    pub labels: Labels,
     /// The item's page in the source's web UI.
     pub link: Option<Box<str>>,
     pub sla: SlaFacts,
 }
 
 impl Item {
+    /// The value of the item's first label called `name`.
     pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| &**v)
+        self.labels.get(name)
     }
 }
 

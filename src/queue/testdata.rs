@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// The fixed "now" of the generated world.
@@ -121,7 +121,7 @@ fn item(i: usize, tenants: &[Tenant], rng: &mut fastrand::Rng) -> Item {
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts {
             first_response_at,

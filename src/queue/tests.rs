@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::testdata::{self, now};
 use super::*;
 use crate::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
 };
 use crate::sla::{ClockKind, Contract, Level};
 
@@ -39,7 +39,7 @@ fn item(
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }

@@ -6,7 +6,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::*;
 use crate::model::{
-    Interval, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Interval, Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory,
+    TenantId,
 };
 
 fn berlin(y: i16, mo: i8, d: i8, h: i8, mi: i8) -> Timestamp {
@@ -38,7 +39,7 @@ fn item(priority: Priority, created: Timestamp) -> Item {
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }

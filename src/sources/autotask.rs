@@ -29,7 +29,7 @@ use super::tickets::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, Secret, SecretString, SourceConfig};
-use crate::model::{Item, ItemKey, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
+use crate::model::{Item, ItemKey, Label, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
 
 /// Settings of `kind = "autotask"`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -824,10 +824,7 @@ impl Autotask {
 
 /// Labels of a ticket besides the common ones: its queue, the resolution plan's times and
 /// whether Autotask counts its SLA as met.
-fn ticket_labels(
-    ticket: &ApiTicket,
-    queues: &Choices,
-) -> Vec<(std::sync::Arc<str>, std::sync::Arc<str>)> {
+fn ticket_labels(ticket: &ApiTicket, queues: &Choices) -> Vec<Label> {
     let mut labels = Vec::new();
     if let Some(q) = ticket.queue_id {
         labels.push(label("queue", queues.name_of(q).unwrap_or(&q.to_string())));

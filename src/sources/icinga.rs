@@ -21,7 +21,9 @@ use super::http::{Answer, Endpoint, snippet};
 use super::mapping::{Decoded, Mapping, decode_each, label, new_item, unix_seconds};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "icinga2"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -402,7 +404,7 @@ impl<'a> Problem<'a> {
         }
     }
 
-    fn labels(&self, severity: Severity) -> Vec<(Arc<str>, Arc<str>)> {
+    fn labels(&self, severity: Severity) -> Vec<Label> {
         let mut labels = host_labels(self.host);
         if let Some((name, _)) = self.service {
             labels.push(label("service", name));
@@ -417,7 +419,7 @@ impl<'a> Problem<'a> {
 
 /// Host variables with a plain value (string, number, boolean) as `name = value`, and one
 /// `hostgroup` label per group.
-fn host_labels(host: &HostInfo) -> Vec<(Arc<str>, Arc<str>)> {
+fn host_labels(host: &HostInfo) -> Vec<Label> {
     let mut labels = Vec::new();
     for (name, value) in host.vars.iter().flatten() {
         if OWN_LABELS.contains(&name.as_str()) {
@@ -717,7 +719,7 @@ impl Icinga {
             .filter(|a| !a.trim().is_empty())
             .map(Arc::from);
         item.updated = updated;
-        item.labels = labels;
+        item.labels = labels.into();
         if problem.check.is_acknowledged()
             && let Some(ack) = acks.get(&id)
         {
@@ -984,8 +986,8 @@ mod tests {
         let groups: Vec<&str> = item
             .labels
             .iter()
-            .filter(|(k, _)| &**k == "hostgroup")
-            .map(|(_, v)| &**v)
+            .filter(|(k, _)| *k == "hostgroup")
+            .map(|(_, v)| v)
             .collect();
         assert_eq!(groups, ["linux", "cust-mueller"]);
         assert_eq!(item.label("service"), Some("http"));

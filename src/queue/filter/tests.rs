@@ -9,7 +9,9 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
-use crate::model::{Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory};
+use crate::model::{
+    Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory,
+};
 use crate::queue::haystack::haystack_of;
 use crate::queue::testdata::{self, now};
 use crate::queue::{ContractBook, Queue};
@@ -139,7 +141,7 @@ fn item(
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }

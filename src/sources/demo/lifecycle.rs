@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::make::Words;
 use super::vocab::status;
-use crate::model::{Interval, Item, Status, StatusCategory};
+use crate::model::{Interval, Item, Label, Status, StatusCategory};
 
 /// Change the status at `at`. Leaving a waiting status closes the running pause.
 pub fn set_status(item: &mut Item, new: Status, at: Timestamp) {
@@ -108,7 +108,7 @@ pub fn ack(
     item.sla.first_response_at.get_or_insert(at);
     item.assignee = Some(author);
     if let Some(comment) = comment {
-        item.labels.push((words.get("ack_comment"), comment));
+        item.labels.push(Label::new("ack_comment", &comment));
     }
     let next = words.status(StatusCategory::Acknowledged, how.word());
     set_status(item, next, at);
@@ -133,7 +133,7 @@ pub fn resolve(words: &mut Words, item: &mut Item, at: Timestamp) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ItemKey, Kind, Priority, SlaFacts, SourceId, TenantId};
+    use crate::model::{ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, TenantId};
     use jiff::SignedDuration;
 
     fn t(min: i64) -> Timestamp {
@@ -153,7 +153,7 @@ mod tests {
             created: t(0),
             updated: t(0),
             assignee: None,
-            labels: vec![],
+            labels: Labels::new(),
             link: None,
             sla: SlaFacts {
                 status_since: Some(t(0)),

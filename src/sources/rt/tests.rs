@@ -119,8 +119,8 @@ fn a_recorded_ticket_becomes_an_item() {
     let queues: Vec<&str> = item
         .labels
         .iter()
-        .filter(|(k, _)| &**k == "queue")
-        .map(|(_, v)| &**v)
+        .filter(|(k, _)| *k == "queue")
+        .map(|(_, v)| v)
         .collect();
     assert_eq!(
         queues,
