@@ -17,7 +17,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::{SignedDuration, Timestamp};
 use nightdesk::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
 };
 use nightdesk::queue::{ContractBook, Filterer, Queue, Update};
 
@@ -252,7 +252,7 @@ fn generate_one(i: usize, tenants: &[Tenant], pools: &Pools, rng: &mut fastrand:
         labels: labels.into_iter().collect(),
         link: None,
         sla: SlaFacts {
-            status_since: Some(created),
+            status_since: Some(Moment::new(created)),
             ..SlaFacts::default()
         },
     }

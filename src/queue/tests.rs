@@ -5,7 +5,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::testdata::{self, now};
 use super::*;
 use crate::model::{
-    Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Labels, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory,
+    TenantId,
 };
 use crate::sla::{ClockKind, Contract, Level};
 
@@ -57,7 +58,10 @@ fn test_evaluator(contract: &Contract, item: &Item) -> SlaClocks {
             .map(|f| item.created.checked_add(target.mul_f64(*f)).unwrap())
             .collect();
         if item.status.category == StatusCategory::Waiting {
-            let since = item.sla.status_since.unwrap_or(item.created);
+            let since = item
+                .sla
+                .status_since
+                .map_or(item.created, Moment::timestamp);
             p.paused_since = Some(since);
             p.remaining_when_paused = Some(p.due.duration_since(since));
         }
@@ -117,15 +121,15 @@ fn order_nearest_due_first_paused_after_running_met_last() {
     let p3 = item("m", "p3", "a", None, Priority::P3, at(-60));
     let mut paused_short = item("m", "paused-short", "a", None, Priority::P1, at(-25 * 60));
     paused_short.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde");
-    paused_short.sla.status_since = Some(at(-20 * 60));
+    paused_short.sla.status_since = Some(Moment::new(at(-20 * 60)));
     let mut paused_long = item("m", "paused-long", "a", None, Priority::P1, at(-60));
     paused_long.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde");
-    paused_long.sla.status_since = Some(at(-60));
+    paused_long.sla.status_since = Some(Moment::new(at(-60)));
     let mut met = item("m", "met", "a", None, Priority::P1, at(-3 * 3600));
-    met.sla.first_response_at = Some(at(-3 * 3600 + 60));
-    met.sla.resolved_at = Some(at(-3600));
+    met.sla.first_response_at = Some(Moment::new(at(-3 * 3600 + 60)));
+    met.sla.resolved_at = Some(Moment::new(at(-3600)));
     let mut fr_met = item("m", "fr-met", "a", None, Priority::P1, at(-3 * 3600));
-    fr_met.sla.first_response_at = Some(at(-3 * 3600 + 60));
+    fr_met.sla.first_response_at = Some(Moment::new(at(-3 * 3600 + 60)));
     for it in [met, paused_long, p3, later, paused_short, soon, fr_met] {
         q.upsert(it);
         check_invariants(&q);
@@ -527,8 +531,8 @@ fn tick_ignores_outdated_schedules_and_met_or_paused_clocks() {
     let mut it = item("m", "x", "t", None, Priority::P1, at(0));
     q.upsert(it.clone());
     // First response and resolution given: no clock runs any more.
-    it.sla.first_response_at = Some(at(60));
-    it.sla.resolved_at = Some(at(120));
+    it.sla.first_response_at = Some(Moment::new(at(60)));
+    it.sla.resolved_at = Some(Moment::new(at(120)));
     q.upsert(it.clone());
     assert!(q.tick(at(5 * 3600)).is_empty());
     let mut waiting = item("m", "w", "t", None, Priority::P1, at(5 * 3600));

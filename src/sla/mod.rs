@@ -11,7 +11,7 @@ pub mod spec;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::{Interval, Item, Priority};
+use crate::model::{Interval, Item, Moment, Priority};
 
 pub use calendar::{BusinessCalendar, Calendar, ClosedDay, Frame};
 pub use holidays::{Bundesland, RegionalHoliday};
@@ -444,38 +444,39 @@ impl SlaClocks {
 /// by pauses.
 pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
     let sla = &item.sla;
+    let at = |m: Option<Moment>| m.map(Moment::timestamp);
     let targets = &contract.targets[item.priority.index()];
     let ctx = ClockContext {
         calendar: contract.calendar_for(item.priority),
         warn_fractions: &contract.warn_fractions,
         past_pauses: merged_pauses(&sla.past_pauses),
         running_pause: (sla.paused_by_source || contract.pauses_on(&item.status.label))
-            .then(|| sla.status_since.unwrap_or(item.updated)),
+            .then(|| sla.status_since.map_or(item.updated, Moment::timestamp)),
     };
     let mut clocks = Vec::with_capacity(6);
     clocks.extend(ctx.clock(
         ClockKind::FirstResponse,
         item.created,
         targets.first_response,
-        sla.supplied_first_response_due,
-        sla.first_response_at.or(sla.resolved_at),
+        at(sla.supplied_first_response_due),
+        at(sla.first_response_at.or(sla.resolved_at)),
     ));
-    if let (Some(target), Some(first)) = (targets.next_update, sla.first_response_at) {
-        let start = sla.last_update_at.map_or(first, |u| u.max(first));
+    if let (Some(target), Some(first)) = (targets.next_update, at(sla.first_response_at)) {
+        let start = at(sla.last_update_at).map_or(first, |u| u.max(first));
         clocks.extend(ctx.clock(
             ClockKind::NextUpdate,
             start,
             Some(target),
             None,
-            sla.resolved_at,
+            at(sla.resolved_at),
         ));
     }
     clocks.extend(ctx.clock(
         ClockKind::Resolution,
         item.created,
         targets.resolution,
-        sla.supplied_resolution_due,
-        sla.resolved_at,
+        at(sla.supplied_resolution_due),
+        at(sla.resolved_at),
     ));
     if let Some(nis2) = &sla.nis2 {
         clocks.extend(nis2_clocks(nis2, &contract.warn_fractions));

@@ -17,7 +17,7 @@ use super::mapping::{Decoded, Mapping, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{
-    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// Settings of `kind = "alertmanager"`.
@@ -307,7 +307,7 @@ impl Alertmanager {
                     "silence",
                     &format!("{}: {} (until {})", s.created_by, s.comment, s.ends_at),
                 ));
-                item.sla.first_response_at = parse_time(&s.starts_at);
+                item.sla.first_response_at = parse_time(&s.starts_at).map(Moment::new);
             }
         }
         for id in &alert.status.inhibited_by {

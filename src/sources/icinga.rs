@@ -22,7 +22,7 @@ use super::mapping::{Decoded, Mapping, decode_each, label, new_item, unix_second
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{
-    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// Settings of `kind = "icinga2"`.
@@ -724,7 +724,7 @@ impl Icinga {
             && let Some(ack) = acks.get(&id)
         {
             item.assignee = Some(Arc::from(ack.author.as_str()));
-            item.sla.first_response_at = unix_seconds(ack.entry_time);
+            item.sla.first_response_at = unix_seconds(ack.entry_time).map(Moment::new);
             item.labels
                 .push(label("ack", &ack_text(ack, problem.check)));
         }
@@ -1135,7 +1135,7 @@ mod tests {
         let records = decode_each::<ServiceRecord>(vec![raw]).records;
         let item = &connector().items(&[], &records, &acks, Timestamp::now())[0];
         assert_eq!(item.assignee.as_deref(), Some("new"));
-        assert_eq!(item.sla.first_response_at.unwrap().as_second(), 20);
+        assert_eq!(item.sla.first_response_at.unwrap().as_millisecond(), 20_000);
         assert_eq!(
             item.label("ack"),
             Some("new: on it (until 2027-01-15T08:00:00Z)")

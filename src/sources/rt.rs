@@ -27,7 +27,7 @@ use super::mapping::{Decoded, Mapping, attributed, clip, decode_each, label, new
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Auth, SourceConfig};
 use crate::model::{
-    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// Settings of `kind = "rt"`.
@@ -478,16 +478,18 @@ impl Rt {
         item.link = is_ticket_id(&ticket.id)
             .then(|| format!("{}/Ticket/Display.html?id={}", self.web, ticket.id).into());
         item.labels = labels.into();
-        item.sla.supplied_resolution_due = ticket.due;
+        item.sla.supplied_resolution_due = ticket.due.map(Moment::new);
         item.sla.first_response_at = ticket.told.map(|told| {
-            self.first_responses
-                .get(&ticket.id)
-                .copied()
-                .unwrap_or(told)
+            Moment::new(
+                self.first_responses
+                    .get(&ticket.id)
+                    .copied()
+                    .unwrap_or(told),
+            )
         });
-        item.sla.last_update_at = ticket.told;
+        item.sla.last_update_at = ticket.told.map(Moment::new);
         if item.status.category == StatusCategory::Resolved {
-            item.sla.resolved_at = Some(ticket.resolved.unwrap_or(item.updated));
+            item.sla.resolved_at = Some(Moment::new(ticket.resolved.unwrap_or(item.updated)));
         }
         item
     }

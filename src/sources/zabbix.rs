@@ -23,7 +23,7 @@ use super::mapping::{lenient_integer as number, lenient_text as text};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
 use crate::model::{
-    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// Settings of `kind = "zabbix"`.
@@ -504,7 +504,8 @@ impl Zabbix {
             .iter()
             .filter(|u| u.acknowledges())
             .filter_map(|u| timestamp(u.clock))
-            .min();
+            .min()
+            .map(Moment::new);
         item.link = self.link(problem);
         item.labels = labels.into();
         Some(item)

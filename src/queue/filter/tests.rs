@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::*;
 use crate::model::{
-    Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory,
+    Item, ItemKey, Kind, Labels, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory,
 };
 use crate::queue::haystack::haystack_of;
 use crate::queue::testdata::{self, now};
@@ -159,9 +159,9 @@ fn small() -> (Queue, HashMap<TenantId, String>) {
         (Resolved, "gelöst"),
         at(-7200),
     );
-    done.sla.first_response_at = Some(at(-7000));
+    done.sla.first_response_at = Some(Moment::new(at(-7000)));
     done.assignee = Some("Jörg Weber".into());
-    done.sla.resolved_at = Some(at(-3600));
+    done.sla.resolved_at = Some(Moment::new(at(-3600)));
     done.title = "disk full on fileserver".into();
     q.apply_delta(
         vec![

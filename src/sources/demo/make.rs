@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use super::names::{HostDef, Role};
 use super::vocab::{self, AlertRule, BackupJob, Finding, Subject, status};
 use crate::model::{
-    Item, ItemKey, Kind, Label, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory,
-    TenantId,
+    Item, ItemKey, Kind, Label, Labels, Moment, Priority, SlaFacts, SourceId, Status,
+    StatusCategory, TenantId,
 };
 
 /// Interns the words that repeat across items (status words, agent names), so thousands of
@@ -98,7 +98,7 @@ fn base(
         labels: Labels::new(),
         link: None,
         sla: SlaFacts {
-            status_since: Some(created),
+            status_since: Some(Moment::new(created)),
             ..SlaFacts::default()
         },
     }
