@@ -3,6 +3,7 @@
 
 mod labels;
 mod moment;
+mod pauses;
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use labels::{Label, Labels};
 pub use moment::Moment;
+pub use pauses::Pauses;
 
 /// A configured source (one Alertmanager, one PSA, one demo monitoring feed, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -180,7 +182,7 @@ pub struct SlaFacts {
     /// Last update sent to the customer (for the optional next-update clock).
     pub last_update_at: Option<Moment>,
     /// Past pauses (waiting statuses) that are over; they extend the due times.
-    pub past_pauses: Vec<Interval>,
+    pub past_pauses: Pauses,
     /// Since when the item is in its current status (start of a running pause).
     pub status_since: Option<Moment>,
     /// The source itself says its clocks are paused now (HaloPSA on hold, a Zammad state

@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::*;
 use crate::model::{
-    Interval, Item, ItemKey, Kind, Labels, Moment, Priority, SlaFacts, SourceId, Status,
+    Interval, Item, ItemKey, Kind, Labels, Moment, Pauses, Priority, SlaFacts, SourceId, Status,
     StatusCategory, TenantId,
 };
 
@@ -189,10 +189,10 @@ fn past_pause_extends_due_by_its_business_time() {
     assert_eq!(unpaused, berlin(2026, 3, 10, 17, 0));
     // Two business hours paused in the morning, plus an evening pause that covers no
     // business time.
-    it.sla.past_pauses = vec![
+    it.sla.past_pauses = Pauses::from(vec![
         pause(berlin(2026, 3, 10, 10, 0), berlin(2026, 3, 10, 12, 0)),
         pause(berlin(2026, 3, 10, 18, 0), berlin(2026, 3, 10, 20, 0)),
-    ];
+    ]);
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
     assert_eq!(res.due(), berlin(2026, 3, 11, 10, 0));
@@ -204,7 +204,10 @@ fn past_pause_extends_due_by_its_business_time() {
     assert_eq!(res.level(berlin(2026, 3, 11, 9, 0)), Level::Warning(0));
     assert_eq!(res.level(berlin(2026, 3, 11, 9, 15)), Level::Warning(1));
     // A pause after the due time changes nothing.
-    it.sla.past_pauses = vec![pause(berlin(2026, 3, 12, 9, 0), berlin(2026, 3, 12, 12, 0))];
+    it.sla.past_pauses = Pauses::from(vec![pause(
+        berlin(2026, 3, 12, 9, 0),
+        berlin(2026, 3, 12, 12, 0),
+    )]);
     let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(res, unpaused);
 }
@@ -213,13 +216,13 @@ fn past_pause_extends_due_by_its_business_time() {
 fn pause_beyond_the_original_due_counts_once_the_due_moves_past_it() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.past_pauses = vec![
+    it.sla.past_pauses = Pauses::from(vec![
         // Wednesday morning: after the unextended due (Tue 17:00), before the extended one.
         pause(berlin(2026, 3, 11, 9, 0), berlin(2026, 3, 11, 9, 30)),
         pause(berlin(2026, 3, 10, 10, 0), berlin(2026, 3, 10, 12, 0)),
         // Overlaps the first one: merged, not counted twice.
         pause(berlin(2026, 3, 10, 11, 0), berlin(2026, 3, 10, 11, 30)),
-    ];
+    ]);
     let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(res, berlin(2026, 3, 11, 10, 30));
 }
@@ -257,10 +260,10 @@ fn running_pause_after_past_pause_and_then_resumed() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
     it.sla.first_response_at = Some(Moment::new(berlin(2026, 3, 10, 9, 20)));
-    it.sla.past_pauses = vec![pause(
+    it.sla.past_pauses = Pauses::from(vec![pause(
         berlin(2026, 3, 10, 10, 0),
         berlin(2026, 3, 10, 12, 0),
-    )];
+    )]);
     it.status = Status::new(StatusCategory::Waiting, "stalled");
     it.sla.status_since = Some(Moment::new(berlin(2026, 3, 10, 14, 0)));
     let paused = evaluate(&Contract::default(), &it);
@@ -306,10 +309,10 @@ fn supplied_due_wins_and_is_not_extended_by_pauses() {
     let mut it = item(Priority::P2, created);
     let supplied = berlin(2026, 3, 12, 9, 0);
     it.sla.supplied_resolution_due = Some(Moment::new(supplied));
-    it.sla.past_pauses = vec![pause(
+    it.sla.past_pauses = Pauses::from(vec![pause(
         berlin(2026, 3, 10, 9, 30),
         berlin(2026, 3, 10, 11, 30),
-    )];
+    )]);
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
     assert_eq!(res.due(), supplied);
@@ -527,10 +530,10 @@ fn due_is_the_earliest_instant_the_target_is_used_up() {
     // One business hour from 09:00 is used up at 10:00, even when a pause starts right then.
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.past_pauses = vec![pause(
+    it.sla.past_pauses = Pauses::from(vec![pause(
         berlin(2026, 3, 10, 10, 0),
         berlin(2026, 3, 10, 12, 0),
-    )];
+    )]);
     let clocks = evaluate(&Contract::default(), &it);
     assert_eq!(
         clock(&clocks, ClockKind::FirstResponse).due(),

@@ -172,8 +172,8 @@ mod tests {
         customer_replied(&mut w, &mut item, t(50));
         assert_eq!(item.sla.first_response_at, Some(Moment::new(t(10))));
         assert_eq!(
-            item.sla.past_pauses,
-            vec![Interval {
+            item.sla.past_pauses.as_slice(),
+            [Interval {
                 start: t(20),
                 end: t(50)
             }]
