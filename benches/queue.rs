@@ -17,7 +17,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::{SignedDuration, Timestamp};
 use nightdesk::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
 };
 use nightdesk::queue::{ContractBook, Filterer, Queue, Update};
 
@@ -226,7 +226,7 @@ fn generate_one(i: usize, tenants: &[Tenant], pools: &Pools, rng: &mut fastrand:
         _ => (StatusCategory::Resolved, 3),
     };
     let k = &pools.keys;
-    let labels = vec![
+    let labels = [
         (k[0].clone(), pools.severities[rng.usize(..3)].clone()),
         (k[1].clone(), pools.teams[rng.usize(..4)].clone()),
         (k[2].clone(), pools.jobs[rng.usize(..JOBS.len())].clone()),
@@ -249,10 +249,10 @@ fn generate_one(i: usize, tenants: &[Tenant], pools: &Pools, rng: &mut fastrand:
         created,
         updated: created + SignedDuration::from_mins(5),
         assignee: None,
-        labels,
+        labels: labels.into_iter().collect(),
         link: None,
         sla: SlaFacts {
-            status_since: Some(created),
+            status_since: Some(Moment::new(created)),
             ..SlaFacts::default()
         },
     }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
-use nightdesk::model::{Item, Kind, Priority, StatusCategory};
+use nightdesk::model::{Item, Kind, Moment, Priority, StatusCategory};
 use nightdesk::sources::demo::{
     DemoWorld, OUTAGE_FROM, OUTAGE_TENANT, OUTAGE_UNTIL, demo_sources, generate_items,
 };
@@ -148,8 +148,8 @@ fn tickets_have_statuses_assignees_and_pauses() {
         .iter()
         .filter(|t| t.status.category == StatusCategory::Waiting)
     {
-        let since = t.sla.status_since.unwrap();
-        assert!(t.sla.first_response_at.unwrap() <= since);
+        let since = t.sla.status_since.unwrap().timestamp();
+        assert!(t.sla.first_response_at.unwrap().timestamp() <= since);
         assert!(
             t.sla
                 .past_pauses
@@ -346,7 +346,7 @@ async fn ack_and_unack_show_in_the_next_fetch() {
     let acked = acked.iter().find(|i| i.key == alert.key).unwrap();
     assert_eq!(acked.status.category, StatusCategory::Acknowledged);
     assert_eq!(&*acked.status.label, "acknowledged");
-    assert_eq!(acked.sla.first_response_at, Some(now));
+    assert_eq!(acked.sla.first_response_at, Some(Moment::new(now)));
     assert_eq!(acked.assignee.as_deref(), Some("Nina Vogel"));
 
     let unack = WriteBack::Unack {

@@ -172,7 +172,7 @@ fn hostile_p1() -> Item {
         created: at,
         updated: at,
         assignee: None,
-        labels: Vec::new(),
+        labels: Default::default(),
         link: None,
         sla: SlaFacts::default(),
     }

@@ -254,7 +254,8 @@ fn ack_with_comment_and_expiry_then_unack() {
     let first_response = http
         .sla
         .first_response_at
-        .expect("the ack is the first response");
+        .expect("the ack is the first response")
+        .timestamp();
     assert!(first_response >= before - jiff::SignedDuration::from_secs(2));
     assert!(
         http.label("ack")

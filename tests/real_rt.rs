@@ -9,7 +9,7 @@ mod common;
 
 use common::servers::{RT_NIGHTDESK_RIGHTS, RT_URL, RtApi, RtUser, rt_setup, unique};
 use jiff::{SignedDuration, Timestamp, Unit};
-use nightdesk::model::{Item, ItemKey, Priority, SourceId, StatusCategory};
+use nightdesk::model::{Item, ItemKey, Moment, Priority, SourceId, StatusCategory};
 use nightdesk::sources::{Fetched, Source, SourceError, WriteBack};
 use serde_json::{Value, json};
 
@@ -181,7 +181,11 @@ fn tickets_become_items_with_tenant_priority_due_status_and_link() {
     );
     assert_eq!(item.tenant.as_str(), "mueller", "the query's tenant");
     assert_eq!(item.priority, Priority::P1, "90 is critical");
-    assert_eq!(item.sla.supplied_resolution_due, Some(due), "RT's Due");
+    assert_eq!(
+        item.sla.supplied_resolution_due,
+        Some(Moment::new(due)),
+        "RT's Due"
+    );
     assert_eq!(item.status.category, StatusCategory::New);
     assert_eq!(&*item.status.label, "new");
     assert_eq!(item.assignee, None, "Nobody is nobody");
@@ -225,7 +229,7 @@ fn tickets_become_items_with_tenant_priority_due_status_and_link() {
         .expect("the reply");
     assert_eq!(
         taken_item.sla.first_response_at,
-        Some(rt_time(&reply["Created"])),
+        Some(Moment::new(rt_time(&reply["Created"]))),
         "the first staff reply"
     );
 
@@ -256,7 +260,7 @@ fn tickets_become_items_with_tenant_priority_due_status_and_link() {
     let done_item = by_id(&items, &done);
     assert_eq!(done_item.status.category, StatusCategory::Resolved);
     let resolved = rt_time(&desk.api.ticket(&done)["Resolved"]);
-    assert_eq!(done_item.sla.resolved_at, Some(resolved));
+    assert_eq!(done_item.sla.resolved_at, Some(Moment::new(resolved)));
 
     // The queue name is the default tenant label; two tickets a page: three pages.
     let mut by_queue = desk.source(
@@ -274,7 +278,7 @@ fn tickets_become_items_with_tenant_priority_due_status_and_link() {
     );
     assert_eq!(
         by_id(&items, &taken).sla.first_response_at,
-        Some(rt_time(&reply["Created"])),
+        Some(Moment::new(rt_time(&reply["Created"]))),
         "the reply is found when transactions come in pages too"
     );
 }

@@ -288,7 +288,11 @@ fn ack_note_and_unack_reach_zabbix_with_a_least_privilege_user() {
     assert_eq!(acked.status.category, StatusCategory::Acknowledged);
     assert_eq!(&*acked.status.label, "acknowledged");
     assert_eq!(acked.assignee.as_deref(), Some("nachtschicht"));
-    let first_response = acked.sla.first_response_at.expect("first response");
+    let first_response = acked
+        .sla
+        .first_response_at
+        .expect("first response")
+        .timestamp();
     assert!((Timestamp::now() - first_response).as_secs() < 120);
 
     // A note: the message is added, the problem stays acknowledged.

@@ -10,7 +10,7 @@
 mod common;
 
 use common::recorded::{Harness, at, fixture, header, item, json_body, query, status_json};
-use nightdesk::model::{Priority, StatusCategory};
+use nightdesk::model::{Moment, Priority, StatusCategory};
 use nightdesk::sources::{SourceError, WriteBack};
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
@@ -149,11 +149,11 @@ fn open_tickets_with_autotasks_sla_times_company_tenant_and_pages() {
     assert_eq!(exchange.label("queue"), Some("Monitoring Alert"));
     assert_eq!(
         exchange.sla.supplied_first_response_due,
-        Some(at("2026-11-28T02:25:00Z"))
+        Some(Moment::new(at("2026-11-28T02:25:00Z")))
     );
     assert_eq!(
         exchange.sla.supplied_resolution_due,
-        Some(at("2026-11-28T05:55:00Z"))
+        Some(Moment::new(at("2026-11-28T05:55:00Z")))
     );
     assert_eq!(
         exchange.label("resolution-plan-due"),
@@ -177,7 +177,10 @@ fn open_tickets_with_autotasks_sla_times_company_tenant_and_pages() {
         "In Progress"
     );
     assert_eq!(vpn.assignee.as_deref(), Some("anna.schmidt"));
-    assert_eq!(vpn.sla.first_response_at, Some(at("2026-11-27T23:10:00Z")));
+    assert_eq!(
+        vpn.sla.first_response_at,
+        Some(Moment::new(at("2026-11-27T23:10:00Z")))
+    );
     assert_eq!(vpn.label("sla-met"), Some("yes"));
     assert_eq!(
         vpn.label("resolution-plan-at"),

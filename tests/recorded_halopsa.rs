@@ -10,7 +10,7 @@
 mod common;
 
 use common::recorded::{Harness, at, fixture, header, item, json_body, query, status_json};
-use nightdesk::model::{Priority, StatusCategory};
+use nightdesk::model::{Moment, Priority, StatusCategory};
 use nightdesk::sources::{SourceError, WriteBack};
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
@@ -114,11 +114,11 @@ fn open_tickets_with_halos_sla_dates_response_and_hold() {
     );
     assert_eq!(
         server.sla.supplied_first_response_due,
-        Some(at("2026-11-28T02:28:00Z"))
+        Some(Moment::new(at("2026-11-28T02:28:00Z")))
     );
     assert_eq!(
         server.sla.supplied_resolution_due,
-        Some(at("2026-11-28T05:58:00Z"))
+        Some(Moment::new(at("2026-11-28T05:58:00Z")))
     );
     assert_eq!(
         server.sla.first_response_at, None,
@@ -137,7 +137,7 @@ fn open_tickets_with_halos_sla_dates_response_and_hold() {
     assert_eq!(outlook.assignee.as_deref(), Some("Anna Schmidt"));
     assert_eq!(
         outlook.sla.first_response_at,
-        Some(at("2026-11-27T23:15:00Z"))
+        Some(Moment::new(at("2026-11-27T23:15:00Z")))
     );
     assert_eq!(outlook.label("team"), Some("2nd Level"));
 

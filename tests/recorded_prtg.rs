@@ -194,8 +194,8 @@ fn alarm_sensors_become_items_with_tenant_priority_host_and_status() {
     let tags: Vec<&str> = ping
         .labels
         .iter()
-        .filter(|(k, _)| &**k == "tag")
-        .map(|(_, v)| &**v)
+        .filter(|(k, _)| *k == "tag")
+        .map(|(_, v)| v)
         .collect();
     assert_eq!(tags, ["pingsensor", "customer-mm"]);
     assert_eq!(

@@ -172,7 +172,7 @@ fn assert_item(items: &[Item], base_url: &str) {
     assert_eq!(cpu.label("opdata"), Some("Current utilization: 97 %"));
     assert_eq!(cpu.created.as_second(), 1_764_540_000);
     assert_eq!(
-        cpu.sla.first_response_at.map(|t| t.as_second()),
+        cpu.sla.first_response_at.map(|t| t.timestamp().as_second()),
         Some(1_764_540_300)
     );
     assert_eq!(

@@ -10,7 +10,7 @@
 mod common;
 
 use common::recorded::{Harness, at, fixture, header, item, json_body, query, status_json};
-use nightdesk::model::{Priority, StatusCategory};
+use nightdesk::model::{Moment, Priority, StatusCategory};
 use nightdesk::sources::{SourceError, WriteBack};
 use serde_json::json;
 use wiremock::ResponseTemplate;
@@ -113,11 +113,11 @@ fn open_tickets_with_zammads_escalation_times_first_response_and_pause() {
     );
     assert_eq!(
         down.sla.supplied_first_response_due,
-        Some(at("2026-11-28T02:50:00Z"))
+        Some(Moment::new(at("2026-11-28T02:50:00Z")))
     );
     assert_eq!(
         down.sla.supplied_resolution_due,
-        Some(at("2026-11-28T05:50:00Z"))
+        Some(Moment::new(at("2026-11-28T05:50:00Z")))
     );
     assert_eq!(down.sla.first_response_at, None);
     assert!(!down.sla.paused_by_source);
@@ -129,13 +129,16 @@ fn open_tickets_with_zammads_escalation_times_first_response_and_pause() {
     assert_eq!(vpn.assignee.as_deref(), Some("anna@msp.example"));
     assert_eq!(
         vpn.sla.first_response_at,
-        Some(at("2026-11-28T00:40:00Z")),
+        Some(Moment::new(at("2026-11-28T00:40:00Z"))),
         "Zammad says the first response was given"
     );
-    assert_eq!(vpn.sla.last_update_at, Some(at("2026-11-28T00:40:00Z")));
+    assert_eq!(
+        vpn.sla.last_update_at,
+        Some(Moment::new(at("2026-11-28T00:40:00Z")))
+    );
     assert_eq!(
         vpn.sla.supplied_resolution_due,
-        Some(at("2026-11-28T08:20:00Z"))
+        Some(Moment::new(at("2026-11-28T08:20:00Z")))
     );
     assert_eq!(vpn.label("update-due"), Some("2026-11-28T02:40:00Z"));
 

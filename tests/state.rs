@@ -39,7 +39,7 @@ fn the_queue_is_sorted_by_nearest_due_time() {
     let keys: Vec<_> = app
         .view
         .iter()
-        .map(|&id| app.queue.sort_key(id).copied().unwrap())
+        .map(|&id| app.queue.sort_key(id).unwrap())
         .collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "not sorted by SLA");
 }

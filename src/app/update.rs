@@ -605,7 +605,7 @@ impl App {
             created: since,
             updated: since,
             assignee: None,
-            labels: vec![("source".into(), source.0.clone())],
+            labels: [("source", source.as_str())].into_iter().collect(),
             link: None,
             sla: SlaFacts::default(),
         }

@@ -1,11 +1,19 @@
 //! The one item model shared by tickets, monitoring alerts and backup findings, plus the
 //! identifiers that tie an item to its tenant and its source.
 
+mod labels;
+mod moment;
+mod pauses;
+
 use std::fmt;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+pub use labels::{Label, Labels};
+pub use moment::Moment;
+pub use pauses::Pauses;
 
 /// A configured source (one Alertmanager, one PSA, one demo monitoring feed, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -163,26 +171,27 @@ pub struct Interval {
 }
 
 /// SLA-relevant facts an item carries from its source. The clocks themselves are computed by
-/// [`crate::sla`] from these facts and the tenant's contract.
+/// [`crate::sla`] from these facts and the tenant's contract. Instants are kept to the
+/// millisecond ([`Moment`], 8 bytes each); finer digits a source gives are dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaFacts {
     /// When the first response was given (met the first-response clock).
-    pub first_response_at: Option<Timestamp>,
+    pub first_response_at: Option<Moment>,
     /// When the item was resolved (met the resolution clock).
-    pub resolved_at: Option<Timestamp>,
+    pub resolved_at: Option<Moment>,
     /// Last update sent to the customer (for the optional next-update clock).
-    pub last_update_at: Option<Timestamp>,
+    pub last_update_at: Option<Moment>,
     /// Past pauses (waiting statuses) that are over; they extend the due times.
-    pub past_pauses: Vec<Interval>,
+    pub past_pauses: Pauses,
     /// Since when the item is in its current status (start of a running pause).
-    pub status_since: Option<Timestamp>,
+    pub status_since: Option<Moment>,
     /// The source itself says its clocks are paused now (HaloPSA on hold, a Zammad state
     /// that ignores escalation, Autotask's paused SLA), whatever the contract's list says.
     #[serde(default)]
     pub paused_by_source: bool,
     /// Due times the source computed itself; they take precedence over computed ones.
-    pub supplied_first_response_due: Option<Timestamp>,
-    pub supplied_resolution_due: Option<Timestamp>,
+    pub supplied_first_response_due: Option<Moment>,
+    pub supplied_resolution_due: Option<Moment>,
     /// Marked locally as a significant security incident (NIS-2): its reporting clocks.
     #[serde(default)]
     pub nis2: Option<Box<Nis2Facts>>,
@@ -217,18 +226,16 @@ pub struct Item {
     pub created: Timestamp,
     pub updated: Timestamp,
     pub assignee: Option<Arc<str>>,
-    pub labels: Vec<(Arc<str>, Arc<str>)>,
+    pub labels: Labels,
     /// The item's page in the source's web UI.
     pub link: Option<Box<str>>,
     pub sla: SlaFacts,
 }
 
 impl Item {
+    /// The value of the item's first label called `name`.
     pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| &**v)
+        self.labels.get(name)
     }
 }
 

@@ -41,7 +41,7 @@ fn item(source: &str, id: &str, tenant: &str, p: Priority, created: Timestamp) -
         created,
         updated: created,
         assignee: None,
-        labels: Vec::new(),
+        labels: Default::default(),
         link: None,
         sla: SlaFacts::default(),
     }

@@ -68,14 +68,33 @@ pub(crate) struct Facets {
     pub running_due_ms: i64,
 }
 
-/// The order of entries: SLA sort key, then priority, then age, then key.
-#[derive(Clone, Debug)]
+/// The order of entries: SLA sort key, then priority, then age, then key (24 bytes).
+#[derive(Clone, Copy, Debug)]
 struct OrderKey {
-    /// [`sort_key::rank`] of `sla`: compared first, cheaply.
+    /// [`sort_key::rank`] of the SLA sort key. It gives the key back exactly
+    /// ([`sort_key::exact_key`]) except for the rare clamped one, which the queue keeps aside
+    /// ([`Queue::clamped`]).
     rank: u64,
-    sla: SortKey,
+    /// `created` as whole seconds and the nanoseconds beyond them (of the same sign, as jiff
+    /// gives them): compared as a pair, they order as the timestamps do.
+    created_second: i64,
+    created_nanos: i32,
     priority: Priority,
-    created: Timestamp,
+}
+
+impl OrderKey {
+    fn new(sla: &SortKey, priority: Priority, created: Timestamp) -> Self {
+        OrderKey {
+            rank: sort_key::rank(sla),
+            created_second: created.as_second(),
+            created_nanos: created.subsec_nanosecond(),
+            priority,
+        }
+    }
+
+    fn created(&self) -> (i64, i32) {
+        (self.created_second, self.created_nanos)
+    }
 }
 
 /// What an upsert did.
@@ -126,6 +145,8 @@ pub struct Queue {
     slots: Vec<Option<Entry>>,
     facets: Vec<Facets>,
     keys: Vec<OrderKey>,
+    /// Sort keys that their rank does not tell exactly, by slot.
+    clamped: HashMap<u32, SortKey>,
     /// Revision at which each slot last changed.
     versions: Vec<u64>,
     free: Vec<u32>,
@@ -165,6 +186,7 @@ impl Queue {
             slots: Vec::new(),
             facets: Vec::new(),
             keys: Vec::new(),
+            clamped: HashMap::new(),
             versions: Vec::new(),
             free: Vec::new(),
             freed: Vec::new(),
@@ -249,10 +271,25 @@ impl Queue {
         let (ka, kb) = (&self.keys[a as usize], &self.keys[b as usize]);
         ka.rank
             .cmp(&kb.rank)
-            .then_with(|| ka.sla.cmp(&kb.sla))
+            .then_with(|| self.cmp_clamped(a, b))
             .then(ka.priority.cmp(&kb.priority))
-            .then(ka.created.cmp(&kb.created))
+            .then(ka.created().cmp(&kb.created()))
             .then_with(|| self.key_of(a).cmp(self.key_of(b)))
+    }
+
+    /// Sort keys of equal rank: equal, unless one was clamped.
+    fn cmp_clamped(&self, a: u32, b: u32) -> Ordering {
+        if self.clamped.is_empty() {
+            return Ordering::Equal;
+        }
+        self.sla_key(a).cmp(&self.sla_key(b))
+    }
+
+    fn sla_key(&self, id: u32) -> SortKey {
+        match self.clamped.get(&id) {
+            Some(key) => *key,
+            None => sort_key::exact_key(self.keys[id as usize].rank),
+        }
     }
 
     fn key_of(&self, id: u32) -> &ItemKey {
@@ -263,8 +300,8 @@ impl Queue {
             .key
     }
 
-    pub fn sort_key(&self, id: u32) -> Option<&SortKey> {
-        self.entry(id).map(|_| &self.keys[id as usize].sla)
+    pub fn sort_key(&self, id: u32) -> Option<SortKey> {
+        self.entry(id).map(|_| self.sla_key(id))
     }
 
     /// The folded search text of an entry.
@@ -596,6 +633,7 @@ impl Queue {
             .take()
             .expect("removing a live entry");
         self.by_key.remove(&entry.item.key, id);
+        self.clamped.remove(&id);
         self.haystacks.stage(id, "");
         self.freed.push(id);
         self.bump(id);
@@ -619,12 +657,11 @@ impl Queue {
             category: StatusCategory::New,
             running_due_ms: i64::MAX,
         });
-        self.keys.push(OrderKey {
-            rank: 0,
-            sla: SortKey::NoClock,
-            priority: Priority::P4,
-            created: Timestamp::UNIX_EPOCH,
-        });
+        self.keys.push(OrderKey::new(
+            &SortKey::NoClock,
+            Priority::P4,
+            Timestamp::UNIX_EPOCH,
+        ));
         self.versions.push(0);
         id
     }
@@ -658,9 +695,7 @@ impl Queue {
     /// Store `item` in slot `id`: clocks, facets, order, indexes, haystack, schedule.
     fn attach(&mut self, id: u32, item: Item) {
         let contract = self.contracts.contract_for(&item.tenant).clone();
-        let mut clocks = (self.evaluator)(&contract, &item);
-        // A Vec grown by pushes keeps room for 4 clocks (480 bytes); the entry lives long.
-        clocks.clocks.shrink_to_fit();
+        let clocks = (self.evaluator)(&contract, &item);
         let facets = Facets {
             tenant: self.tenants.acquire(&item.tenant.0),
             host: self.hosts.acquire_opt(item.host.as_ref()),
@@ -673,12 +708,12 @@ impl Queue {
             running_due_ms: running_due_ms(&clocks),
         };
         let sla = sort_key::sort_key(&clocks);
-        let key = OrderKey {
-            rank: sort_key::rank(&sla),
-            sla,
-            priority: item.priority,
-            created: item.created,
-        };
+        let key = OrderKey::new(&sla, item.priority, item.created);
+        if sort_key::rank_is_exact(&sla) {
+            self.clamped.remove(&id);
+        } else {
+            self.clamped.insert(id, sla);
+        }
         let mut hay = std::mem::take(&mut self.scratch);
         haystack::haystack_into(&item, &mut hay);
         if hay != self.haystacks.latest(id) {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Labels, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory,
+    TenantId,
 };
 
 /// The fixed "now" of the generated world.
@@ -107,8 +108,8 @@ fn item(i: usize, tenants: &[Tenant], rng: &mut fastrand::Rng) -> Item {
         8 => (StatusCategory::Waiting, "Warten auf Kunde"),
         _ => (StatusCategory::Resolved, "gelöst"),
     };
-    let first_response_at =
-        (rng.u8(..4) == 0).then(|| created.checked_add(SignedDuration::from_mins(5)).unwrap());
+    let first_response_at = (rng.u8(..4) == 0)
+        .then(|| Moment::new(created.checked_add(SignedDuration::from_mins(5)).unwrap()));
     Item {
         key: ItemKey::new(&SourceId::new(source), &format!("{source}-{i}")),
         tenant: tenant.id.clone(),
@@ -121,7 +122,7 @@ fn item(i: usize, tenants: &[Tenant], rng: &mut fastrand::Rng) -> Item {
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts {
             first_response_at,

@@ -5,7 +5,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::testdata::{self, now};
 use super::*;
 use crate::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Labels, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory,
+    TenantId,
 };
 use crate::sla::{ClockKind, Contract, Level};
 
@@ -39,7 +40,7 @@ fn item(
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }
@@ -57,7 +58,10 @@ fn test_evaluator(contract: &Contract, item: &Item) -> SlaClocks {
             .map(|f| item.created.checked_add(target.mul_f64(*f)).unwrap())
             .collect();
         if item.status.category == StatusCategory::Waiting {
-            let since = item.sla.status_since.unwrap_or(item.created);
+            let since = item
+                .sla
+                .status_since
+                .map_or(item.created, Moment::timestamp);
             p.paused_since = Some(since);
             p.remaining_when_paused = Some(p.due.duration_since(since));
         }
@@ -88,7 +92,7 @@ fn check_invariants(q: &Queue) {
         assert_eq!(q.id_of(&entry.item.key), Some(id));
         assert_eq!(q.position_of(id), Some(pos));
         assert_eq!(q.haystack(id), haystack_of(&entry.item));
-        assert_eq!(q.sort_key(id), Some(&sort_key::sort_key(&entry.clocks)));
+        assert_eq!(q.sort_key(id), Some(sort_key::sort_key(&entry.clocks)));
     }
     let mut per_priority = [0; 4];
     for (_, e) in q.iter() {
@@ -117,15 +121,15 @@ fn order_nearest_due_first_paused_after_running_met_last() {
     let p3 = item("m", "p3", "a", None, Priority::P3, at(-60));
     let mut paused_short = item("m", "paused-short", "a", None, Priority::P1, at(-25 * 60));
     paused_short.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde");
-    paused_short.sla.status_since = Some(at(-20 * 60));
+    paused_short.sla.status_since = Some(Moment::new(at(-20 * 60)));
     let mut paused_long = item("m", "paused-long", "a", None, Priority::P1, at(-60));
     paused_long.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde");
-    paused_long.sla.status_since = Some(at(-60));
+    paused_long.sla.status_since = Some(Moment::new(at(-60)));
     let mut met = item("m", "met", "a", None, Priority::P1, at(-3 * 3600));
-    met.sla.first_response_at = Some(at(-3 * 3600 + 60));
-    met.sla.resolved_at = Some(at(-3600));
+    met.sla.first_response_at = Some(Moment::new(at(-3 * 3600 + 60)));
+    met.sla.resolved_at = Some(Moment::new(at(-3600)));
     let mut fr_met = item("m", "fr-met", "a", None, Priority::P1, at(-3 * 3600));
-    fr_met.sla.first_response_at = Some(at(-3 * 3600 + 60));
+    fr_met.sla.first_response_at = Some(Moment::new(at(-3 * 3600 + 60)));
     for it in [met, paused_long, p3, later, paused_short, soon, fr_met] {
         q.upsert(it);
         check_invariants(&q);
@@ -164,6 +168,84 @@ fn ties_break_by_priority_then_age_then_key() {
     q.upsert(item("s", "old", "t", None, Priority::P2, at(-10)));
     q.upsert(item("s", "p1", "t", None, Priority::P1, at(0)));
     assert_eq!(order_keys(&q), ["p1", "old", "a", "b"]);
+    check_invariants(&q);
+}
+
+#[test]
+fn age_breaks_ties_to_the_nanosecond_on_both_sides_of_the_epoch() {
+    let mut q = Queue::new(
+        ContractBook::new(std::sync::Arc::new(Contract {
+            targets: std::array::from_fn(|_| crate::sla::PriorityTargets::NONE),
+            ..Contract::default()
+        })),
+        now(),
+    );
+    let around_epoch = |nanos: i64| Timestamp::UNIX_EPOCH + SignedDuration::from_nanos(nanos);
+    for (id, nanos) in [
+        ("plus-half", 500_000_000),
+        ("minus-one", -1_000_000_000),
+        ("minus-one-and-a-half", -1_500_000_000),
+        ("minus-half", -500_000_000),
+        ("minus-1.2", -1_200_000_000),
+        ("epoch", 0),
+        ("minus-1ns", -1),
+    ] {
+        q.upsert(item("s", id, "t", None, Priority::P3, around_epoch(nanos)));
+    }
+    assert_eq!(
+        order_keys(&q),
+        [
+            "minus-one-and-a-half",
+            "minus-1.2",
+            "minus-one",
+            "minus-half",
+            "minus-1ns",
+            "epoch",
+            "plus-half"
+        ]
+    );
+    check_invariants(&q);
+}
+
+/// Pauses every clock of a waiting item without a remaining time, as a decorator might.
+fn paused_without_remaining(contract: &Contract, item: &Item) -> SlaClocks {
+    let mut clocks = sla::evaluate(contract, item);
+    if item.status.category == StatusCategory::Waiting {
+        for c in &mut clocks.clocks {
+            let mut p = c.parts();
+            p.paused_since = Some(item.created);
+            p.remaining_when_paused = None;
+            *c = p.into();
+        }
+    }
+    clocks
+}
+
+#[test]
+fn a_sort_key_its_rank_cannot_tell_is_kept_and_ordered() {
+    let mut q = Queue::with_evaluator(ContractBook::default(), now(), paused_without_remaining);
+    let waiting = |id: &str, priority| {
+        let mut it = item("s", id, "t", None, priority, at(-60));
+        it.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde");
+        it
+    };
+    q.upsert(waiting("no-remaining-p3", Priority::P3));
+    q.upsert(item("s", "running", "t", None, Priority::P3, at(0)));
+    q.upsert(waiting("no-remaining-p1", Priority::P1));
+    let unmeasured = SortKey::Paused {
+        remaining: i64::MAX,
+    };
+    let id = q.id_of(&ItemKey::new(&SourceId::new("s"), "no-remaining-p3"));
+    assert_eq!(q.sort_key(id.unwrap()), Some(unmeasured));
+    assert_eq!(
+        order_keys(&q),
+        ["running", "no-remaining-p1", "no-remaining-p3"]
+    );
+    check_invariants(&q);
+    q.upsert(item("s", "no-remaining-p1", "t", None, Priority::P1, at(0)));
+    assert_eq!(q.clamped.len(), 1, "the running item's key is exact again");
+    q.remove(&ItemKey::new(&SourceId::new("s"), "no-remaining-p3"));
+    assert!(q.clamped.is_empty());
     check_invariants(&q);
 }
 
@@ -527,8 +609,8 @@ fn tick_ignores_outdated_schedules_and_met_or_paused_clocks() {
     let mut it = item("m", "x", "t", None, Priority::P1, at(0));
     q.upsert(it.clone());
     // First response and resolution given: no clock runs any more.
-    it.sla.first_response_at = Some(at(60));
-    it.sla.resolved_at = Some(at(120));
+    it.sla.first_response_at = Some(Moment::new(at(60)));
+    it.sla.resolved_at = Some(Moment::new(at(120)));
     q.upsert(it.clone());
     assert!(q.tick(at(5 * 3600)).is_empty());
     let mut waiting = item("m", "w", "t", None, Priority::P1, at(5 * 3600));

@@ -11,7 +11,7 @@ pub mod spec;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::{Interval, Item, Priority};
+use crate::model::{Interval, Item, Moment, Priority};
 
 pub use calendar::{BusinessCalendar, Calendar, ClosedDay, Frame};
 pub use holidays::{Bundesland, RegionalHoliday};
@@ -381,10 +381,19 @@ pub enum SortKey {
 /// All clocks of an item.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SlaClocks {
-    pub clocks: Vec<Clock>,
+    pub clocks: Box<[Clock]>,
 }
 
 impl SlaClocks {
+    /// Clocks in an allocation of their exact size. Copied rather than shrunk: shrinking a
+    /// buffer in place leaves the freed tail behind as a hole between long-lived entries (80
+    /// bytes for each of 100k items).
+    pub fn new(clocks: &[Clock]) -> Self {
+        Self {
+            clocks: Box::from(clocks),
+        }
+    }
+
     /// The unmet, running clock that falls due first; if none runs, the paused one with the
     /// least remaining time.
     pub fn nearest_unmet(&self) -> Option<&Clock> {
@@ -435,43 +444,44 @@ impl SlaClocks {
 /// by pauses.
 pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
     let sla = &item.sla;
+    let at = |m: Option<Moment>| m.map(Moment::timestamp);
     let targets = &contract.targets[item.priority.index()];
     let ctx = ClockContext {
         calendar: contract.calendar_for(item.priority),
         warn_fractions: &contract.warn_fractions,
         past_pauses: merged_pauses(&sla.past_pauses),
         running_pause: (sla.paused_by_source || contract.pauses_on(&item.status.label))
-            .then(|| sla.status_since.unwrap_or(item.updated)),
+            .then(|| sla.status_since.map_or(item.updated, Moment::timestamp)),
     };
-    let mut clocks = Vec::with_capacity(3);
+    let mut clocks = Vec::with_capacity(6);
     clocks.extend(ctx.clock(
         ClockKind::FirstResponse,
         item.created,
         targets.first_response,
-        sla.supplied_first_response_due,
-        sla.first_response_at.or(sla.resolved_at),
+        at(sla.supplied_first_response_due),
+        at(sla.first_response_at.or(sla.resolved_at)),
     ));
-    if let (Some(target), Some(first)) = (targets.next_update, sla.first_response_at) {
-        let start = sla.last_update_at.map_or(first, |u| u.max(first));
+    if let (Some(target), Some(first)) = (targets.next_update, at(sla.first_response_at)) {
+        let start = at(sla.last_update_at).map_or(first, |u| u.max(first));
         clocks.extend(ctx.clock(
             ClockKind::NextUpdate,
             start,
             Some(target),
             None,
-            sla.resolved_at,
+            at(sla.resolved_at),
         ));
     }
     clocks.extend(ctx.clock(
         ClockKind::Resolution,
         item.created,
         targets.resolution,
-        sla.supplied_resolution_due,
-        sla.resolved_at,
+        at(sla.supplied_resolution_due),
+        at(sla.resolved_at),
     ));
     if let Some(nis2) = &sla.nis2 {
         clocks.extend(nis2_clocks(nis2, &contract.warn_fractions));
     }
-    SlaClocks { clocks }
+    SlaClocks::new(&clocks)
 }
 
 /// The NIS-2 reporting clocks (Art. 23): early warning 24 h and incident notification 72 h

@@ -6,7 +6,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::*;
 use crate::model::{
-    Interval, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Interval, Item, ItemKey, Kind, Labels, Moment, Pauses, Priority, SlaFacts, SourceId, Status,
+    StatusCategory, TenantId,
 };
 
 fn berlin(y: i16, mo: i8, d: i8, h: i8, mi: i8) -> Timestamp {
@@ -38,7 +39,7 @@ fn item(priority: Priority, created: Timestamp) -> Item {
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }
@@ -97,7 +98,7 @@ fn p1_across_spring_dst_change_is_exact_elapsed_time() {
 fn first_response_met_shows_met() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.first_response_at = Some(berlin(2026, 3, 10, 9, 20));
+    it.sla.first_response_at = Some(Moment::new(berlin(2026, 3, 10, 9, 20)));
     let clocks = evaluate(&Contract::default(), &it);
     let fr = clock(&clocks, ClockKind::FirstResponse);
     let later = berlin(2026, 3, 12, 9, 0);
@@ -118,7 +119,7 @@ fn first_response_met_shows_met() {
 fn late_first_response_is_met_but_not_in_time() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.first_response_at = Some(berlin(2026, 3, 10, 11, 0));
+    it.sla.first_response_at = Some(Moment::new(berlin(2026, 3, 10, 11, 0)));
     let clocks = evaluate(&Contract::default(), &it);
     assert_eq!(
         clock(&clocks, ClockKind::FirstResponse).met_in_time(),
@@ -130,7 +131,7 @@ fn late_first_response_is_met_but_not_in_time() {
 fn resolving_meets_every_clock() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.resolved_at = Some(berlin(2026, 3, 10, 9, 40));
+    it.sla.resolved_at = Some(Moment::new(berlin(2026, 3, 10, 9, 40)));
     let clocks = evaluate(&Contract::default(), &it);
     assert!(clocks.clocks.iter().all(|c| c.met_at().is_some()));
     assert_eq!(clocks.nearest_unmet(), None);
@@ -188,10 +189,10 @@ fn past_pause_extends_due_by_its_business_time() {
     assert_eq!(unpaused, berlin(2026, 3, 10, 17, 0));
     // Two business hours paused in the morning, plus an evening pause that covers no
     // business time.
-    it.sla.past_pauses = vec![
+    it.sla.past_pauses = Pauses::from(vec![
         pause(berlin(2026, 3, 10, 10, 0), berlin(2026, 3, 10, 12, 0)),
         pause(berlin(2026, 3, 10, 18, 0), berlin(2026, 3, 10, 20, 0)),
-    ];
+    ]);
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
     assert_eq!(res.due(), berlin(2026, 3, 11, 10, 0));
@@ -203,7 +204,10 @@ fn past_pause_extends_due_by_its_business_time() {
     assert_eq!(res.level(berlin(2026, 3, 11, 9, 0)), Level::Warning(0));
     assert_eq!(res.level(berlin(2026, 3, 11, 9, 15)), Level::Warning(1));
     // A pause after the due time changes nothing.
-    it.sla.past_pauses = vec![pause(berlin(2026, 3, 12, 9, 0), berlin(2026, 3, 12, 12, 0))];
+    it.sla.past_pauses = Pauses::from(vec![pause(
+        berlin(2026, 3, 12, 9, 0),
+        berlin(2026, 3, 12, 12, 0),
+    )]);
     let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(res, unpaused);
 }
@@ -212,13 +216,13 @@ fn past_pause_extends_due_by_its_business_time() {
 fn pause_beyond_the_original_due_counts_once_the_due_moves_past_it() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.past_pauses = vec![
+    it.sla.past_pauses = Pauses::from(vec![
         // Wednesday morning: after the unextended due (Tue 17:00), before the extended one.
         pause(berlin(2026, 3, 11, 9, 0), berlin(2026, 3, 11, 9, 30)),
         pause(berlin(2026, 3, 10, 10, 0), berlin(2026, 3, 10, 12, 0)),
         // Overlaps the first one: merged, not counted twice.
         pause(berlin(2026, 3, 10, 11, 0), berlin(2026, 3, 10, 11, 30)),
-    ];
+    ]);
     let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).due();
     assert_eq!(res, berlin(2026, 3, 11, 10, 30));
 }
@@ -227,9 +231,9 @@ fn pause_beyond_the_original_due_counts_once_the_due_moves_past_it() {
 fn running_pause_freezes_remaining_time() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.first_response_at = Some(berlin(2026, 3, 10, 9, 20));
+    it.sla.first_response_at = Some(Moment::new(berlin(2026, 3, 10, 9, 20)));
     it.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde");
-    it.sla.status_since = Some(berlin(2026, 3, 10, 11, 0));
+    it.sla.status_since = Some(Moment::new(berlin(2026, 3, 10, 11, 0)));
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
     assert_eq!(res.paused_since(), Some(berlin(2026, 3, 10, 11, 0)));
@@ -255,13 +259,13 @@ fn running_pause_freezes_remaining_time() {
 fn running_pause_after_past_pause_and_then_resumed() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.first_response_at = Some(berlin(2026, 3, 10, 9, 20));
-    it.sla.past_pauses = vec![pause(
+    it.sla.first_response_at = Some(Moment::new(berlin(2026, 3, 10, 9, 20)));
+    it.sla.past_pauses = Pauses::from(vec![pause(
         berlin(2026, 3, 10, 10, 0),
         berlin(2026, 3, 10, 12, 0),
-    )];
+    )]);
     it.status = Status::new(StatusCategory::Waiting, "stalled");
-    it.sla.status_since = Some(berlin(2026, 3, 10, 14, 0));
+    it.sla.status_since = Some(Moment::new(berlin(2026, 3, 10, 14, 0)));
     let paused = evaluate(&Contract::default(), &it);
     let res = clock(&paused, ClockKind::Resolution);
     // Consumed: 09-10 and 12-14 = 3h of 8h.
@@ -304,11 +308,11 @@ fn supplied_due_wins_and_is_not_extended_by_pauses() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
     let supplied = berlin(2026, 3, 12, 9, 0);
-    it.sla.supplied_resolution_due = Some(supplied);
-    it.sla.past_pauses = vec![pause(
+    it.sla.supplied_resolution_due = Some(Moment::new(supplied));
+    it.sla.past_pauses = Pauses::from(vec![pause(
         berlin(2026, 3, 10, 9, 30),
         berlin(2026, 3, 10, 11, 30),
-    )];
+    )]);
     let clocks = evaluate(&Contract::default(), &it);
     let res = clock(&clocks, ClockKind::Resolution);
     assert_eq!(res.due(), supplied);
@@ -332,7 +336,7 @@ fn supplied_due_without_contract_target_still_makes_a_clock() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P4, created);
     assert!(evaluate(&contract, &it).clocks.is_empty());
-    it.sla.supplied_first_response_due = Some(berlin(2026, 3, 10, 15, 0));
+    it.sla.supplied_first_response_due = Some(Moment::new(berlin(2026, 3, 10, 15, 0)));
     let clocks = evaluate(&contract, &it);
     assert_eq!(clocks.clocks.len(), 1);
     assert_eq!(clocks.clocks[0].kind, ClockKind::FirstResponse);
@@ -344,9 +348,9 @@ fn paused_supplied_clock_keeps_the_supplied_due() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
     let supplied = berlin(2026, 3, 11, 12, 0);
-    it.sla.supplied_resolution_due = Some(supplied);
+    it.sla.supplied_resolution_due = Some(Moment::new(supplied));
     it.status = Status::new(StatusCategory::Waiting, "pending");
-    it.sla.status_since = Some(berlin(2026, 3, 10, 16, 0));
+    it.sla.status_since = Some(Moment::new(berlin(2026, 3, 10, 16, 0)));
     let res = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
     assert_eq!(res.due(), supplied);
     assert_eq!(res.remaining_when_paused(), Some(hours(5)));
@@ -357,10 +361,10 @@ fn paused_supplied_clock_keeps_the_supplied_due() {
 fn a_pause_the_source_reports_pauses_whatever_the_status_word() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.supplied_resolution_due = Some(berlin(2026, 3, 11, 12, 0));
+    it.sla.supplied_resolution_due = Some(Moment::new(berlin(2026, 3, 11, 12, 0)));
     // "Awaiting parts" is not in the default contract's pause list; the source pauses it.
     it.status = Status::new(StatusCategory::Waiting, "Awaiting parts");
-    it.sla.status_since = Some(berlin(2026, 3, 10, 16, 0));
+    it.sla.status_since = Some(Moment::new(berlin(2026, 3, 10, 16, 0)));
     let running = clock(&evaluate(&Contract::default(), &it), ClockKind::Resolution).clone();
     assert_eq!(
         running.paused_since(),
@@ -384,14 +388,14 @@ fn next_update_clock_runs_after_first_response_until_resolved() {
             .get(ClockKind::NextUpdate)
             .is_none()
     );
-    it.sla.first_response_at = Some(berlin(2026, 3, 10, 9, 30));
+    it.sla.first_response_at = Some(Moment::new(berlin(2026, 3, 10, 9, 30)));
     let nu = evaluate(&contract, &it)
         .get(ClockKind::NextUpdate)
         .cloned()
         .unwrap();
     assert_eq!(nu.started(), berlin(2026, 3, 10, 9, 30));
     assert_eq!(nu.due(), berlin(2026, 3, 10, 11, 30));
-    it.sla.last_update_at = Some(berlin(2026, 3, 10, 10, 0));
+    it.sla.last_update_at = Some(Moment::new(berlin(2026, 3, 10, 10, 0)));
     let clocks = evaluate(&contract, &it);
     assert_eq!(
         clock(&clocks, ClockKind::NextUpdate).due(),
@@ -402,7 +406,7 @@ fn next_update_clock_runs_after_first_response_until_resolved() {
         clocks.nearest_unmet().map(|c| c.kind),
         Some(ClockKind::NextUpdate)
     );
-    it.sla.last_update_at = Some(berlin(2026, 3, 10, 16, 0));
+    it.sla.last_update_at = Some(Moment::new(berlin(2026, 3, 10, 16, 0)));
     let clocks = evaluate(&contract, &it);
     assert_eq!(
         clock(&clocks, ClockKind::NextUpdate).due(),
@@ -412,7 +416,7 @@ fn next_update_clock_runs_after_first_response_until_resolved() {
         clocks.nearest_unmet().map(|c| c.kind),
         Some(ClockKind::Resolution)
     );
-    it.sla.resolved_at = Some(berlin(2026, 3, 10, 17, 0));
+    it.sla.resolved_at = Some(Moment::new(berlin(2026, 3, 10, 17, 0)));
     let nu = evaluate(&contract, &it)
         .get(ClockKind::NextUpdate)
         .cloned()
@@ -433,7 +437,7 @@ fn sort_key_orders_running_then_paused_then_none() {
     waiting_long.status = Status::new(StatusCategory::Waiting, "waiting");
     let paused_long = evaluate(&contract, &waiting_long).sort_key();
     let mut done = item(Priority::P1, created);
-    done.sla.resolved_at = Some(created);
+    done.sla.resolved_at = Some(Moment::new(created));
     let none = evaluate(&contract, &done).sort_key();
     assert_eq!(
         soon,
@@ -526,10 +530,10 @@ fn due_is_the_earliest_instant_the_target_is_used_up() {
     // One business hour from 09:00 is used up at 10:00, even when a pause starts right then.
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P2, created);
-    it.sla.past_pauses = vec![pause(
+    it.sla.past_pauses = Pauses::from(vec![pause(
         berlin(2026, 3, 10, 10, 0),
         berlin(2026, 3, 10, 12, 0),
-    )];
+    )]);
     let clocks = evaluate(&Contract::default(), &it);
     assert_eq!(
         clock(&clocks, ClockKind::FirstResponse).due(),

@@ -16,7 +16,9 @@ use super::http::Endpoint;
 use super::mapping::{Decoded, Mapping, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "alertmanager"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -261,8 +263,7 @@ impl Alertmanager {
         silences: &HashMap<String, ApiSilence>,
         now: Timestamp,
     ) -> Item {
-        let labels: Vec<(Arc<str>, Arc<str>)> =
-            alert.labels.iter().map(|(k, v)| label(k, v)).collect();
+        let mut labels: Vec<Label> = alert.labels.iter().map(|(k, v)| label(k, v)).collect();
         let severity = alert
             .labels
             .get(&self.severity_label)
@@ -295,24 +296,24 @@ impl Alertmanager {
             .clone()
             .filter(|u| u.starts_with("http"))
             .map(Into::into);
-        item.labels = labels;
         if let Some(text) = alert.annotations.get("description") {
-            item.labels.push(label("description", text));
+            labels.push(label("description", text));
         }
         for id in &alert.status.silenced_by {
-            item.labels.push(label("silenced-by", id));
+            labels.push(label("silenced-by", id));
             if let Some(s) = silences.get(id) {
                 item.assignee = Some(Arc::from(s.created_by.as_str()));
-                item.labels.push(label(
+                labels.push(label(
                     "silence",
                     &format!("{}: {} (until {})", s.created_by, s.comment, s.ends_at),
                 ));
-                item.sla.first_response_at = parse_time(&s.starts_at);
+                item.sla.first_response_at = parse_time(&s.starts_at).map(Moment::new);
             }
         }
         for id in &alert.status.inhibited_by {
-            item.labels.push(label("inhibited-by", id));
+            labels.push(label("inhibited-by", id));
         }
+        item.labels = labels.into();
         item
     }
 

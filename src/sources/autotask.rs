@@ -29,7 +29,9 @@ use super::tickets::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, Secret, SecretString, SourceConfig};
-use crate::model::{Item, ItemKey, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Label, Moment, Priority, SlaFacts, SourceId, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "autotask"`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -654,13 +656,13 @@ impl Autotask {
             .rules
             .status(&status_word, None, owned_or_new(assignee.as_deref()));
         let sla = SlaFacts {
-            first_response_at: ticket.first_response_date_time,
-            resolved_at: ticket.resolved_date_time,
+            first_response_at: ticket.first_response_date_time.map(Moment::new),
+            resolved_at: ticket.resolved_date_time.map(Moment::new),
             paused_by_source: ticket
                 .service_level_agreement_paused_next_event_hours
                 .is_some_and(|h| h > 0.0),
-            supplied_first_response_due: ticket.first_response_due_date_time,
-            supplied_resolution_due: ticket.resolved_due_date_time,
+            supplied_first_response_due: ticket.first_response_due_date_time.map(Moment::new),
+            supplied_resolution_due: ticket.resolved_due_date_time.map(Moment::new),
             ..SlaFacts::default()
         };
         Ticket {
@@ -779,10 +781,7 @@ impl Autotask {
 
 /// Labels of a ticket besides the common ones: its queue, the resolution plan's times and
 /// whether Autotask counts its SLA as met.
-fn ticket_labels(
-    ticket: &ApiTicket,
-    queues: &Choices,
-) -> Vec<(std::sync::Arc<str>, std::sync::Arc<str>)> {
+fn ticket_labels(ticket: &ApiTicket, queues: &Choices) -> Vec<Label> {
     let mut labels = Vec::new();
     if let Some(q) = ticket.queue_id {
         labels.push(label("queue", queues.name_of(q).unwrap_or(&q.to_string())));

@@ -20,7 +20,9 @@ use super::http::{Answer, Endpoint, redact};
 use super::mapping::{Decoded, Mapping, attributed, decode_each, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::{Credentials, SecretString, SourceConfig};
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "checkmk"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -363,7 +365,7 @@ impl Checkmk {
         item.host = Some(Arc::from(problem.target.host.as_str()));
         item.address = (!problem.address.is_empty()).then(|| Arc::from(problem.address));
         item.link = self.link(&problem.target);
-        item.labels = labels;
+        item.labels = labels.into();
         Some(item)
     }
 
@@ -573,7 +575,7 @@ fn title(problem: &Problem<'_>, state: &str) -> String {
 
 /// The host's labels under their own names, its groups as `host-group`, and what nightdesk
 /// adds: `service`, `state-type`, `downtime`, `output`.
-fn labels(problem: &Problem<'_>) -> Vec<(Arc<str>, Arc<str>)> {
+fn labels(problem: &Problem<'_>) -> Vec<Label> {
     let mut labels: Vec<_> = problem.labels.iter().map(|(k, v)| label(k, v)).collect();
     labels.extend(problem.groups.iter().map(|g| label("host-group", g)));
     if let Some(service) = &problem.target.service {

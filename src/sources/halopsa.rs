@@ -25,7 +25,7 @@ use super::tickets::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::SourceConfig;
-use crate::model::{Item, ItemKey, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
+use crate::model::{Item, ItemKey, Moment, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
 
 /// Settings of `kind = "halopsa"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -357,10 +357,10 @@ impl HaloPsa {
             .rules
             .status(&word, None, owned_or_new(assignee.as_deref()));
         let sla = SlaFacts {
-            first_response_at: ticket.responsedate,
+            first_response_at: ticket.responsedate.map(Moment::new),
             paused_by_source: ticket.onhold,
-            supplied_first_response_due: ticket.respondbydate,
-            supplied_resolution_due: ticket.fixbydate,
+            supplied_first_response_due: ticket.respondbydate.map(Moment::new),
+            supplied_resolution_due: ticket.fixbydate.map(Moment::new),
             ..SlaFacts::default()
         };
         let mut labels = Vec::new();

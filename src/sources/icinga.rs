@@ -21,7 +21,9 @@ use super::http::{Answer, Endpoint, snippet};
 use super::mapping::{Decoded, Mapping, decode_each, label, new_item, unix_seconds};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "icinga2"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -402,7 +404,7 @@ impl<'a> Problem<'a> {
         }
     }
 
-    fn labels(&self, severity: Severity) -> Vec<(Arc<str>, Arc<str>)> {
+    fn labels(&self, severity: Severity) -> Vec<Label> {
         let mut labels = host_labels(self.host);
         if let Some((name, _)) = self.service {
             labels.push(label("service", name));
@@ -417,7 +419,7 @@ impl<'a> Problem<'a> {
 
 /// Host variables with a plain value (string, number, boolean) as `name = value`, and one
 /// `hostgroup` label per group.
-fn host_labels(host: &HostInfo) -> Vec<(Arc<str>, Arc<str>)> {
+fn host_labels(host: &HostInfo) -> Vec<Label> {
     let mut labels = Vec::new();
     for (name, value) in host.vars.iter().flatten() {
         if OWN_LABELS.contains(&name.as_str()) {
@@ -717,12 +719,12 @@ impl Icinga {
             .filter(|a| !a.trim().is_empty())
             .map(Arc::from);
         item.updated = updated;
-        item.labels = labels;
+        item.labels = labels.into();
         if problem.check.is_acknowledged()
             && let Some(ack) = acks.get(&id)
         {
             item.assignee = Some(Arc::from(ack.author.as_str()));
-            item.sla.first_response_at = unix_seconds(ack.entry_time);
+            item.sla.first_response_at = unix_seconds(ack.entry_time).map(Moment::new);
             item.labels
                 .push(label("ack", &ack_text(ack, problem.check)));
         }
@@ -984,8 +986,8 @@ mod tests {
         let groups: Vec<&str> = item
             .labels
             .iter()
-            .filter(|(k, _)| &**k == "hostgroup")
-            .map(|(_, v)| &**v)
+            .filter(|(k, _)| *k == "hostgroup")
+            .map(|(_, v)| v)
             .collect();
         assert_eq!(groups, ["linux", "cust-mueller"]);
         assert_eq!(item.label("service"), Some("http"));
@@ -1133,7 +1135,7 @@ mod tests {
         let records = decode_each::<ServiceRecord>(vec![raw]).records;
         let item = &connector().items(&[], &records, &acks, Timestamp::now())[0];
         assert_eq!(item.assignee.as_deref(), Some("new"));
-        assert_eq!(item.sla.first_response_at.unwrap().as_second(), 20);
+        assert_eq!(item.sla.first_response_at.unwrap().as_millisecond(), 20_000);
         assert_eq!(
             item.label("ack"),
             Some("new: on it (until 2027-01-15T08:00:00Z)")

@@ -4,12 +4,11 @@
 //! overridden by the config key by key), and text cut to a size a queue row can carry.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use crate::config::MappingConfig;
-use crate::model::{Item, ItemKey, Kind, Priority, SlaFacts, Status, TenantId};
+use crate::model::{Item, ItemKey, Kind, Label, Labels, Priority, SlaFacts, Status, TenantId};
 
 /// Longest title kept from a source (a 1 MB summary stays a row, not a memory problem).
 pub const MAX_TITLE_CHARS: usize = 500;
@@ -66,9 +65,9 @@ impl Mapping {
 
     /// The tenant of an item with these labels: the first value of the tenant label that
     /// maps (or is a known tenant), else the source's fixed tenant, else `unmapped`.
-    pub fn tenant(&self, labels: &[(Arc<str>, Arc<str>)]) -> TenantId {
+    pub fn tenant(&self, labels: &[Label]) -> TenantId {
         if let Some(name) = &self.tenant_label {
-            for (_, value) in labels.iter().filter(|(k, _)| &**k == name.as_str()) {
+            for value in labels.iter().filter(|l| l.name() == name).map(Label::value) {
                 if let Some(t) = self.tenant_of_value(value) {
                     return t;
                 }
@@ -246,7 +245,7 @@ pub fn new_item(
         created,
         updated: created,
         assignee: None,
-        labels: Vec::new(),
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }
@@ -284,9 +283,9 @@ pub fn attribution(comment: &str) -> Option<&str> {
     (!author.is_empty() && author.chars().count() <= 64).then_some(author)
 }
 
-/// A label pair with the value clipped.
-pub fn label(name: &str, value: &str) -> (Arc<str>, Arc<str>) {
-    (Arc::from(name), Arc::from(&*clip(value, MAX_TEXT_CHARS)))
+/// A label with the value clipped.
+pub fn label(name: &str, value: &str) -> Label {
+    Label::new(name, &clip(value, MAX_TEXT_CHARS))
 }
 
 #[cfg(test)]
@@ -294,7 +293,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn labels(pairs: &[(&str, &str)]) -> Vec<(Arc<str>, Arc<str>)> {
+    fn labels(pairs: &[(&str, &str)]) -> Vec<Label> {
         pairs.iter().map(|(k, v)| label(k, v)).collect()
     }
 

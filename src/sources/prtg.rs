@@ -21,7 +21,9 @@ use super::mapping::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::{Credentials, SourceConfig};
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "prtg"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -271,7 +273,7 @@ impl Prtg {
             .map(|h| Arc::from(&*clip(h, MAX_TEXT_CHARS)));
         item.updated = checked.unwrap_or(started).max(started);
         item.link = Some(format!("{}/sensor.htm?id={}", self.endpoint.base(), sensor.objid).into());
-        item.labels = labels;
+        item.labels = labels.into();
         item
     }
 
@@ -464,7 +466,7 @@ fn title(sensor: &ApiSensor) -> String {
     format!("{} – {}: {message}", sensor.device, sensor.sensor)
 }
 
-fn labels(sensor: &ApiSensor) -> Vec<(Arc<str>, Arc<str>)> {
+fn labels(sensor: &ApiSensor) -> Vec<Label> {
     let mut labels = Vec::new();
     for (name, value) in [
         ("probe", &sensor.probe),

@@ -22,7 +22,7 @@ use super::tickets::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, SourceConfig};
-use crate::model::{Item, ItemKey, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
+use crate::model::{Item, ItemKey, Moment, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
 
 /// Settings of `kind = "redmine"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -284,9 +284,10 @@ impl Redmine {
         let sla = SlaFacts {
             // Redmine records no first response: an issue someone moved on from its new
             // status was answered, at the latest by its last update.
-            first_response_at: (status.category != StatusCategory::New).then_some(updated),
+            first_response_at: (status.category != StatusCategory::New)
+                .then(|| Moment::new(updated)),
             resolved_at: (status.category == StatusCategory::Resolved)
-                .then(|| issue.closed_on.unwrap_or(updated)),
+                .then(|| Moment::new(issue.closed_on.unwrap_or(updated))),
             ..SlaFacts::default()
         };
         let labels = issue

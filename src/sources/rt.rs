@@ -26,7 +26,9 @@ use super::http::{Answer, Endpoint};
 use super::mapping::{Decoded, Mapping, attributed, clip, decode_each, label, new_item};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Auth, SourceConfig};
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "rt"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -475,17 +477,19 @@ impl Rt {
             .map(|o| Arc::from(&*clip(o, MAX_NAME_CHARS)));
         item.link = is_ticket_id(&ticket.id)
             .then(|| format!("{}/Ticket/Display.html?id={}", self.web, ticket.id).into());
-        item.labels = labels;
-        item.sla.supplied_resolution_due = ticket.due;
+        item.labels = labels.into();
+        item.sla.supplied_resolution_due = ticket.due.map(Moment::new);
         item.sla.first_response_at = ticket.told.map(|told| {
-            self.first_responses
-                .get(&ticket.id)
-                .copied()
-                .unwrap_or(told)
+            Moment::new(
+                self.first_responses
+                    .get(&ticket.id)
+                    .copied()
+                    .unwrap_or(told),
+            )
         });
-        item.sla.last_update_at = ticket.told;
+        item.sla.last_update_at = ticket.told.map(Moment::new);
         if item.status.category == StatusCategory::Resolved {
-            item.sla.resolved_at = Some(ticket.resolved.unwrap_or(item.updated));
+            item.sla.resolved_at = Some(Moment::new(ticket.resolved.unwrap_or(item.updated)));
         }
         item
     }
@@ -879,7 +883,7 @@ fn status(rt_status: &str) -> Status {
 
 /// `queue`, one `requestor` per requestor, RT's numeric `priority`, `starts`, and every
 /// custom field (name = value, once per value).
-fn labels(ticket: &TicketRecord) -> Vec<(Arc<str>, Arc<str>)> {
+fn labels(ticket: &TicketRecord) -> Vec<Label> {
     let mut labels = Vec::new();
     if let Some(queue) = &ticket.queue {
         labels.push(label("queue", queue.shown()));

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::mapping::{Decoded, Mapping, label, new_item};
 use super::{BoxFuture, SourceError, WriteBack};
-use crate::model::{Item, ItemKey, Kind, SlaFacts, SourceId, Status, StatusCategory};
+use crate::model::{Item, ItemKey, Kind, Label, SlaFacts, SourceId, Status, StatusCategory};
 
 /// Pages read at most in one fetch; a list longer than this is read in part and the
 /// source shows as degraded.
@@ -538,7 +538,7 @@ pub struct Ticket {
     pub link: Option<String>,
     pub sla: SlaFacts,
     /// More labels (queue, tracker, team, ...).
-    pub labels: Vec<(Arc<str>, Arc<str>)>,
+    pub labels: Vec<Label>,
 }
 
 impl Ticket {
@@ -569,14 +569,14 @@ impl Ticket {
             .assignee
             .map(|a| Arc::from(&*super::mapping::clip(&a, 200)));
         item.link = self.link.map(Into::into);
-        item.labels = labels;
+        item.labels = labels.into();
         item.sla = self.sla;
         item
     }
 }
 
 /// A time as a label value (`2026-11-28T02:00:00Z`).
-pub fn time_label(name: &str, at: Timestamp) -> (Arc<str>, Arc<str>) {
+pub fn time_label(name: &str, at: Timestamp) -> Label {
     label(
         name,
         &Timestamp::from_second(at.as_second())

@@ -22,7 +22,9 @@ use super::mapping::{
 use super::mapping::{lenient_integer as number, lenient_text as text};
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::SourceConfig;
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "zabbix"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -502,9 +504,10 @@ impl Zabbix {
             .iter()
             .filter(|u| u.acknowledges())
             .filter_map(|u| timestamp(u.clock))
-            .min();
+            .min()
+            .map(Moment::new);
         item.link = self.link(problem);
-        item.labels = labels;
+        item.labels = labels.into();
         Some(item)
     }
 
@@ -681,7 +684,7 @@ fn status(problem: &ApiProblem) -> Status {
 
 /// Tags (name -> value), then host groups (`hostgroup`), then what Zabbix says about the
 /// problem itself. The tenant is looked up in this order.
-fn labels(problem: &ApiProblem, trigger: &ApiTrigger, severity: &str) -> Vec<(Arc<str>, Arc<str>)> {
+fn labels(problem: &ApiProblem, trigger: &ApiTrigger, severity: &str) -> Vec<Label> {
     let mut labels: Vec<_> = problem
         .tags
         .iter()
@@ -794,8 +797,8 @@ mod tests {
         let get = |k: &str| {
             labels
                 .iter()
-                .filter(|(n, _)| &**n == k)
-                .map(|(_, v)| &**v)
+                .filter(|l| l.name() == k)
+                .map(Label::value)
                 .collect::<Vec<_>>()
         };
         assert_eq!(get("customer"), ["mm"]);
@@ -803,7 +806,7 @@ mod tests {
         assert_eq!(get("severity"), ["disaster"]);
         assert_eq!(get("message"), ["just a note"]);
         assert!(get("suppressed").is_empty());
-        assert_eq!(&*labels[0].0, "customer", "tags come first");
+        assert_eq!(labels[0].name(), "customer", "tags come first");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::tickets::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, SourceConfig};
-use crate::model::{Item, ItemKey, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
+use crate::model::{Item, ItemKey, Moment, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
 
 /// Settings of `kind = "zammad"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -370,11 +370,11 @@ impl Zammad {
             owned_or_new(assignee.as_deref()),
         );
         let sla = SlaFacts {
-            first_response_at: ticket.first_response_at,
-            last_update_at: ticket.last_contact_agent_at,
+            first_response_at: ticket.first_response_at.map(Moment::new),
+            last_update_at: ticket.last_contact_agent_at.map(Moment::new),
             paused_by_source: state.is_some_and(|s| s.ignore_escalation || s.is_pending()),
-            supplied_first_response_due: ticket.first_response_escalation_at,
-            supplied_resolution_due: ticket.close_escalation_at,
+            supplied_first_response_due: ticket.first_response_escalation_at.map(Moment::new),
+            supplied_resolution_due: ticket.close_escalation_at.map(Moment::new),
             ..SlaFacts::default()
         };
         let mut labels: Vec<_> = ticket.group.iter().map(|g| label("group", g)).collect();

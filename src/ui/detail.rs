@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::format;
 use crate::app::state::App;
 use crate::i18n::{Msg, fill, t};
-use crate::model::Item;
+use crate::model::{Item, Moment};
 use crate::sla::{ClockKind, Level};
 use crate::text::sanitize;
 use crate::theme::Theme;
@@ -243,7 +243,7 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
         t(l, Msg::TimelineCreated).to_string(),
         "text.muted",
     ));
-    if let Some(at) = item.sla.first_response_at {
+    if let Some(at) = item.sla.first_response_at.map(Moment::timestamp) {
         events.push((
             at,
             t(l, Msg::TimelineFirstResponse).to_string(),
@@ -258,7 +258,10 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
             "text.muted",
         ));
     }
-    if let Some(at) = item.sla.status_since.filter(|at| *at != item.created) {
+    if let Some(at) = (item.sla.status_since)
+        .filter(|at| *at != Moment::new(item.created))
+        .map(Moment::timestamp)
+    {
         let status = sanitize(&item.status.label).into_owned();
         events.push((
             at,
@@ -266,7 +269,7 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
             "text.muted",
         ));
     }
-    if let Some(at) = item.sla.resolved_at {
+    if let Some(at) = item.sla.resolved_at.map(Moment::timestamp) {
         events.push((at, t(l, Msg::TimelineResolved).to_string(), "text.muted"));
     }
     if let Some(n) = &item.sla.nis2 {

@@ -92,7 +92,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// response is due 30 minutes after creation): a screen full of countdowns.
 pub fn countdown_screen(home: &Path, n: usize, age_mins: i64) -> Session {
     use nightdesk::model::{
-        Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+        Item, ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
     };
     let mut session = primed_demo(home, 42, frozen_start(), "default");
     let sources: Vec<SourceId> = session.app.sources.keys().cloned().collect();
@@ -115,7 +115,7 @@ pub fn countdown_screen(home: &Path, n: usize, age_mins: i64) -> Session {
             created: created + jiff::SignedDuration::from_secs(i as i64),
             updated: created,
             assignee: None,
-            labels: Vec::new(),
+            labels: Labels::new(),
             link: None,
             sla: SlaFacts::default(),
         })

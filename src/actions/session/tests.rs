@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::validate::{Field, Problem};
 use super::*;
 use crate::config::Config;
-use crate::model::{Kind, Priority, SlaFacts, SourceId, Status, StatusCategory};
+use crate::model::{Kind, Labels, Priority, SlaFacts, SourceId, Status, StatusCategory};
 
 fn item(tenant: &str, host: Option<&str>, address: Option<&str>) -> Item {
     Item {
@@ -24,7 +24,7 @@ fn item(tenant: &str, host: Option<&str>, address: Option<&str>) -> Item {
         created: Timestamp::UNIX_EPOCH,
         updated: Timestamp::UNIX_EPOCH,
         assignee: None,
-        labels: Vec::new(),
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }

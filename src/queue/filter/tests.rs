@@ -9,7 +9,9 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
-use crate::model::{Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory};
+use crate::model::{
+    Item, ItemKey, Kind, Labels, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory,
+};
 use crate::queue::haystack::haystack_of;
 use crate::queue::testdata::{self, now};
 use crate::queue::{ContractBook, Queue};
@@ -139,7 +141,7 @@ fn item(
         created,
         updated: created,
         assignee: None,
-        labels: vec![],
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts::default(),
     }
@@ -157,9 +159,9 @@ fn small() -> (Queue, HashMap<TenantId, String>) {
         (Resolved, "gelöst"),
         at(-7200),
     );
-    done.sla.first_response_at = Some(at(-7000));
+    done.sla.first_response_at = Some(Moment::new(at(-7000)));
     done.assignee = Some("Jörg Weber".into());
-    done.sla.resolved_at = Some(at(-3600));
+    done.sla.resolved_at = Some(Moment::new(at(-3600)));
     done.title = "disk full on fileserver".into();
     q.apply_delta(
         vec![

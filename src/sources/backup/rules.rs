@@ -24,7 +24,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Deserializer};
 
 use super::{Period, PriorityValue, Toggle};
-use crate::model::{Item, ItemKey, Kind, Priority, SourceId, Status, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+};
 use crate::sources::build::BuildContext;
 use crate::sources::mapping::{MAX_TEXT_CHARS, clip, label, new_item};
 use crate::store::RestoreTests;
@@ -203,7 +205,7 @@ pub struct Observation {
     /// `None`: the source does not tell (no RPO or restore-test finding is made then).
     pub restore_points: Option<RestorePoints>,
     /// The connector's own labels (repository, job type, ...).
-    pub labels: Vec<(Arc<str>, Arc<str>)>,
+    pub labels: Vec<Label>,
     pub link: Option<Box<str>>,
 }
 
@@ -561,11 +563,11 @@ impl Rules {
         item.updated = obs.last_run.as_ref().map_or(since, |r| r.at.max(since));
         item.host = job.host.as_deref().map(Arc::from);
         item.link = obs.link.clone();
-        item.labels = self.labels(job, rule);
+        item.labels = self.labels(job, rule).into();
         item
     }
 
-    fn labels(&self, job: &Judged<'_>, rule: Rule) -> Vec<(Arc<str>, Arc<str>)> {
+    fn labels(&self, job: &Judged<'_>, rule: Rule) -> Vec<Label> {
         let obs = job.obs;
         let mut labels = vec![
             label("job", &obs.job),

@@ -14,7 +14,7 @@ use super::lifecycle::{self, AckKind};
 use super::make::{self, FindingDraft, Host, Place, TicketDraft, Words};
 use super::names::{self, AGENTS, BRANCHES, BULK_HOSTS, CONTACTS, Role, SURNAMES};
 use super::vocab::{self, ALERT_RULES, AlertRule, BackupJob, Finding, SUBJECTS, Subject, status};
-use crate::model::{Item, Kind, Priority, SourceId, TenantId};
+use crate::model::{Item, Kind, Label, Moment, Priority, SourceId, TenantId};
 
 /// How many tenants the bulk world has.
 pub const BULK_TENANTS: usize = 240;
@@ -216,7 +216,7 @@ impl Bulk {
             SignedDuration::from_hours(-1),
             SignedDuration::from_hours(47),
         );
-        item.sla.supplied_resolution_due = Some(self.now + due);
+        item.sla.supplied_resolution_due = Some(Moment::new(self.now + due));
         item
     }
 
@@ -325,7 +325,7 @@ impl Bulk {
             if item.labels.len() >= 6 {
                 break;
             }
-            item.labels.push(self.words.label(name, value));
+            item.labels.push(Label::new(name, value));
         }
     }
 }

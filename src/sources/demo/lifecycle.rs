@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::make::Words;
 use super::vocab::status;
-use crate::model::{Interval, Item, Status, StatusCategory};
+use crate::model::{Interval, Item, Label, Moment, Status, StatusCategory};
 
 /// Change the status at `at`. Leaving a waiting status closes the running pause.
 pub fn set_status(item: &mut Item, new: Status, at: Timestamp) {
@@ -17,12 +17,12 @@ pub fn set_status(item: &mut Item, new: Status, at: Timestamp) {
         close_pause(item, at);
     }
     item.status = new;
-    item.sla.status_since = Some(at);
+    item.sla.status_since = Some(Moment::new(at));
     item.updated = item.updated.max(at);
 }
 
 fn close_pause(item: &mut Item, at: Timestamp) {
-    if let Some(start) = item.sla.status_since
+    if let Some(start) = item.sla.status_since.map(Moment::timestamp)
         && start < at
     {
         item.sla.past_pauses.push(Interval { start, end: at });
@@ -31,8 +31,8 @@ fn close_pause(item: &mut Item, at: Timestamp) {
 
 /// An agent answers a ticket: first response given, now in progress and assigned.
 pub fn answer(words: &mut Words, item: &mut Item, agent: Arc<str>, at: Timestamp) {
-    item.sla.first_response_at.get_or_insert(at);
-    item.sla.last_update_at = Some(at);
+    item.sla.first_response_at.get_or_insert(Moment::new(at));
+    item.sla.last_update_at = Some(Moment::new(at));
     item.assignee = Some(agent);
     let next = words.status(StatusCategory::Acknowledged, status::IN_PROGRESS);
     set_status(item, next, at);
@@ -40,7 +40,7 @@ pub fn answer(words: &mut Words, item: &mut Item, agent: Arc<str>, at: Timestamp
 
 /// The agent asks the customer (or a vendor, per `label`) and waits; the clocks pause.
 pub fn wait_for(words: &mut Words, item: &mut Item, label: &'static str, at: Timestamp) {
-    item.sla.last_update_at = Some(at);
+    item.sla.last_update_at = Some(Moment::new(at));
     let next = words.status(StatusCategory::Waiting, label);
     set_status(item, next, at);
 }
@@ -67,7 +67,7 @@ pub fn assign(words: &mut Words, item: &mut Item, agent: Arc<str>, at: Timestamp
 #[derive(Clone, Debug, PartialEq)]
 pub struct Restore {
     status: Status,
-    first_response_at: Option<Timestamp>,
+    first_response_at: Option<Moment>,
     assignee: Option<Arc<str>>,
     labels: usize,
 }
@@ -105,10 +105,10 @@ pub fn ack(
         assignee: item.assignee.clone(),
         labels: item.labels.len(),
     };
-    item.sla.first_response_at.get_or_insert(at);
+    item.sla.first_response_at.get_or_insert(Moment::new(at));
     item.assignee = Some(author);
     if let Some(comment) = comment {
-        item.labels.push((words.get("ack_comment"), comment));
+        item.labels.push(Label::new("ack_comment", &comment));
     }
     let next = words.status(StatusCategory::Acknowledged, how.word());
     set_status(item, next, at);
@@ -125,7 +125,7 @@ pub fn unack(item: &mut Item, restore: Restore, at: Timestamp) {
 
 /// The problem went away (alert cleared, backup good again, ticket solved).
 pub fn resolve(words: &mut Words, item: &mut Item, at: Timestamp) {
-    item.sla.resolved_at = Some(at);
+    item.sla.resolved_at = Some(Moment::new(at));
     let next = words.status(StatusCategory::Resolved, status::RESOLVED);
     set_status(item, next, at);
 }
@@ -133,7 +133,7 @@ pub fn resolve(words: &mut Words, item: &mut Item, at: Timestamp) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ItemKey, Kind, Priority, SlaFacts, SourceId, TenantId};
+    use crate::model::{ItemKey, Kind, Labels, Priority, SlaFacts, SourceId, TenantId};
     use jiff::SignedDuration;
 
     fn t(min: i64) -> Timestamp {
@@ -153,10 +153,10 @@ mod tests {
             created: t(0),
             updated: t(0),
             assignee: None,
-            labels: vec![],
+            labels: Labels::new(),
             link: None,
             sla: SlaFacts {
-                status_since: Some(t(0)),
+                status_since: Some(Moment::new(t(0))),
                 ..SlaFacts::default()
             },
         }
@@ -170,17 +170,17 @@ mod tests {
         wait_for(&mut w, &mut item, status::WAITING_CUSTOMER, t(20));
         assert_eq!(item.status.category, StatusCategory::Waiting);
         customer_replied(&mut w, &mut item, t(50));
-        assert_eq!(item.sla.first_response_at, Some(t(10)));
+        assert_eq!(item.sla.first_response_at, Some(Moment::new(t(10))));
         assert_eq!(
-            item.sla.past_pauses,
-            vec![Interval {
+            item.sla.past_pauses.as_slice(),
+            [Interval {
                 start: t(20),
                 end: t(50)
             }]
         );
         assert_eq!(item.status.category, StatusCategory::Acknowledged);
         assert_eq!(&*item.status.label, status::OPEN);
-        assert_eq!(item.sla.status_since, Some(t(50)));
+        assert_eq!(item.sla.status_since, Some(Moment::new(t(50))));
         assert_eq!(item.updated, t(50));
     }
 
@@ -190,8 +190,8 @@ mod tests {
         let mut item = ticket();
         answer(&mut w, &mut item, Arc::from("A"), t(5));
         answer(&mut w, &mut item, Arc::from("B"), t(9));
-        assert_eq!(item.sla.first_response_at, Some(t(5)));
-        assert_eq!(item.sla.last_update_at, Some(t(9)));
+        assert_eq!(item.sla.first_response_at, Some(Moment::new(t(5))));
+        assert_eq!(item.sla.last_update_at, Some(Moment::new(t(9))));
     }
 
     #[test]
@@ -207,7 +207,7 @@ mod tests {
             Some(Arc::from("looking")),
             t(3),
         );
-        assert_eq!(item.sla.first_response_at, Some(t(3)));
+        assert_eq!(item.sla.first_response_at, Some(Moment::new(t(3))));
         assert_eq!(item.label("ack_comment"), Some("looking"));
         unack(&mut item, restore, t(4));
         assert_eq!(item.status, before.status);

@@ -10,11 +10,12 @@ use jiff::Timestamp;
 use super::names::{HostDef, Role};
 use super::vocab::{self, AlertRule, BackupJob, Finding, Subject, status};
 use crate::model::{
-    Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Labels, Moment, Priority, SlaFacts, SourceId, Status,
+    StatusCategory, TenantId,
 };
 
-/// Interns the words that repeat across items (label names, status words, queue names), so
-/// thousands of items share one allocation per word.
+/// Interns the words that repeat across items (status words, agent names), so thousands of
+/// items share one allocation per word. Labels are shared by [`Label`] itself.
 #[derive(Default)]
 pub struct Words(HashMap<&'static str, Arc<str>>);
 
@@ -31,10 +32,6 @@ impl Words {
             category,
             label: self.get(word),
         }
-    }
-
-    pub fn label(&mut self, name: &'static str, value: &'static str) -> (Arc<str>, Arc<str>) {
-        (self.get(name), self.get(value))
     }
 }
 
@@ -98,10 +95,10 @@ fn base(
         created,
         updated: created,
         assignee: None,
-        labels: Vec::with_capacity(6),
+        labels: Labels::new(),
         link: None,
         sla: SlaFacts {
-            status_since: Some(created),
+            status_since: Some(Moment::new(created)),
             ..SlaFacts::default()
         },
     }
@@ -136,12 +133,12 @@ pub fn new_ticket(
     item.priority = draft.subject.priority;
     item.link = Some(format!("https://psa.demo.invalid/ticket/{external_id}").into());
     let kind = ticket_type(draft.subject);
-    item.labels.push(words.label("queue", draft.subject.queue));
-    item.labels.push(words.label("type", kind));
-    item.labels.push(words.label("channel", draft.channel));
-    item.labels.push(words.label("contact", draft.contact));
+    item.labels.push(Label::new("queue", draft.subject.queue));
+    item.labels.push(Label::new("type", kind));
+    item.labels.push(Label::new("channel", draft.channel));
+    item.labels.push(Label::new("contact", draft.contact));
     if draft.subject.security {
-        item.labels.push(words.label("security", "incident"));
+        item.labels.push(Label::new("security", "incident"));
     }
     item
 }
@@ -180,12 +177,11 @@ pub fn new_alert(
     } else {
         host.role.monitoring_job()
     };
-    item.labels.push(words.label("alertname", rule.alertname));
+    item.labels.push(Label::new("alertname", rule.alertname));
     item.labels
-        .push(words.label("severity", rule.severity.label()));
-    item.labels
-        .push((words.get("instance"), host.instance.clone()));
-    item.labels.push(words.label("job", job));
+        .push(Label::new("severity", rule.severity.label()));
+    item.labels.push(Label::new("instance", &host.instance));
+    item.labels.push(Label::new("job", job));
     item
 }
 
@@ -225,12 +221,11 @@ pub fn new_finding(
         )
         .into(),
     );
-    item.labels.push(words.label("job", draft.job.name));
+    item.labels.push(Label::new("job", draft.job.name));
     item.labels
-        .push(words.label("finding", draft.finding.name()));
-    item.labels.push(words.label("tool", draft.tool));
-    item.labels
-        .push(words.label("repository", draft.repository));
+        .push(Label::new("finding", draft.finding.name()));
+    item.labels.push(Label::new("tool", draft.tool));
+    item.labels.push(Label::new("repository", draft.repository));
     item
 }
 

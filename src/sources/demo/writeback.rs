@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::lifecycle::{self, AckKind};
 use super::vocab::status;
 use super::world::{Feed, World};
-use crate::model::{ItemKey, StatusCategory};
+use crate::model::{ItemKey, Label, Moment, StatusCategory};
 use crate::sources::{Capabilities, SourceError, WriteBack};
 
 /// What the feed's system lets the user do.
@@ -141,7 +141,7 @@ impl World {
         };
         let item = &mut self.live.tickets[index].item;
         if category == StatusCategory::Resolved {
-            item.sla.resolved_at = Some(at);
+            item.sla.resolved_at = Some(Moment::new(at));
         }
         let next = self.words.status(category, label);
         lifecycle::set_status(item, next, at);
@@ -153,9 +153,8 @@ impl World {
         let item = &mut self.live.tickets[index].item;
         item.updated = item.updated.max(at);
         let first_line = text.lines().next().unwrap_or_default();
-        item.labels.retain(|(k, _)| &**k != "last-note");
-        item.labels
-            .push((Arc::from("last-note"), Arc::from(first_line)));
+        item.labels.retain(|name, _| name != "last-note");
+        item.labels.push(Label::new("last-note", first_line));
     }
 }
 
