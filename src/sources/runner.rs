@@ -95,29 +95,39 @@ async fn run(
         )
         .await;
         announce_vocabulary(&*source, &events, &mut vocabulary);
-        let wait = match outcome {
+        let (wait, hold) = match outcome {
             Ok(()) => {
                 failures = 0;
-                next_delay(&policy, 0, fastrand::f64())
+                (next_delay(&policy, 0, fastrand::f64()), None)
             }
-            Err(retry_after) => {
+            Err(failed) => {
                 failures = failures.saturating_add(1);
-                let backoff = next_delay(&policy, failures, fastrand::f64());
-                backoff.max(retry_after.unwrap_or_default())
+                let wait = retry_delay(&policy, failures, &failed, fastrand::f64());
+                (wait, failed.retry_after)
             }
         };
+        let now = tokio::time::Instant::now();
+        let next_poll = now + wait;
+        // A server that asked us to wait (429 with Retry-After) is not read again before
+        // then, not even after a write-back or a refresh the user asked for.
+        let held_until = hold.map(|h| now + h);
         // Wait for the next poll; a command ends the wait early (a write-back is followed
         // by a fetch at once, so the item's state comes from the source, not from a guess).
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            cmd = commands.recv() => match cmd {
-                None => return,
-                Some(SourceCommand::Refresh) => {}
-                Some(SourceCommand::WriteBack { item, action }) => {
-                    write_back(&mut *source, &policy, &clock, &events, item, action).await;
-                    announce_vocabulary(&*source, &events, &mut vocabulary);
-                }
-            },
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(next_poll) => break,
+                cmd = commands.recv() => match cmd {
+                    None => return,
+                    Some(SourceCommand::Refresh) => {}
+                    Some(SourceCommand::WriteBack { item, action }) => {
+                        write_back(&mut *source, &policy, &clock, &events, item, action).await;
+                        announce_vocabulary(&*source, &events, &mut vocabulary);
+                    }
+                },
+            }
+            if held_until.is_none_or(|h| tokio::time::Instant::now() >= h) {
+                break;
+            }
         }
         if events.is_closed() {
             return;
@@ -125,8 +135,31 @@ async fn run(
     }
 }
 
+/// What a failed poll tells the retry schedule.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Failed {
+    /// How long the server asked us to wait (HTTP 429 with `Retry-After`).
+    pub retry_after: Option<Duration>,
+    /// Whether trying again soon may help: an outage may end, refused credentials will not
+    /// (retrying them quickly would re-run a `command` secret every second and count as
+    /// failed logins on the server, which may lock the account).
+    pub transient: bool,
+}
+
+/// Delay before the next poll after the `failures`-th failure in a row: exponential
+/// backoff for an outage, the full poll interval for refused credentials, and never less
+/// than the server asked for.
+pub fn retry_delay(policy: &PollPolicy, failures: u32, failed: &Failed, jitter: f64) -> Duration {
+    let backoff = if failed.transient {
+        next_delay(policy, failures, jitter)
+    } else {
+        next_delay(policy, 0, jitter)
+    };
+    backoff.max(failed.retry_after.unwrap_or_default())
+}
+
 /// Fetches once; sends data and any change of health. `failures`: failed polls in a row
-/// before this one. `Err` carries how long the server asked us to wait, if it did.
+/// before this one. `Err` says how the failure bears on the retry schedule.
 async fn poll_once(
     source: &mut dyn Source,
     policy: &PollPolicy,
@@ -134,7 +167,7 @@ async fn poll_once(
     events: &mpsc::UnboundedSender<SourceEvent>,
     health: &mut Health,
     failures: u32,
-) -> Result<(), Option<Duration>> {
+) -> Result<(), Failed> {
     let id = source.id().clone();
     let now = clock.now();
     let deadline = policy.fetch_deadline();
@@ -158,7 +191,11 @@ async fn poll_once(
                 SourceError::RateLimited(Some(s)) => Some(Duration::from_secs(*s)),
                 _ => None,
             };
-            (health_after(&e, failures + 1, policy), Err(retry_after))
+            let failed = Failed {
+                retry_after,
+                transient: e.is_transient(),
+            };
+            (health_after(&e, failures + 1, policy), Err(failed))
         }
     };
     if new_health != *health {
@@ -314,6 +351,87 @@ mod tests {
         assert_eq!(next_delay(&p, 10, 0.5), Duration::from_secs(30));
         assert_eq!(next_delay(&p, 1, 0.0), Duration::from_millis(750));
         assert_eq!(next_delay(&p, 1, 1.0), Duration::from_millis(1250));
+    }
+
+    #[test]
+    fn refused_credentials_wait_the_interval_and_a_retry_after_is_honoured() {
+        let p = PollPolicy::default();
+        let outage = Failed {
+            retry_after: None,
+            transient: true,
+        };
+        let refused = Failed {
+            retry_after: None,
+            transient: false,
+        };
+        assert_eq!(retry_delay(&p, 1, &outage, 0.5), Duration::from_secs(1));
+        for failures in 1..5 {
+            assert_eq!(
+                retry_delay(&p, failures, &refused, 0.5),
+                p.interval,
+                "a wrong password is tried again at the poll interval, not in a second"
+            );
+        }
+        let asked = Failed {
+            retry_after: Some(Duration::from_secs(120)),
+            transient: true,
+        };
+        assert_eq!(retry_delay(&p, 1, &asked, 0.5), Duration::from_secs(120));
+    }
+
+    /// Asks for a minute's rest (HTTP 429) at its first read, answers after that; notes
+    /// when each read came.
+    struct Throttled {
+        id: SourceId,
+        reads: std::sync::Arc<std::sync::Mutex<Vec<tokio::time::Instant>>>,
+    }
+
+    impl Source for Throttled {
+        fn id(&self) -> &SourceId {
+            &self.id
+        }
+        fn kind(&self) -> &'static str {
+            "throttled"
+        }
+        fn fetch(
+            &mut self,
+            _now: jiff::Timestamp,
+        ) -> super::super::BoxFuture<'_, Result<super::super::Fetched, SourceError>> {
+            let mut reads = self.reads.lock().unwrap();
+            reads.push(tokio::time::Instant::now());
+            let first = reads.len() == 1;
+            Box::pin(async move {
+                if first {
+                    Err(SourceError::RateLimited(Some(60)))
+                } else {
+                    Ok(super::super::Fetched::Full(Vec::new()))
+                }
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refresh_does_not_cut_short_the_wait_a_server_asked_for() {
+        let reads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let source = Throttled {
+            id: SourceId::new("throttled"),
+            reads: reads.clone(),
+        };
+        let (events, mut rx) = mpsc::unbounded_channel();
+        let clock: SharedClock = std::sync::Arc::new(crate::clock::SystemClock);
+        let handle = spawn(Box::new(source), PollPolicy::default(), clock, events);
+        // The first read is refused with Retry-After: 60; the user asks for a refresh.
+        while !matches!(rx.recv().await, Some(SourceEvent::Health { .. })) {}
+        handle.commands.send(SourceCommand::Refresh).unwrap();
+        while !matches!(rx.recv().await, Some(SourceEvent::Data { .. })) {}
+        let reads = reads.lock().unwrap().clone();
+        assert_eq!(reads.len(), 2);
+        let rest = reads[1] - reads[0];
+        assert!(
+            rest >= Duration::from_secs(60),
+            "read again after {rest:?}, before the 60 s the server asked for"
+        );
+        handle.task.abort();
     }
 
     #[test]
