@@ -19,20 +19,43 @@ use nightdesk::sources::http::Limiter;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// Connections open at once across the servers that share it, and the most seen.
+#[derive(Clone, Default)]
+struct Gauge {
+    open: Arc<AtomicUsize>,
+    max: Arc<AtomicUsize>,
+}
+
+impl Gauge {
+    fn opened(&self) {
+        let now = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+    }
+    fn closed(&self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+    fn most(&self) -> usize {
+        self.max.load(Ordering::SeqCst)
+    }
+}
+
 /// Answers every request with `[]` after `delay`, counting connections open at once.
 async fn counting_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
+    let gauge = Gauge::default();
+    let url = counting_server_on(delay, gauge.clone()).await;
+    (url, gauge.max)
+}
+
+/// Like [`counting_server`], counting on `gauge`.
+async fn counting_server_on(delay: Duration, gauge: Gauge) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let open = Arc::new(AtomicUsize::new(0));
-    let max = Arc::new(AtomicUsize::new(0));
-    let max_out = max.clone();
     tokio::spawn(async move {
         loop {
             let (mut socket, _) = listener.accept().await.unwrap();
-            let (open, max) = (open.clone(), max.clone());
+            let gauge = gauge.clone();
             tokio::spawn(async move {
-                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
-                max.fetch_max(now, Ordering::SeqCst);
+                gauge.opened();
                 let mut buf = vec![0u8; 4096];
                 let mut seen = Vec::new();
                 while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -44,14 +67,14 @@ async fn counting_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
                 }
                 // The server's think time, so that requests overlap.
                 tokio::time::sleep(delay).await;
-                open.fetch_sub(1, Ordering::SeqCst);
+                gauge.closed();
                 let _ = socket
                     .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
                     .await;
             });
         }
     });
-    (url, max_out)
+    url
 }
 
 /// Accepts connections and never answers.
@@ -63,6 +86,26 @@ async fn tarpit() -> String {
         loop {
             let (socket, _) = listener.accept().await.unwrap();
             held.push(socket);
+        }
+    });
+    url
+}
+
+/// Accepts connections and never answers, counting each on `gauge` until the client gives
+/// up and closes it.
+async fn counted_tarpit(gauge: Gauge) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let gauge = gauge.clone();
+            tokio::spawn(async move {
+                gauge.opened();
+                let mut buf = vec![0u8; 4096];
+                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+                gauge.closed();
+            });
         }
     });
     url
@@ -130,5 +173,34 @@ fn hanging_servers_do_not_take_the_slots_of_healthy_ones() {
             r = healthy[0].fetch(now) => assert!(r.is_ok(), "{r:?}"),
             _ = &mut hanging => panic!("the healthy source waited for the dead ones"),
         }
+    });
+}
+
+#[test]
+fn dead_and_healthy_servers_together_stay_within_the_bound() {
+    let rt = common::runtime();
+    rt.block_on(async {
+        let gauge = Gauge::default();
+        let limiter = Limiter::new(8);
+        let dead_url = counted_tarpit(gauge.clone()).await;
+        let mut dead = sources(&vec![dead_url; 12], "1s", &limiter);
+        let healthy_url = counting_server_on(Duration::from_millis(20), gauge.clone()).await;
+        let mut healthy = sources(&vec![healthy_url; 60], "10s", &limiter);
+        let now = Timestamp::now();
+        // First round marks the dead ones as failing; the second has both lanes busy.
+        join_all(dead.iter_mut().map(|s| s.fetch(now))).await;
+        let (dead_results, healthy_results) = tokio::join!(
+            join_all(dead.iter_mut().map(|s| s.fetch(now))),
+            join_all(healthy.iter_mut().map(|s| s.fetch(now))),
+        );
+        assert!(dead_results.iter().all(Result::is_err));
+        assert!(healthy_results.iter().all(Result::is_ok));
+        let most = gauge.most();
+        assert!(
+            most <= 8,
+            "{most} requests in flight at once, over the bound of 8"
+        );
+        assert!(most > 2, "healthy sources ran alongside the dead ones");
+        assert_eq!(limiter.available(), 8, "every slot was given back");
     });
 }

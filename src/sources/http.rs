@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
 use super::SourceError;
 use crate::config::{Auth, Credentials, SecretString};
@@ -23,36 +23,49 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 /// Largest answer read from a server; anything larger is refused, not buffered.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// The bound on requests in flight, shared by every source of a process. Servers whose
-/// last request failed in transport (unreachable, timed out) queue in a lane of their own,
-/// a quarter of the size: a batch of dead servers that each hold a request until it times
-/// out can then never take the slots the healthy ones need.
+/// The bound on requests in flight, shared by every source of a process: never more than
+/// `max_in_flight` at once. Servers whose last request failed in transport (unreachable,
+/// timed out) must first get a slot of a lane of their own, a quarter of the size, before
+/// they take one of the shared slots: a batch of dead servers that each hold a request
+/// until it times out can then take at most a quarter of the slots the healthy ones need.
 #[derive(Clone, Debug)]
 pub struct Limiter {
-    healthy: Arc<Semaphore>,
+    all: Arc<Semaphore>,
     failing: Arc<Semaphore>,
+}
+
+/// A slot among the requests in flight, given back when dropped.
+pub struct Slot {
+    _failing: Option<OwnedSemaphorePermit>,
+    _shared: OwnedSemaphorePermit,
 }
 
 impl Limiter {
     pub fn new(max_in_flight: usize) -> Self {
         let max = max_in_flight.max(1);
         Self {
-            healthy: Arc::new(Semaphore::new(max)),
+            all: Arc::new(Semaphore::new(max)),
             failing: Arc::new(Semaphore::new((max / 4).max(1))),
         }
     }
 
-    /// Permits of the healthy lane not taken right now (for tests).
+    /// Shared slots not taken right now (for tests).
     pub fn available(&self) -> usize {
-        self.healthy.available_permits()
+        self.all.available_permits()
     }
 
-    fn lane(&self, failing: bool) -> &Semaphore {
-        if failing {
-            &self.failing
+    /// Waits for a slot; `failing`: the server's last request failed in transport.
+    pub async fn slot(&self, failing: bool) -> Result<Slot, tokio::sync::AcquireError> {
+        let lane = if failing {
+            Some(self.failing.clone().acquire_owned().await?)
         } else {
-            &self.healthy
-        }
+            None
+        };
+        let shared = self.all.clone().acquire_owned().await?;
+        Ok(Slot {
+            _failing: lane,
+            _shared: shared,
+        })
     }
 }
 
@@ -237,9 +250,9 @@ impl Endpoint {
     /// answer. Transport failures become errors; HTTP error statuses do not (see
     /// [`Answer::ok`]), because some APIs explain themselves in error bodies.
     pub async fn send(&self, request: RequestBuilder) -> Result<Answer, SourceError> {
-        let lane = self.limiter.lane(self.failing.load(Ordering::Relaxed));
-        let _permit = lane
-            .acquire()
+        let _slot = self
+            .limiter
+            .slot(self.failing.load(Ordering::Relaxed))
             .await
             .map_err(|_| SourceError::Unreachable("nightdesk is shutting down".to_string()))?;
         let result = self.exchange(request).await;
