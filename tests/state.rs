@@ -97,6 +97,27 @@ fn a_bad_filter_term_keeps_the_last_good_result() {
 }
 
 #[test]
+fn filter_and_command_line_errors_speak_the_users_language() {
+    let (_h, mut s) = demo();
+    s.app.lang = nightdesk::i18n::Lang::De;
+    s.app.apply("set-filter p:9".parse().unwrap());
+    let err = s.app.filter_error.clone().unwrap();
+    assert_eq!(err, "p:9: Priorität muss 1 bis 4 sein");
+    s.app.lang = nightdesk::i18n::Lang::En;
+    s.app.apply("set-filter k:frob".parse().unwrap());
+    let err = s.app.filter_error.clone().unwrap();
+    assert_eq!(err, "k:frob: kind must be ticket, alert or backup");
+    s.app.lang = nightdesk::i18n::Lang::De;
+    s.app.on_key(key(':'));
+    type_str(&mut s, "quit now");
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error);
+    assert_eq!(flash.text, "Aktion `quit` nimmt keine Argumente");
+}
+
+#[test]
 fn key_sequences_wait_for_their_second_key() {
     let (_h, mut s) = demo();
     s.app.apply(Action::new(ActionId::SelectLast));

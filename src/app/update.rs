@@ -277,7 +277,7 @@ impl App {
         match line.parse::<Action>() {
             Ok(action) => self.apply(action),
             Err(e) => {
-                self.flash_error(fill(t(self.lang, Msg::CommandUnknown), &[&e.to_string()]));
+                self.flash_error(command_problem(self.lang, &e, &line));
                 Vec::new()
             }
         }
@@ -419,7 +419,7 @@ impl App {
                 self.sync_view();
             }
             Update::Pending(job) => self.filter_jobs.push(job),
-            Update::Invalid(e) => self.filter_error = Some(e.to_string()),
+            Update::Invalid(e) => self.filter_error = Some(filter_problem(self.lang, &e)),
             Update::Stale => {}
         }
     }
@@ -640,5 +640,31 @@ impl App {
     fn clear_pending(&mut self) {
         self.pending.clear();
         self.continuations.clear();
+    }
+}
+
+/// What is wrong with a filter, in the user's language.
+fn filter_problem(lang: crate::i18n::Lang, e: &crate::queue::ParseError) -> String {
+    use crate::queue::ParseErrorKind;
+    let msg = match e.kind {
+        ParseErrorKind::BadPriority => Msg::FilterBadPriority,
+        ParseErrorKind::UnknownKind => Msg::FilterUnknownKind,
+        ParseErrorKind::BadDuration => Msg::FilterBadDuration,
+    };
+    fill(t(lang, msg), &[&e.term])
+}
+
+/// Why a command line was refused, in the user's language.
+fn command_problem(
+    lang: crate::i18n::Lang,
+    e: &crate::action::ActionParseError,
+    line: &str,
+) -> String {
+    use crate::action::ActionParseError as E;
+    match e {
+        E::Empty => fill(t(lang, Msg::CommandUnknown), &[line]),
+        E::Unknown(name) => fill(t(lang, Msg::CommandUnknown), &[name]),
+        E::UnexpectedArgs(name) => fill(t(lang, Msg::CommandUnexpectedArgs), &[name]),
+        E::MissingArgs(name) => fill(t(lang, Msg::CommandMissingArgs), &[name]),
     }
 }

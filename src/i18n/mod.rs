@@ -90,8 +90,14 @@ catalog! {
     HelpTitle => "Keys ({})", "Tasten ({})";
     FilterPrompt => "/", "/";
     FilterError => "filter: {}", "Filter: {}";
+    FilterBadPriority => "{}: priority must be 1 to 4", "{}: Priorität muss 1 bis 4 sein";
+    FilterUnknownKind => "{}: kind must be ticket, alert or backup", "{}: Art muss ticket, alert oder backup sein";
+    FilterBadDuration => "{}: duration must look like 30m, 2h or 1h30m", "{}: Dauer wie 30m, 2h oder 1h30m angeben";
     CommandPrompt => ":", ":";
     CommandUnknown => "unknown command: {}", "unbekannter Befehl: {}";
+    CommandUnexpectedArgs => "action `{}` takes no arguments", "Aktion `{}` nimmt keine Argumente";
+    CommandMissingArgs => "action `{}` needs an argument", "Aktion `{}` braucht ein Argument";
+    AuditResultOk => "ok", "ok";
     PendingKeys => "keys: {} …", "Tasten: {} …";
     TooSmall => "Terminal too small: {}x{}, need at least {}x{}.", "Terminal zu klein: {}x{}, mindestens {}x{} nötig.";
     SourcesOk => "sources ok", "Quellen ok";

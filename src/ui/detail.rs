@@ -279,7 +279,7 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
     let audited = app.timeline.get(&item.key).into_iter().flatten();
     for e in audited.filter(|e| e.action != "local-note") {
         let (result, style) = match &e.outcome {
-            crate::store::AuditOutcome::Ok => ("ok".to_string(), "text"),
+            crate::store::AuditOutcome::Ok => (t(l, Msg::AuditResultOk).to_string(), "text"),
             crate::store::AuditOutcome::Failed(m) => (m.clone(), "error"),
         };
         let text = format!(
