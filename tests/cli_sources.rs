@@ -145,6 +145,36 @@ fn list_exits_zero_when_every_source_answers() {
 }
 
 #[test]
+fn list_json_exits_zero_with_every_source_up_and_no_outage_item() {
+    let home = tempfile::tempdir().unwrap();
+    let am = Alertmanager::start();
+    let b = Alertmanager::start();
+    am.post_alerts(&json!([firing_alert(
+        json!({"alertname": "X", "customer": "mm"}),
+        "x"
+    )]));
+    let config = write_config(home.path(), &am.url(), &b.url());
+    let out = nightdesk(home.path(), &config, &["list", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let states: Vec<&Value> = listing["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["health"]["state"])
+        .collect();
+    assert_eq!(states, [&json!("ok"), &json!("ok")], "{listing:#}");
+    let items = listing["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the alert, no outage item: {items:#?}");
+    assert_eq!(items[0]["title"], "x");
+}
+
+#[test]
 fn config_check_reaches_every_source_one_line_each() {
     let home = tempfile::tempdir().unwrap();
     let am = Alertmanager::start();

@@ -219,3 +219,29 @@ fn local_notes_show_in_the_detail_pane_line_by_line_and_inert() {
     let flag = find(t.backend().buffer(), "n !P1").or(find(t.backend().buffer(), "n  P"));
     assert!(flag.is_some(), "the row carries the note flag:\n{text}");
 }
+
+#[test]
+fn a_source_without_tls_checks_is_marked_loudly_in_the_status_bar_and_sources_view() {
+    let (_h, mut s) = session();
+    let screen = |s: &mut Session| buffer_text(draw(s, 80, 24).backend().buffer());
+    assert!(
+        !screen(&mut s).contains("INSECURE"),
+        "no mark while TLS is checked"
+    );
+    let id = s.app.sources.keys().next().unwrap().clone();
+    s.app.sources.get_mut(&id).unwrap().meta.insecure = true;
+    let theme: &Theme = &s.theme;
+    let error = theme.get(StyleName::from_name("error").unwrap());
+    let t = draw(&mut s, 80, 24);
+    let buf = t.backend().buffer();
+    let (y, x) = find(buf, "INSECURE: TLS NOT VERIFIED (1)").expect("status bar mark");
+    assert_eq!(y, buf.area.height - 1, "on the status bar");
+    assert_eq!(buf[(x, y)].fg, error.fg.unwrap(), "in the error style");
+    act(&mut s, ActionId::ToggleSources);
+    let text = screen(&mut s);
+    let line = text
+        .lines()
+        .find(|l| l.contains(&format!("│{id} ")))
+        .unwrap_or_else(|| panic!("a line for {id}: {text}"));
+    assert!(line.contains("INSECURE: TLS NOT VERIFIED"), "{line}");
+}
