@@ -74,7 +74,7 @@ pub struct RuleSettings {
     /// Tenant id -> recovery test interval, over `restore-test-interval`.
     #[serde(default)]
     pub restore_test_by_tenant: BTreeMap<String, Toggle>,
-    /// Whether a partial run (restic exit 3, Veeam Warning) is a failed run (default true).
+    /// Whether a partial run (Veeam or VSPC `Warning`) is a failed run (default true).
     #[serde(default)]
     pub partial_is_failed: Option<bool>,
     /// Priority of each finding.
@@ -156,7 +156,7 @@ pub struct JobSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunResult {
     Ok,
-    /// Done with warnings: restic exit 3 (files unreadable), Veeam `Warning`.
+    /// Done with warnings: Veeam or VSPC `Warning`.
     Partial,
     Failed,
 }
