@@ -287,6 +287,58 @@ fn take_assign_status_and_private_note_arrive_on_the_server() {
 }
 
 #[test]
+fn the_first_response_is_the_first_answer_in_the_history_and_stays_put() {
+    let w = World::new();
+    let key = secret_file(REDMINE_KEY);
+    let mut source = redmine(&w.project, &key_auth(&key));
+    let rt = common::runtime();
+    // Nina answers the admin's issue and moves it on.
+    let issue = w.api.create_issue(
+        &w.project,
+        json!({"subject": "Scanner offline", "priority_id": 2}),
+    );
+    w.api.call_as(
+        Some(&w.nina.login),
+        reqwest::Method::PUT,
+        &format!("/issues/{issue}.json"),
+        Some(json!({"issue": {"notes": "Looking at it", "status_id": 2}})),
+    );
+    let answered: Timestamp = w.api.issue(issue)["journals"][0]["created_on"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let first = fetch(&rt, &mut source).unwrap();
+    let at = |items: &[Item]| {
+        item(items, issue)
+            .sla
+            .first_response_at
+            .map(|m| m.timestamp())
+    };
+    assert_eq!(at(&first), Some(answered));
+
+    // A later update (Redmine counts in seconds: wait until the clock has passed the
+    // answer's second) does not move the first response.
+    while Timestamp::now().as_second() <= answered.as_second() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    w.api.update_issue(issue, json!({"notes": "Still on it"}));
+    let later = fetch(&rt, &mut source).unwrap();
+    assert!(
+        item(&later, issue).updated > answered,
+        "the issue was updated"
+    );
+    assert_eq!(
+        at(&later),
+        Some(answered),
+        "the first response stays at the answer"
+    );
+    // A fresh connector (a restart) learns the same from the history.
+    let mut restarted = redmine(&w.project, &key_auth(&key));
+    assert_eq!(at(&fetch(&rt, &mut restarted).unwrap()), Some(answered));
+}
+
+#[test]
 fn unknown_agents_statuses_and_actions_are_refused_without_a_change() {
     let w = World::new();
     let key = secret_file(REDMINE_KEY);

@@ -4,7 +4,7 @@
 //! saying so), a note is a private journal entry. Redmine has no SLA fields: the tenant's
 //! contract computes the due times. Credentials: an API key (`X-Redmine-API-Key`) or a login.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use reqwest::header::ACCEPT;
@@ -22,7 +22,9 @@ use super::tickets::{
 };
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Credentials, SourceConfig};
-use crate::model::{Item, ItemKey, Moment, Priority, SlaFacts, SourceId, StatusCategory, TenantId};
+use crate::model::{
+    Item, ItemKey, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
+};
 
 /// Settings of `kind = "redmine"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -85,6 +87,8 @@ struct ApiIssue {
     priority: Named,
     #[serde(default)]
     assigned_to: Option<Named>,
+    #[serde(default)]
+    author: Option<Named>,
     subject: String,
     #[serde(deserialize_with = "required_time")]
     created_on: Timestamp,
@@ -127,6 +131,75 @@ struct OneIssue {
     issue: ApiIssue,
 }
 
+/// An issue's history (`/issues/N.json?include=journals`).
+#[derive(Deserialize)]
+struct IssueHistory {
+    issue: Journals,
+}
+
+#[derive(Deserialize)]
+struct Journals {
+    #[serde(default)]
+    author: Option<Named>,
+    #[serde(default)]
+    journals: Vec<ApiJournal>,
+}
+
+/// One entry of an issue's history: a note, changes of fields, or both.
+#[derive(Clone, Debug, Deserialize)]
+struct ApiJournal {
+    #[serde(default)]
+    user: Option<Named>,
+    #[serde(default)]
+    notes: Option<String>,
+    #[serde(default)]
+    private_notes: bool,
+    #[serde(deserialize_with = "required_time")]
+    created_on: Timestamp,
+    #[serde(default)]
+    details: Vec<ApiDetail>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct ApiDetail {
+    #[serde(default)]
+    property: String,
+    #[serde(default)]
+    name: String,
+}
+
+impl ApiJournal {
+    fn changes_status(&self) -> bool {
+        self.details
+            .iter()
+            .any(|d| d.property == "attr" && d.name == "status_id")
+    }
+
+    fn public_note(&self) -> bool {
+        !self.private_notes && self.notes.as_deref().is_some_and(|n| !n.trim().is_empty())
+    }
+}
+
+/// Histories read per fetch at most, so that a first start with many answered issues does
+/// not hold the source for long; the rest follow at the next fetches.
+const HISTORIES_PER_FETCH: usize = 50;
+
+/// When an issue was first answered, from its history: the first public note or status
+/// change by someone other than its author; failing that (the author moved it on
+/// themselves), its first status change.
+fn first_response(author: Option<&Named>, journals: &[ApiJournal]) -> Option<Timestamp> {
+    let by_staff = |j: &&ApiJournal| {
+        let other = match (&j.user, author) {
+            (Some(u), Some(a)) => u.id != a.id,
+            _ => true,
+        };
+        other && (j.public_note() || j.changes_status())
+    };
+    let earliest = |it: &mut dyn Iterator<Item = &ApiJournal>| it.map(|j| j.created_on).min();
+    earliest(&mut journals.iter().filter(by_staff))
+        .or_else(|| earliest(&mut journals.iter().filter(|j| j.changes_status())))
+}
+
 /// A connected Redmine.
 pub struct Redmine {
     id: SourceId,
@@ -140,6 +213,9 @@ pub struct Redmine {
     vocabulary_read: ReadAt,
     /// The projects of the last fetch (their members are the agents when users cannot be listed).
     projects: BTreeSet<i64>,
+    /// When each answered open issue was first answered, learnt from its history once
+    /// (the list says only when an issue was last updated).
+    first_responses: HashMap<i64, Timestamp>,
     degraded: Option<String>,
     vocabulary_problem: Option<String>,
 }
@@ -161,6 +237,7 @@ impl Redmine {
             agents: Agents::default(),
             vocabulary_read: ReadAt::default(),
             projects: BTreeSet::new(),
+            first_responses: HashMap::new(),
             degraded: None,
             vocabulary_problem: None,
         })
@@ -262,6 +339,7 @@ impl Redmine {
         .await?;
         self.degraded = issues.problem("issues");
         self.projects = issues.records.iter().map(|i| i.project.id).collect();
+        self.learn_first_responses(&issues.records).await;
         if self.vocabulary_read.due(now) {
             self.read_vocabulary(now).await;
         }
@@ -274,18 +352,29 @@ impl Redmine {
         Ok(issues.records.iter().map(|i| self.item(i)).collect())
     }
 
+    /// The issue's status in nightdesk's words.
+    fn status_of(&self, issue: &ApiIssue) -> Status {
+        let assignee = issue.assigned_to.as_ref().map(|a| a.name.as_str());
+        let known = issue.status.is_closed.then_some(StatusCategory::Resolved);
+        self.rules
+            .status(&issue.status.name, known, owned_or_new(assignee))
+    }
+
     fn item(&self, issue: &ApiIssue) -> Item {
         let assignee = issue.assigned_to.as_ref().map(|a| a.name.clone());
-        let known = issue.status.is_closed.then_some(StatusCategory::Resolved);
-        let status =
-            self.rules
-                .status(&issue.status.name, known, owned_or_new(assignee.as_deref()));
+        let status = self.status_of(issue);
         let updated = issue.updated_on.unwrap_or(issue.created_on);
         let sla = SlaFacts {
-            // Redmine records no first response: an issue someone moved on from its new
-            // status was answered, at the latest by its last update.
-            first_response_at: (status.category != StatusCategory::New)
-                .then(|| Moment::new(updated)),
+            // An issue someone moved on from its new status was answered: when, its history
+            // says; until that is read, at the latest by its last update.
+            first_response_at: (status.category != StatusCategory::New).then(|| {
+                Moment::new(
+                    self.first_responses
+                        .get(&issue.id)
+                        .copied()
+                        .unwrap_or(updated),
+                )
+            }),
             resolved_at: (status.category == StatusCategory::Resolved)
                 .then(|| Moment::new(issue.closed_on.unwrap_or(updated))),
             ..SlaFacts::default()
@@ -310,6 +399,39 @@ impl Redmine {
             labels,
         }
         .into_item(&self.id, &self.mapping)
+    }
+
+    /// Reads the history of answered issues whose first response is not known yet (up to
+    /// [`HISTORIES_PER_FETCH`]), and forgets the issues no longer open. A history that
+    /// cannot be read is tried again at the next fetch.
+    async fn learn_first_responses(&mut self, issues: &[ApiIssue]) {
+        let open: BTreeSet<i64> = issues.iter().map(|i| i.id).collect();
+        self.first_responses.retain(|id, _| open.contains(id));
+        let unknown: Vec<&ApiIssue> = issues
+            .iter()
+            .filter(|i| !self.first_responses.contains_key(&i.id))
+            .filter(|i| self.status_of(i).category != StatusCategory::New)
+            .take(HISTORIES_PER_FETCH)
+            .collect();
+        for issue in unknown {
+            let path = format!("/issues/{}.json", issue.id);
+            let query = [("include", "journals".to_string())];
+            let history = match self.call(Method::GET, &path, &query, None).await {
+                Ok(answer) => answer.json::<IssueHistory>(),
+                Err(e) => Err(e),
+            };
+            match history {
+                Ok(h) => {
+                    let author = h.issue.author.as_ref().or(issue.author.as_ref());
+                    let at = first_response(author, &h.issue.journals)
+                        .unwrap_or(issue.updated_on.unwrap_or(issue.created_on));
+                    self.first_responses.insert(issue.id, at);
+                }
+                Err(e) => {
+                    tracing::debug!(source = %self.id, issue = issue.id, error = %e, "history not read")
+                }
+            }
+        }
     }
 
     /// Statuses and agents, each kept as it was when it cannot be read.
@@ -547,5 +669,50 @@ mod tests {
             "priority": {"id": 4, "name": "Urgent"}, "subject": "x", "created_on": "yesterday"
         }));
         assert!(bad.is_err(), "an unreadable creation time skips the record");
+    }
+
+    fn journal(user: i64, at: &str, notes: &str, private: bool, status: bool) -> ApiJournal {
+        serde_json::from_value(json!({
+            "id": 1, "user": {"id": user, "name": format!("u{user}")},
+            "notes": notes, "private_notes": private, "created_on": at,
+            "details": if status {
+                json!([{"property": "attr", "name": "status_id", "old_value": "1", "new_value": "2"}])
+            } else {
+                json!([{"property": "attr", "name": "priority_id", "old_value": "2", "new_value": "3"}])
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_first_answer_by_someone_else_is_the_first_response() {
+        let author = Named {
+            id: 5,
+            name: "Kunde".into(),
+        };
+        let history = [
+            journal(5, "2026-11-30T08:00:00Z", "any news?", false, false),
+            journal(9, "2026-11-30T08:10:00Z", "internal only", true, false),
+            journal(9, "2026-11-30T08:20:00Z", "", false, false),
+            journal(9, "2026-11-30T08:30:00Z", "on it", false, false),
+            journal(9, "2026-11-30T09:00:00Z", "", false, true),
+        ];
+        assert_eq!(
+            first_response(Some(&author), &history),
+            Some("2026-11-30T08:30:00Z".parse().unwrap()),
+            "the author's own note, a private note and a priority change do not answer"
+        );
+        let only_status = [journal(9, "2026-11-30T09:00:00Z", "", false, true)];
+        assert_eq!(
+            first_response(Some(&author), &only_status),
+            Some("2026-11-30T09:00:00Z".parse().unwrap())
+        );
+        let by_author = [journal(5, "2026-11-30T07:00:00Z", "", false, true)];
+        assert_eq!(
+            first_response(Some(&author), &by_author),
+            Some("2026-11-30T07:00:00Z".parse().unwrap()),
+            "the author moved it on: its first status change"
+        );
+        assert_eq!(first_response(Some(&author), &history[..3]), None);
     }
 }

@@ -1112,10 +1112,25 @@ impl RedmineApi {
 
     /// `method path` with a JSON body as the admin; the JSON answer (`null` for 204).
     pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.call_as(None, method, path, body)
+    }
+
+    /// Like [`Self::call`], as the user `login` when given (the admin key with
+    /// `X-Redmine-Switch-User`).
+    pub fn call_as(
+        &self,
+        login: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let mut request = self
             .client
             .request(method.clone(), format!("{REDMINE_URL}{path}"))
             .header("X-Redmine-API-Key", REDMINE_KEY);
+        if let Some(login) = login {
+            request = request.header("X-Redmine-Switch-User", login);
+        }
         if let Some(body) = &body {
             request = request.json(body);
         }
