@@ -481,6 +481,75 @@ fn with_state_uses_that_states_holidays() {
 }
 
 #[test]
+fn the_states_own_holidays_move_the_due_time_and_others_do_not() {
+    let contract = Contract::default();
+    // (state with the holiday, state without, created the working day before at 16:00,
+    // due there, due in the other: P3 first response, 4 business hours 08:00-17:00).
+    let cases = [
+        // Fronleichnam, Thursday 4 June 2026: Hessen yes, Berlin no.
+        (
+            Bundesland::HE,
+            Bundesland::BE,
+            (2026, 6, 3),
+            (2026, 6, 5),
+            (2026, 6, 4),
+        ),
+        // Internationaler Frauentag, Monday 8 March 2027: Berlin yes, Hamburg no.
+        (
+            Bundesland::BE,
+            Bundesland::HH,
+            (2027, 3, 5),
+            (2027, 3, 9),
+            (2027, 3, 8),
+        ),
+        // Weltkindertag, Monday 20 September 2027: Thüringen yes, Sachsen no.
+        (
+            Bundesland::TH,
+            Bundesland::SN,
+            (2027, 9, 17),
+            (2027, 9, 21),
+            (2027, 9, 20),
+        ),
+        // Allerheiligen, Monday 1 November 2027: Nordrhein-Westfalen yes, Niedersachsen no.
+        (
+            Bundesland::NW,
+            Bundesland::NI,
+            (2027, 10, 29),
+            (2027, 11, 2),
+            (2027, 11, 1),
+        ),
+        // Reformationstag, Friday 31 October 2025: Hamburg yes, Nordrhein-Westfalen no.
+        (
+            Bundesland::HH,
+            Bundesland::NW,
+            (2025, 10, 30),
+            (2025, 11, 3),
+            (2025, 10, 31),
+        ),
+        // Buß- und Bettag, Wednesday 18 November 2026: Sachsen yes, Bayern no.
+        (
+            Bundesland::SN,
+            Bundesland::BY,
+            (2026, 11, 17),
+            (2026, 11, 19),
+            (2026, 11, 18),
+        ),
+    ];
+    for (with, without, (y, m, d), (wy, wm, wd), (oy, om, od)) in cases {
+        let it = item(Priority::P3, berlin(y, m, d, 16, 0));
+        let due = |state| {
+            clock(
+                &evaluate(&contract.with_state(state), &it),
+                ClockKind::FirstResponse,
+            )
+            .due()
+        };
+        assert_eq!(due(with), berlin(wy, wm, wd, 11, 0), "{with:?}");
+        assert_eq!(due(without), berlin(oy, om, od, 11, 0), "{without:?}");
+    }
+}
+
+#[test]
 fn pause_status_matching_is_case_insensitive() {
     let contract = Contract::default();
     assert!(contract.pauses_on("Waiting for Customer"));
