@@ -107,7 +107,28 @@ fn a_user_keymap_rebinds_keys() {
     )
     .unwrap();
     let mut tui = start_demo(home.path(), &[]);
+    // `?` is unbound: the `/` after it opens the filter, and no help appeared between.
     tui.send("?");
+    tui.send("/");
+    tui.wait_for("the filter prompt after ?", |s| {
+        s.contents()
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with('/'))
+    });
+    let screen = tui.screen();
+    assert!(!screen.contains("Keys (default)"), "? still opens help:\n{screen}");
+    assert!(
+        !screen.lines().nth(1).unwrap_or("").contains('?'),
+        "? went into the filter instead of being unbound:\n{screen}"
+    );
+    tui.send("\x1b");
+    tui.wait_for("the filter closed", |s| {
+        s.contents()
+            .lines()
+            .nth(1)
+            .is_some_and(|l| !l.starts_with('/'))
+    });
     tui.send("\x1bOQ"); // F2
     tui.wait_for_text("Keys (default)");
     let screen = tui.screen();
