@@ -117,7 +117,10 @@ fn a_user_keymap_rebinds_keys() {
             .is_some_and(|l| l.starts_with('/'))
     });
     let screen = tui.screen();
-    assert!(!screen.contains("Keys (default)"), "? still opens help:\n{screen}");
+    assert!(
+        !screen.contains("Keys (default)"),
+        "? still opens help:\n{screen}"
+    );
     assert!(
         !screen.lines().nth(1).unwrap_or("").contains('?'),
         "? went into the filter instead of being unbound:\n{screen}"

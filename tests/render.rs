@@ -245,3 +245,43 @@ fn a_source_without_tls_checks_is_marked_loudly_in_the_status_bar_and_sources_vi
         .unwrap_or_else(|| panic!("a line for {id}: {text}"));
     assert!(line.contains("INSECURE: TLS NOT VERIFIED"), "{line}");
 }
+
+#[test]
+fn the_detail_pane_lists_the_items_of_the_same_tenant_and_host() {
+    let (_h, mut s) = session();
+    let with_related = s
+        .app
+        .view
+        .iter()
+        .position(|&id| {
+            let key = &s.app.entry(id).unwrap().item.key;
+            !s.app.queue.related(key).is_empty()
+        })
+        .expect("the demo has items that share a host");
+    for _ in 0..with_related {
+        act(&mut s, ActionId::SelectNext);
+    }
+    act(&mut s, ActionId::ToggleDetail);
+    let selected = s.app.selected_item().unwrap().clone();
+    let related: Vec<nightdesk::model::Item> = s
+        .app
+        .queue
+        .related(&selected.key)
+        .into_iter()
+        .map(|id| s.app.entry(id).unwrap().item.clone())
+        .collect();
+    let t = draw(&mut s, 200, 50);
+    let text = buffer_text(t.backend().buffer());
+    let (heading, _) =
+        find(t.backend().buffer(), "Related (same tenant and host)").expect("the related section");
+    let below: String = text.lines().skip(heading as usize + 1).collect();
+    for r in related.iter().take(3) {
+        assert_eq!((&r.tenant, &r.host), (&selected.tenant, &selected.host));
+        let start: String = r.title.chars().take(20).collect();
+        assert!(
+            below.contains(&start),
+            "{start} not under the heading:\n{text}"
+        );
+    }
+    assert!(!below.contains("none"), "{text}");
+}

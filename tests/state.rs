@@ -1424,3 +1424,27 @@ fn a_snapshot_of_an_earlier_run_is_shown_stale_until_the_source_answers() {
     assert!(!shown.is_empty());
     assert!(shown.iter().all(|e| !next.app.queue.is_stale(e)), "fresh");
 }
+
+#[test]
+fn choosing_a_tenant_in_the_tenant_list_filters_the_queue_and_all_tenants_clears_it() {
+    let (_h, mut s) = demo();
+    let everything = s.app.view.len();
+    s.app.apply(Action::new(ActionId::ToggleTenants));
+    assert_eq!(s.app.mode, Mode::Tenants);
+    // Row 0 is "all tenants"; row 2 the second tenant.
+    s.app.apply(Action::new(ActionId::SelectNext));
+    s.app.apply(Action::new(ActionId::SelectNext));
+    let chosen = s.app.tenants[1].id.clone();
+    s.app.on_key(enter());
+    assert_eq!(s.app.mode, Mode::Queue);
+    assert_eq!(s.app.filter.text(), format!("t:{chosen}"));
+    assert!(!s.app.view.is_empty() && s.app.view.len() < everything);
+    for &id in &s.app.view {
+        assert_eq!(s.app.entry(id).unwrap().item.tenant, chosen);
+    }
+    s.app.apply(Action::new(ActionId::ToggleTenants));
+    s.app.apply(Action::new(ActionId::SelectFirst));
+    s.app.on_key(enter());
+    assert_eq!(s.app.filter.text(), "");
+    assert_eq!(s.app.view.len(), everything);
+}
