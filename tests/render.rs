@@ -285,3 +285,32 @@ fn the_detail_pane_lists_the_items_of_the_same_tenant_and_host() {
     }
     assert!(!below.contains("none"), "{text}");
 }
+
+#[test]
+fn a_paused_clock_shows_its_glyph_and_frozen_time_and_the_detail_says_since_when() {
+    let (_h, mut s) = session();
+    s.app.apply("set-filter s:waiting".parse().unwrap());
+    let first = *s.app.view.first().expect("the demo has tickets waiting");
+    let clocks = s.app.entry(first).unwrap().clocks.clone();
+    let clock = clocks
+        .clocks
+        .iter()
+        .find(|c| c.paused_since().is_some())
+        .expect("a waiting ticket's clock is paused");
+    let frozen = clock.remaining_when_paused().unwrap();
+    let style = s.theme.get(StyleName::from_name("sla.paused").unwrap());
+    let t = draw(&mut s, 80, 24);
+    let buf = t.backend().buffer();
+    let (y, x) = find(buf, "‖ ").expect("the paused glyph in the queue");
+    assert_eq!(y, 3, "on the selected (first) row");
+    let row: String = (0..80).map(|c| buf[(c, y)].symbol()).collect();
+    let shown = nightdesk::ui::format::countdown(frozen);
+    assert!(
+        row.contains(&format!("‖ {shown}")),
+        "the frozen remaining time {shown}: {row}"
+    );
+    assert_eq!(buf[(x, y)].fg, style.fg.unwrap(), "paused style: {row}");
+    act(&mut s, ActionId::ToggleDetail);
+    let text = buffer_text(draw(&mut s, 200, 50).backend().buffer());
+    assert!(text.contains("paused since"), "{text}");
+}
