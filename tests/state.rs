@@ -403,6 +403,55 @@ fn assign_completes_over_the_sources_agents_and_is_audited() {
 }
 
 #[test]
+fn set_status_completes_over_the_sources_statuses_and_a_refusal_keeps_the_choice() {
+    let (_h, mut s) = demo();
+    s.app.on_source_event(SourceEvent::Vocabulary {
+        source: SourceId::new("psa"),
+        vocabulary: nightdesk::sources::Vocabulary {
+            agents: vec![],
+            statuses: vec![
+                "New".into(),
+                "In Progress".into(),
+                "Waiting for Customer".into(),
+            ],
+        },
+    });
+    let item = ticket_selected(&mut s);
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Char('C'), KeyModifiers::SHIFT));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    type_str(&mut s, "wait");
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "Waiting for Customer"
+    );
+    let effects = s.app.on_key(enter());
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteBack { action: WriteBack::SetStatus { status }, .. }] if status == "Waiting for Customer"),
+        "{effects:?}"
+    );
+    answer(
+        &mut s,
+        &item,
+        "set-status",
+        Err(SourceError::Refused(
+            "the workflow does not allow it".into(),
+        )),
+    );
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error && flash.text.contains("workflow"), "{flash:?}");
+    // The same key again: the form comes back with the choice, nothing to type again.
+    s.app
+        .on_key(KeyEvent::new(KeyCode::Char('C'), KeyModifiers::SHIFT));
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "Waiting for Customer"
+    );
+}
+
+#[test]
 fn a_note_has_several_lines_and_is_sent_with_alt_enter() {
     let (_h, mut s) = demo();
     ticket_selected(&mut s);
