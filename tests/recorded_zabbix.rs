@@ -4,7 +4,8 @@
 //! the test machine does not run. For `apiinfo.version` "7.0.5" every call but
 //! `apiinfo.version` and `user.login` carries `Authorization: Bearer` and no `auth` field;
 //! for "6.0.14" the `auth` field and no header. The requests the server received are the
-//! evidence.
+//! evidence. Also bad input a real server would not send on request: malformed JSON, a
+//! 1 MB problem name, escape sequences in names and tags.
 
 mod common;
 
@@ -43,31 +44,40 @@ async fn answer(server: &MockServer, rpc_method: &str, response: ResponseTemplat
 /// might send it) on one host; `groups_property` is what the version calls the host groups
 /// of a trigger (`groups` before 6.2, `hostgroups` from 6.2 on).
 async fn zabbix(version: &str, groups_property: &str) -> MockServer {
+    zabbix_answering(version, groups_property, reply(recorded_problems())).await
+}
+
+/// The two recorded problems (`problem.get`'s result).
+fn recorded_problems() -> Value {
+    json!([
+                {
+                    "eventid": "7101", "objectid": "24301", "clock": "1764540000",
+                    "name": "High CPU utilization on web-01", "severity": "4",
+                    "acknowledged": "1", "suppressed": "0", "opdata": "Current utilization: 97 %",
+                    "acknowledges": [{
+                        "acknowledgeid": "55", "userid": "3", "clock": "1764540300",
+                        "message": "Looking into it", "action": "6"
+                    }],
+                    "tags": [{"tag": "customer", "value": "mm"}, {"tag": "scope", "value": "performance"}]
+                },
+                {
+                    "objectid": "24301", "clock": "1764540100", "name": "no event id",
+                    "severity": "2", "acknowledged": "0", "suppressed": "0", "opdata": "",
+                    "acknowledges": [], "tags": []
+                }
+    ])
+}
+
+/// A Zabbix of `version` whose `problem.get` answers `problems`.
+async fn zabbix_answering(
+    version: &str,
+    groups_property: &str,
+    problems: ResponseTemplate,
+) -> MockServer {
     let server = MockServer::start().await;
     answer(&server, "apiinfo.version", reply(json!(version))).await;
     answer(&server, "user.login", reply(json!(SESSION))).await;
-    answer(
-        &server,
-        "problem.get",
-        reply(json!([
-            {
-                "eventid": "7101", "objectid": "24301", "clock": "1764540000",
-                "name": "High CPU utilization on web-01", "severity": "4",
-                "acknowledged": "1", "suppressed": "0", "opdata": "Current utilization: 97 %",
-                "acknowledges": [{
-                    "acknowledgeid": "55", "userid": "3", "clock": "1764540300",
-                    "message": "Looking into it", "action": "6"
-                }],
-                "tags": [{"tag": "customer", "value": "mm"}, {"tag": "scope", "value": "performance"}]
-            },
-            {
-                "objectid": "24301", "clock": "1764540100", "name": "no event id",
-                "severity": "2", "acknowledged": "0", "suppressed": "0", "opdata": "",
-                "acknowledges": [], "tags": []
-            }
-        ])),
-    )
-    .await;
+    answer(&server, "problem.get", problems).await;
     answer(
         &server,
         "trigger.get",
@@ -342,4 +352,58 @@ async fn recorded_7_2_refusing_body_auth_names_the_setting_to_change() {
     let problem_get = received(&server).await.pop().unwrap();
     assert_eq!(body(&problem_get)["auth"], TOKEN, "forced into the body");
     assert_eq!(authorization(&problem_get), None);
+}
+
+#[tokio::test]
+async fn recorded_malformed_json_is_a_protocol_error_that_names_it() {
+    let broken = ResponseTemplate::new(200).set_body_raw(
+        r#"{"jsonrpc": "2.0", "result": [{"eventid": "71"#,
+        "application/json",
+    );
+    let server = zabbix_answering("6.0.14", "groups", broken).await;
+    let token = secret_file(TOKEN);
+    let mut source = common::source(&config(&server.uri(), &token_auth(&token)));
+    let err = source.fetch(Timestamp::now()).await.unwrap_err();
+    assert!(
+        matches!(&err, nightdesk::sources::SourceError::Protocol(m) if m.contains("malformed JSON")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains(TOKEN), "{err}");
+}
+
+#[tokio::test]
+async fn recorded_megabyte_name_is_clipped_and_hostile_text_is_kept_as_data() {
+    let hostile = "pwned\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{9b}31m";
+    let mut problems = recorded_problems();
+    problems[1]["eventid"] = json!("7102");
+    problems[1]["name"] = json!("x".repeat(1024 * 1024));
+    problems[0]["name"] = json!(hostile);
+    problems[0]["tags"] =
+        json!([{"tag": "customer", "value": "mm"}, {"tag": hostile, "value": hostile}]);
+    let server = zabbix_answering("6.0.14", "groups", reply(problems)).await;
+    let token = secret_file(TOKEN);
+    let mut source = common::source(&config(&server.uri(), &token_auth(&token)));
+    let items = fetch(&mut source).await;
+    assert_eq!(items.len(), 2, "nothing is lost: {items:#?}");
+    let big = items
+        .iter()
+        .find(|i| &*i.key.external_id == "7102")
+        .unwrap();
+    assert_eq!(big.title.chars().count(), 500, "clipped to the title limit");
+    let evil = items
+        .iter()
+        .find(|i| &*i.key.external_id == "7101")
+        .unwrap();
+    assert_eq!(
+        &*evil.title, hostile,
+        "kept as it came, shown inert by the UI"
+    );
+    assert_eq!(
+        evil.tenant.as_str(),
+        "mueller",
+        "a hostile tag does not confuse the mapping"
+    );
+    let shown = nightdesk::text::sanitize(&evil.title);
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    assert!(source.degraded().is_none(), "every record was read");
 }
