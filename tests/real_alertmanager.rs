@@ -206,6 +206,65 @@ fn ha_pair_is_one_source_without_duplicates_and_survives_a_member() {
 }
 
 #[test]
+fn an_ack_on_a_clustered_pair_reaches_both_members_and_the_unack_too() {
+    let (a, b) = Alertmanager::start_cluster_pair();
+    let alert = firing_alert(
+        json!({"alertname": "DiskFull", "instance": "db1:9100", "severity": "critical", "customer": "mm"}),
+        "Disk / is 97% full",
+    );
+    a.post_alerts(&json!([alert]));
+    b.post_alerts(&json!([alert]));
+    let rt = common::runtime();
+    let mut source = common::source(&config_for(&[a.url(), b.url()]));
+    let items = fetch(&rt, &mut source);
+    assert_eq!(items.len(), 1, "one alert, seen by both: {items:#?}");
+    let key = items[0].key.clone();
+    let ack = WriteBack::Ack {
+        comment: "disk being cleaned".into(),
+        author: "nachtschicht".into(),
+        minutes: Some(30),
+    };
+    rt.block_on(source.write_back(&key, &ack, Timestamp::now()))
+        .unwrap();
+    let active_silences = |am: &Alertmanager| {
+        am.silences()
+            .into_iter()
+            .filter(|s| s["status"]["state"] == "active")
+            .count()
+    };
+    let suppressed = |am: &Alertmanager| {
+        am.alerts()
+            .iter()
+            .all(|x| x["status"]["state"] == "suppressed")
+    };
+    wait_until(
+        "the silence on both members, the alert suppressed on both",
+        || active_silences(&a) == 1 && active_silences(&b) == 1 && suppressed(&a) && suppressed(&b),
+    );
+    let items = fetch(&rt, &mut source);
+    assert_eq!(items.len(), 1);
+    assert_eq!(&*items[0].status.label, "silenced");
+    assert_eq!(
+        a.silences()[0]["id"],
+        b.silences()[0]["id"],
+        "one silence, gossiped; not one per member"
+    );
+
+    let unack = WriteBack::Unack {
+        author: "nachtschicht".into(),
+    };
+    rt.block_on(source.write_back(&key, &unack, Timestamp::now()))
+        .unwrap();
+    wait_until("the silence expired on both members", || {
+        active_silences(&a) == 0 && active_silences(&b) == 0
+    });
+    wait_until("the alert firing again on both", || {
+        !suppressed(&a) && !suppressed(&b)
+    });
+    assert_eq!(&*fetch(&rt, &mut source)[0].status.label, "firing");
+}
+
+#[test]
 fn silenced_and_inhibited_are_told_apart() {
     let am = Alertmanager::start();
     am.post_alerts(&json!([

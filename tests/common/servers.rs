@@ -106,6 +106,8 @@ pub struct Alertmanager {
     pub port: u16,
     dir: tempfile::TempDir,
     daemon: Option<Daemon>,
+    /// `--cluster.*` arguments; clustering is off unless set.
+    cluster: Vec<String>,
 }
 
 impl Alertmanager {
@@ -115,16 +117,18 @@ impl Alertmanager {
         Self::start_with(
             "inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n    \
              target_matchers: ['severity=\"warning\"']\n    equal: ['instance']\n",
+            None,
         )
     }
 
     /// An Alertmanager without inhibition rules (their evaluation on every read costs the
     /// server seconds with 10k alerts, which would hide the client's figures).
     pub fn start_plain() -> Alertmanager {
-        Self::start_with("")
+        Self::start_with("", None)
     }
 
-    fn start_with(extra_config: &str) -> Alertmanager {
+    /// `cluster`: this member's gossip port and its peer's; clustering is off without.
+    fn start_with(extra_config: &str, cluster: Option<(u16, u16)>) -> Alertmanager {
         require("prometheus-alertmanager");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -139,9 +143,45 @@ impl Alertmanager {
             port: free_port(),
             dir,
             daemon: None,
+            cluster: match cluster {
+                None => vec!["--cluster.listen-address=".into()],
+                Some((own, peer)) => vec![
+                    format!("--cluster.listen-address=127.0.0.1:{own}"),
+                    format!("--cluster.advertise-address=127.0.0.1:{own}"),
+                    format!("--cluster.peer=127.0.0.1:{peer}"),
+                    "--cluster.gossip-interval=50ms".into(),
+                    "--cluster.pushpull-interval=1s".into(),
+                ],
+            },
         };
         am.resume();
         am
+    }
+
+    /// Two Alertmanagers gossiping as one HA cluster on loopback (silences made on one
+    /// reach the other), ready when each answers and sees its peer.
+    pub fn start_cluster_pair() -> (Alertmanager, Alertmanager) {
+        let (pa, pb) = (free_port(), free_port());
+        let a = Self::start_with("", Some((pa, pb)));
+        let b = Self::start_with("", Some((pb, pa)));
+        for am in [&a, &b] {
+            wait_until("the cluster peers see each other", || {
+                am.status()["cluster"]["peers"]
+                    .as_array()
+                    .is_some_and(|p| p.len() == 2)
+            });
+        }
+        (a, b)
+    }
+
+    /// `/api/v2/status`.
+    pub fn status(&self) -> Value {
+        client(None)
+            .get(format!("{}/api/v2/status", self.url()))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
     }
 
     pub fn url(&self) -> String {
@@ -166,7 +206,7 @@ impl Alertmanager {
             ))
             .arg(format!("--storage.path={}", data.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
-            .arg("--cluster.listen-address=")
+            .args(&self.cluster)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
