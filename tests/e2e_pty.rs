@@ -194,6 +194,28 @@ fn a_panic_restores_the_terminal_and_is_logged() {
 }
 
 #[test]
+fn an_error_restores_the_terminal_and_is_told() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Tui::start(
+        &["demo", "--seed", "7"],
+        home.path(),
+        100,
+        30,
+        &[("NIGHTDESK_CRASH_TEST", "error")],
+    );
+    let code = tui.wait_exit();
+    assert_ne!(code, 0, "an error is not a clean exit");
+    tui.wait_for("the main screen", |s| !s.alternate_screen());
+    assert!(tui.cooked(), "raw mode left after the error");
+    assert!(tui.with_screen(|s| !s.hide_cursor()), "cursor shown again");
+    tui.wait_for_text("error test requested by NIGHTDESK_CRASH_TEST");
+    assert!(
+        !home.path().join("state/nightdesk/panic.log").exists(),
+        "an error is no panic"
+    );
+}
+
+#[test]
 fn ack_from_the_keyboard_reaches_the_source_and_comes_back() {
     let home = tempfile::tempdir().unwrap();
     let mut tui = start_demo(home.path(), &[]);

@@ -152,10 +152,12 @@ pub async fn run(
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     app.tick(clock.now());
     painter.paint(&mut guard.terminal, &mut app, &theme)?;
-    // A deliberate crash after the first frame, for the test that proves the terminal is
-    // restored and the panic logged (set only by that test).
-    if std::env::var_os("NIGHTDESK_CRASH_TEST").is_some() {
-        panic!("crash test requested by NIGHTDESK_CRASH_TEST");
+    // A deliberate crash after the first frame, for the tests that prove the terminal is
+    // restored on a panic (logged) and on an error (set only by those tests).
+    match std::env::var("NIGHTDESK_CRASH_TEST").as_deref() {
+        Ok("error") => anyhow::bail!("error test requested by NIGHTDESK_CRASH_TEST"),
+        Ok(_) => panic!("crash test requested by NIGHTDESK_CRASH_TEST"),
+        Err(_) => {}
     }
     let mut filters = FilterRunner::new();
     // A signal ends the loop like `quit`, so the guard restores the terminal on the way out.
