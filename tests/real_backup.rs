@@ -828,3 +828,54 @@ fn restore_test_done_from_the_keyboard_ends_the_overdue_finding_and_is_kept() {
             .any(|t| t.job == "dc" && t.note == "restored dc-01 to the test VM")
     );
 }
+
+#[test]
+fn restore_test_done_in_the_running_tui_ends_the_finding_and_is_kept() {
+    let repo = shared_restic();
+    let home = TempDir::new().unwrap();
+    let dir = home.path().join("config/nightdesk");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = restic_config(repo, "restore-test-interval = \"90d\"");
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("[ui]\nuser = \"nachtdienst\"\nlang = \"en\"\n{text}"),
+    )
+    .unwrap();
+    let mut tui = common::pty::Tui::start(&[], home.path(), 160, 40, &[]);
+    tui.wait_for_text("Backup 'DC-System' on dc-01: never recovery-test");
+    tui.send("/");
+    tui.type_text("t:schmidt s:test");
+    tui.send("\r");
+    tui.wait_for("only the DC finding", |s| s.contents().contains("1 of "));
+    tui.send("B");
+    // The form opens on the comment; the date is today unless changed.
+    tui.wait_for_text("Tested on:");
+    tui.type_text("restored dc-01 to the test VM");
+    tui.send("\r");
+    // The event loop keeps the record and asks the source to read again: the finding goes.
+    tui.wait_for_text("No item matches the filter.");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+
+    let db = home.path().join("data/nightdesk/nightdesk.db");
+    let kept = nightdesk::store::Store::open(&db)
+        .unwrap()
+        .restore_tests()
+        .unwrap();
+    assert!(
+        kept.iter().any(|t| t.job == "dc"
+            && t.tenant == "schmidt"
+            && t.note == "restored dc-01 to the test VM"),
+        "{kept:?}"
+    );
+    let audit = nightdesk::store::Store::open(&db)
+        .unwrap()
+        .audit_since(Timestamp::UNIX_EPOCH, None)
+        .unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "restore-test-done"
+            && e.user == "nachtdienst"
+            && e.item == "dc/restore-test"),
+        "{audit:?}"
+    );
+}
