@@ -1307,6 +1307,12 @@ fn an_sla_breach_notifies_once_per_clock() {
 
 fn unprimed_demo() -> (tempfile::TempDir, Session) {
     let home = tempfile::tempdir().unwrap();
+    let s = demo_in(home.path());
+    (home, s)
+}
+
+/// A demo session over the database under `home` (a restart), before any source answered.
+fn demo_in(home: &std::path::Path) -> Session {
     let ui = nightdesk::config::UiConfig {
         time_zone: Some("Europe/Berlin".into()),
         ..Default::default()
@@ -1315,9 +1321,8 @@ fn unprimed_demo() -> (tempfile::TempDir, Session) {
         lang: Some("en".into()),
         ..Default::default()
     };
-    let paths = common::paths_under(home.path());
-    let s = setup::demo_session(&paths, &ui, &flags, 42, 1.0, frozen_start());
-    (home, s)
+    let paths = common::paths_under(home);
+    setup::demo_session(&paths, &ui, &flags, 42, 1.0, frozen_start())
 }
 
 fn items_of<'a>(s: &'a Session, source: &'a SourceId) -> Vec<&'a nightdesk::queue::Entry> {
@@ -1402,4 +1407,174 @@ fn a_snapshot_of_an_earlier_run_is_shown_stale_until_the_source_answers() {
     let shown = items_of(&next, &swn);
     assert!(!shown.is_empty());
     assert!(shown.iter().all(|e| !next.app.queue.is_stale(e)), "fresh");
+}
+
+// ---- snoozes across a restart ----
+
+/// Carries out the store jobs among `effects` on the session's database, as the worker does.
+fn persist(s: &Session, effects: &[Effect]) {
+    let store = s.store.as_ref().expect("the demo database");
+    for job in store_jobs(effects) {
+        store.apply(&job).unwrap();
+    }
+}
+
+/// What one source answers at `at` (the other sources stay silent).
+fn fetch_of(
+    s: &mut Session,
+    source: &SourceId,
+    at: jiff::Timestamp,
+) -> Vec<nightdesk::model::Item> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let planned = s
+        .sources
+        .iter_mut()
+        .find(|p| p.source.id() == source)
+        .expect("a demo source");
+    match rt.block_on(planned.source.fetch(at)).unwrap() {
+        nightdesk::sources::Fetched::Full(items) => items,
+        other => panic!("the demo answers in full: {other:?}"),
+    }
+}
+
+fn answer_with(s: &mut Session, source: &SourceId, items: Vec<nightdesk::model::Item>) {
+    s.app.on_source_event(SourceEvent::Data {
+        source: source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Full(items),
+    });
+}
+
+/// Two alerts of two different sources, each snoozed for two hours; the jobs are stored.
+fn snooze_two(s: &mut Session) -> [nightdesk::model::ItemKey; 2] {
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let a = s.app.selected_item().unwrap().key.clone();
+    let b = s
+        .app
+        .view
+        .iter()
+        .map(|&id| s.app.entry(id).unwrap().item.key.clone())
+        .find(|k| k.source != a.source)
+        .expect("alerts of a second source");
+    for target in [&a, &b] {
+        s.app.selected = Some(target.clone());
+        s.app.on_key(key('z'));
+        s.app.on_key(enter()); // the default: 2h
+        assert!(s.app.marks.is_snoozed(target));
+    }
+    let out = s.app.take_outbox();
+    persist(s, &out);
+    [a, b]
+}
+
+fn stored_snoozes(s: &Session) -> Vec<nightdesk::model::ItemKey> {
+    let marks = s
+        .store
+        .as_ref()
+        .unwrap()
+        .local_marks(jiff::Timestamp::UNIX_EPOCH)
+        .unwrap();
+    let mut keys: Vec<_> = marks.snoozes.into_keys().collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn after_a_restart_one_source_answering_leaves_the_other_sources_snoozes_alone() {
+    let (home, mut s) = demo();
+    let [a, b] = snooze_two(&mut s);
+    drop(s);
+
+    // The next run: both snoozes are back; only a's source answers, b's has not yet (and has
+    // no snapshot: its items are not in the queue at all).
+    let mut next = demo_in(home.path());
+    assert!(next.app.marks.is_snoozed(&a) && next.app.marks.is_snoozed(&b));
+    assert!(next.app.queue.get(&b).is_none());
+    let items = fetch_of(&mut next, &a.source, frozen_start());
+    answer_with(&mut next, &a.source, items.clone());
+    assert!(next.app.marks.is_snoozed(&a), "unchanged: still snoozed");
+    assert!(
+        next.app.marks.is_snoozed(&b),
+        "another source's item is not gone because it is not back yet"
+    );
+    let out = next.app.take_outbox();
+    assert!(
+        !store_jobs(&out)
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Unsnooze(_))),
+        "nothing unsnoozed: {out:?}"
+    );
+    assert!(
+        !out.iter()
+            .any(|e| matches!(e, Effect::Audit(x) if x.action == "unsnooze"))
+    );
+    persist(&next, &out);
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    assert_eq!(stored_snoozes(&next), both, "both still in the store");
+
+    // b's source answers, with b unchanged: still snoozed.
+    let items_b = fetch_of(&mut next, &b.source, frozen_start());
+    answer_with(&mut next, &b.source, items_b);
+    assert!(next.app.marks.is_snoozed(&b));
+    // The answering source's own judgement still works: a missing from its answer is gone.
+    let without_a: Vec<_> = items.into_iter().filter(|i| i.key != a).collect();
+    answer_with(&mut next, &a.source, without_a);
+    assert!(!next.app.marks.is_snoozed(&a), "gone from its own source");
+    assert!(next.app.marks.is_snoozed(&b));
+    let out = next.app.take_outbox();
+    persist(&next, &out);
+    assert_eq!(stored_snoozes(&next), vec![b]);
+}
+
+#[test]
+fn an_item_restored_from_a_snapshot_older_than_its_snooze_does_not_wake_it() {
+    let (home, mut s) = demo();
+    let [a, b] = snooze_two(&mut s);
+    // b's source's last snapshot was taken three minutes ago, before b last changed.
+    let snooze_of_b = s.app.marks.snoozes[&b].clone();
+    let mut items: Vec<_> = items_of(&s, &b.source)
+        .into_iter()
+        .map(|e| e.item.clone())
+        .collect();
+    let older = frozen_start() - SignedDuration::from_mins(3);
+    for item in items.iter_mut().filter(|i| i.key == b) {
+        item.updated = older;
+    }
+    let snapshot = nightdesk::store::Snapshot {
+        source: b.source.clone(),
+        fetched_at: older,
+        items,
+    };
+    drop(s);
+
+    let mut next = demo_in(home.path());
+    next.app.sources.get_mut(&b.source).unwrap().meta.cache = true;
+    next.app.restore_snapshot(snapshot);
+    let restored = next.app.queue.get(&b).expect("b is in the snapshot");
+    assert_ne!(Some(restored.item.updated), snooze_of_b.until_change_of);
+    assert!(
+        next.app.marks.is_snoozed(&b),
+        "the snapshot does not wake it"
+    );
+    // a's source answers: b's snapshot items are not judged by it.
+    let items = fetch_of(&mut next, &a.source, frozen_start());
+    answer_with(&mut next, &a.source, items);
+    assert!(next.app.marks.is_snoozed(&a));
+    assert!(
+        next.app.marks.is_snoozed(&b),
+        "snapshot data is never taken for a change"
+    );
+    // b's source answers live with b as it was when snoozed: still snoozed.
+    let items = fetch_of(&mut next, &b.source, frozen_start());
+    answer_with(&mut next, &b.source, items);
+    assert!(next.app.marks.is_snoozed(&b));
+    let out = next.app.take_outbox();
+    assert!(
+        !store_jobs(&out)
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Unsnooze(_)))
+    );
 }

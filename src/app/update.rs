@@ -508,6 +508,7 @@ impl App {
             } => {
                 self.decorate(&mut fetched);
                 let arrivals = self.note_arrivals(&source, &fetched);
+                let judged = self.judged_snoozes(&source, &fetched);
                 match fetched {
                     Fetched::Full(items) => {
                         self.queue.apply_full(&source, items);
@@ -522,7 +523,7 @@ impl App {
                 self.snapshot_answered(&source, at);
                 self.notify_arrivals(arrivals, at.max(self.now));
                 self.prune_marks();
-                self.wake_changed();
+                self.wake_changed(judged);
             }
             SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
             SourceEvent::Vocabulary { source, vocabulary } => {
