@@ -1411,11 +1411,18 @@ fn a_snapshot_of_an_earlier_run_is_shown_stale_until_the_source_answers() {
 
 // ---- snoozes across a restart ----
 
-/// Carries out the store jobs among `effects` on the session's database, as the worker does.
+/// Carries out the store jobs and audit entries among `effects` on the session's database,
+/// as the event loop and the store worker do.
 fn persist(s: &Session, effects: &[Effect]) {
     let store = s.store.as_ref().expect("the demo database");
-    for job in store_jobs(effects) {
-        store.apply(&job).unwrap();
+    for effect in effects {
+        match effect {
+            Effect::Store(job) => store.apply(job).unwrap(),
+            Effect::Audit(entry) => {
+                store.record(entry).unwrap();
+            }
+            _ => {}
+        }
     }
 }
 
@@ -1459,7 +1466,7 @@ fn snooze_two(s: &mut Session) -> [nightdesk::model::ItemKey; 2] {
         .find(|k| k.source != a.source)
         .expect("alerts of a second source");
     for target in [&a, &b] {
-        s.app.selected = Some(target.clone());
+        select(s, target);
         s.app.on_key(key('z'));
         s.app.on_key(enter()); // the default: 2h
         assert!(s.app.marks.is_snoozed(target));
@@ -1577,4 +1584,148 @@ fn an_item_restored_from_a_snapshot_older_than_its_snooze_does_not_wake_it() {
             .iter()
             .any(|j| matches!(j, nightdesk::store::Job::Unsnooze(_)))
     );
+}
+
+// ---- the detail pane's timeline ----
+
+/// The detail pane of the selected item, drawn tall enough for every section.
+fn detail_text(s: &Session) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, 160, 300);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    nightdesk::ui::detail::render(&s.app, &s.theme, area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn with_status(
+    item: &nightdesk::model::Item,
+    category: StatusCategory,
+    label: &str,
+    minutes: i64,
+) -> nightdesk::model::Item {
+    let mut changed = item.clone();
+    let at = frozen_start() + SignedDuration::from_mins(minutes);
+    changed.status = nightdesk::model::Status::new(category, label);
+    changed.sla.status_since = Some(nightdesk::model::Moment::new(at));
+    changed.updated = at;
+    changed
+}
+
+fn upsert(s: &mut Session, item: nightdesk::model::Item) {
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: item.updated,
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![item],
+            removed: vec![],
+        },
+    });
+}
+
+#[test]
+fn every_status_change_seen_is_in_the_timeline_not_only_the_latest() {
+    use nightdesk::app::history::STATUS_CHANGES_KEPT;
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let item = s.app.selected_item().unwrap().clone();
+    s.app.apply(Action::new(ActionId::ClearFilter));
+    assert!(s.app.status_changes.is_empty(), "nothing changed yet");
+    upsert(
+        &mut s,
+        with_status(&item, StatusCategory::Acknowledged, "acknowledged", 1),
+    );
+    let back = with_status(&item, StatusCategory::New, "firing again", 2);
+    upsert(&mut s, back.clone());
+    upsert(&mut s, back.clone()); // the same answer again: no change
+    assert_eq!(s.app.status_changes[&item.key].len(), 2);
+    select(&mut s, &item.key);
+    let text = detail_text(&s);
+    assert!(text.contains("status acknowledged"), "{text}");
+    assert!(text.contains("status firing again"), "{text}");
+    assert_eq!(
+        text.matches("status firing again").count(),
+        1,
+        "the current status once: {text}"
+    );
+    // Bounded: the newest few per item, and only the item that changed has a list.
+    for n in 0..20 {
+        let label = format!("flap {n}");
+        upsert(
+            &mut s,
+            with_status(&item, StatusCategory::New, &label, 3 + n),
+        );
+    }
+    let kept = &s.app.status_changes[&item.key];
+    assert_eq!(kept.len(), STATUS_CHANGES_KEPT);
+    assert_eq!(&*kept.last().unwrap().label, "flap 19");
+    assert_eq!(s.app.status_changes.len(), 1);
+    // Gone from the queue: its list goes too.
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![],
+            removed: vec![item.key.clone()],
+        },
+    });
+    assert!(s.app.status_changes.is_empty());
+}
+
+#[test]
+fn audit_entries_are_in_the_timeline_live_and_after_a_restart_with_the_same_cap() {
+    use nightdesk::app::writeback::TIMELINE_KEPT;
+    let (home, mut s) = demo();
+    s.app.apply("set-filter k:ticket".parse().unwrap());
+    let target = s.app.selected_item().unwrap().key.clone();
+    // More audited actions than the timeline keeps: local notes, then a NIS-2 mark.
+    let notes = TIMELINE_KEPT + 5;
+    for n in 0..notes {
+        select(&mut s, &target);
+        s.app.on_key(key('N'));
+        type_str(&mut s, &format!("note {n}"));
+        s.app
+            .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+        assert_eq!(s.app.mode, Mode::Queue);
+    }
+    select(&mut s, &target);
+    s.app.on_key(key('!'));
+    s.app.on_key(enter()); // aware now
+    let live = &s.app.timeline[&target];
+    assert_eq!(
+        live.len(),
+        TIMELINE_KEPT,
+        "live: the newest {TIMELINE_KEPT}"
+    );
+    assert_eq!(live.last().unwrap().action, "nis2-mark");
+    select(&mut s, &target);
+    let text = detail_text(&s);
+    assert!(text.contains("nis2-mark"), "live: {text}");
+    let out = s.app.take_outbox();
+    let audited = out
+        .iter()
+        .filter(|e| matches!(e, Effect::Audit(a) if a.item == *target.external_id))
+        .count();
+    assert_eq!(audited, notes + 1, "every action is audited");
+    persist(&s, &out);
+    let live: Vec<_> = s.app.timeline[&target].clone();
+    drop(s);
+
+    // The next start reads them back from the database: the same newest 50, in order.
+    let mut next = demo_in(home.path());
+    let loaded = &next.app.timeline[&target];
+    assert_eq!(loaded.len(), TIMELINE_KEPT, "loaded: the same cap");
+    assert_eq!(loaded, &live, "the same entries as live");
+    let items = fetch_of(&mut next, &target.source, frozen_start());
+    answer_with(&mut next, &target.source, items);
+    select(&mut next, &target);
+    let text = detail_text(&next);
+    assert!(text.contains("nis2-mark"), "after the restart: {text}");
 }

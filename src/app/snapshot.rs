@@ -32,6 +32,8 @@ impl App {
         if let Fetched::Full(items) = fetched {
             self.queue.apply_full(&snapshot.source, items);
         }
+        // Not a change seen live: the timeline keeps only what sources answered.
+        self.queue.take_status_changes();
         self.queue
             .set_source_stale(&snapshot.source, Some(snapshot.fetched_at));
         self.refresh_view();

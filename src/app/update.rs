@@ -517,6 +517,7 @@ impl App {
                         self.queue.apply_delta(upserts, &removed);
                     }
                 }
+                self.note_status_changes();
                 if let Some(info) = self.sources.get_mut(&source) {
                     info.last_ok = Some(at);
                 }
