@@ -1729,3 +1729,67 @@ fn audit_entries_are_in_the_timeline_live_and_after_a_restart_with_the_same_cap(
     let text = detail_text(&next);
     assert!(text.contains("nis2-mark"), "after the restart: {text}");
 }
+
+// ---- saved views ----
+
+#[test]
+fn a_saved_view_of_the_config_bound_to_a_key_sets_its_filter() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = common::paths_under(home.path());
+    std::fs::create_dir_all(paths.keymap_file.path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &paths.keymap_file.path,
+        "[queue]\n\"P\" = \"view p1-night\"\n\"X\" = \"view p1-nite\"\n",
+    )
+    .unwrap();
+    let config = common::config(
+        "[ui]\ntime-zone = \"Europe/Berlin\"\n\n[views]\np1-night = \"p:1 k:alert\"\n\n[[sources]]\nid = \"demo\"\nkind = \"demo\"\nseed = 42\n",
+    );
+    let flags = setup::Flags {
+        lang: Some("en".into()),
+        ..Default::default()
+    };
+    let mut s = setup::configured_session(&paths, &config, &flags).unwrap();
+    s.app.filterer.set_inline_limit(usize::MAX);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(setup::fetch_once(
+        &mut s.app,
+        &mut s.sources,
+        jiff::Timestamp::now(),
+    ));
+    let all = s.app.view.len();
+    let p1_alerts = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| {
+            e.item.kind == Kind::Alert && e.item.priority == nightdesk::model::Priority::P1
+        })
+        .count();
+    assert!(
+        0 < p1_alerts && p1_alerts < all,
+        "the view narrows the queue"
+    );
+
+    s.app.on_key(key('P'));
+    assert_eq!(s.app.filter.text(), "p:1 k:alert");
+    assert_eq!(s.app.view.len(), p1_alerts);
+    assert!(s.app.view.iter().all(|&id| {
+        let item = &s.app.entry(id).unwrap().item;
+        item.kind == Kind::Alert && item.priority == nightdesk::model::Priority::P1
+    }));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        !flash.error && flash.text == "view p1-night: p:1 k:alert",
+        "{flash:?}"
+    );
+
+    // A binding of a view the config does not have says so and leaves the filter.
+    s.app.on_key(key('X'));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error, "{flash:?}");
+    assert!(flash.text.contains("p1-nite") && flash.text.contains("mine, p1-night"));
+    assert_eq!(s.app.filter.text(), "p:1 k:alert");
+}
