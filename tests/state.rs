@@ -1793,3 +1793,103 @@ fn a_saved_view_of_the_config_bound_to_a_key_sets_its_filter() {
     assert!(flash.text.contains("p1-nite") && flash.text.contains("mine, p1-night"));
     assert_eq!(s.app.filter.text(), "p:1 k:alert");
 }
+
+// ---- batch confirmation ----
+
+/// The title of the open form, as drawn.
+fn form_title(s: &mut Session) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, 220, 50);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    s.app
+        .set_page(nightdesk::ui::queue_rows(area, s.app.detail_open, false));
+    nightdesk::ui::render(&s.app, &s.theme, area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .find_map(|row| {
+            let (_, title) = row.split_once('┌')?;
+            Some(title.split('─').next().unwrap_or("").to_string())
+        })
+        .expect("a form is open")
+}
+
+#[test]
+fn a_batch_form_says_how_many_items_of_which_tenants_at_which_sources() {
+    use nightdesk::i18n::Lang;
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert".parse().unwrap());
+    s.app.on_key(key('*'));
+    let marked: Vec<_> = s
+        .app
+        .view
+        .iter()
+        .map(|&id| s.app.entry(id).unwrap().item.clone())
+        .collect();
+    let mut tenants = Vec::new();
+    for item in &marked {
+        if !tenants.contains(&item.tenant) {
+            tenants.push(item.tenant.clone());
+        }
+    }
+    assert!(tenants.len() > 2, "alerts of many tenants");
+    let names: Vec<&str> = tenants[..2].iter().map(|t| s.app.tenant_name(t)).collect();
+    let mut sources: Vec<&str> = marked.iter().map(|i| i.key.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let (n, m) = (marked.len(), tenants.len());
+    assert!(sources.len() > 3, "and of many sources");
+    let (first, second) = (names[0], names[1]);
+    let (three, more) = (sources[..3].join(", "), sources.len() - 3);
+    let en = format!(
+        "Acknowledge {n} items of {m} tenants ({first}, {second}, …) at {three} and {more} more"
+    );
+    let de = format!(
+        "{n} Einträge von {m} Kunden ({first}, {second}, …) an {three} und {more} weiteren quittieren"
+    );
+    s.app.on_key(key('a'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    assert_eq!(form_title(&mut s), en);
+    s.app.lang = Lang::De;
+    assert_eq!(form_title(&mut s), de);
+
+    // One tenant: its name; one item: singular.
+    s.app.lang = Lang::En;
+    s.app.on_key(esc());
+    s.app.on_key(esc()); // the marks
+    assert!(s.app.marked.is_empty());
+    s.app.apply("set-filter k:alert t:wagner".parse().unwrap());
+    s.app.on_key(key('*'));
+    let n = s.app.marked.len();
+    assert!(n > 1);
+    s.app.on_key(key('a'));
+    assert_eq!(
+        form_title(&mut s),
+        format!("Acknowledge {n} items of Wagner Immobilien GmbH at mon-wagner")
+    );
+    s.app.lang = Lang::De;
+    assert_eq!(
+        form_title(&mut s),
+        format!("{n} Einträge von Wagner Immobilien GmbH an mon-wagner quittieren")
+    );
+    s.app.on_key(esc());
+    s.app.on_key(esc());
+    s.app.on_key(key('a')); // the selected item alone
+    assert_eq!(
+        form_title(&mut s),
+        "1 Eintrag von Wagner Immobilien GmbH an mon-wagner quittieren"
+    );
+    s.app.on_key(esc());
+    // The confirmation of an action without a form says the same.
+    s.app.on_key(key('*'));
+    s.app.on_key(key('A'));
+    assert_eq!(s.app.mode, Mode::Prompt, "{:?}", s.app.flash);
+    assert_eq!(
+        form_title(&mut s),
+        format!(
+            "Quittierung für {n} Einträge von Wagner Immobilien GmbH an mon-wagner zurücknehmen?"
+        )
+    );
+}
