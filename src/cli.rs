@@ -346,12 +346,22 @@ pub fn keys_check(globals: &Globals, file: Option<PathBuf>) -> anyhow::Result<Ex
     let file = file.unwrap_or_else(|| paths.keymap_file.path.clone());
     let text = std::fs::read_to_string(&file)
         .with_context(|| format!("cannot read {}", file.display()))?;
+    let config = Config::load_located(&paths.config_file).ok();
     let preset = globals.keymap.clone().unwrap_or_else(|| {
-        Config::load_located(&paths.config_file)
+        config
+            .as_ref()
             .map(|c| c.ui.keymap.name().to_string())
-            .unwrap_or_else(|_| "default".to_string())
+            .unwrap_or_else(|| "default".to_string())
     });
-    let findings = keymap::check_layered(&file, &text, &preset);
+    let mut findings = keymap::check_layered(&file, &text, &preset);
+    // `view NAME` needs NAME in the config's [views] (unless the config does not load).
+    if let Some(config) = &config {
+        let mut views: Vec<&str> = config.views.keys().map(String::as_str).collect();
+        if !views.contains(&crate::app::views::MINE.0) {
+            views.insert(0, crate::app::views::MINE.0);
+        }
+        findings.extend(keymap::check_views(&file, &text, &views));
+    }
     for f in &findings {
         println!("{f}");
     }

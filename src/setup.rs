@@ -212,10 +212,8 @@ fn load_local(app: &mut App, store: Option<&Store>) {
     }
     match store.audit_since(since, None) {
         Ok(entries) => {
-            for e in entries {
-                let key =
-                    crate::model::ItemKey::new(&crate::model::SourceId::new(&e.source), &e.item);
-                app.timeline.entry(key).or_default().push(e);
+            for e in &entries {
+                app.remember(e);
             }
         }
         Err(e) => tracing::error!(error = %e, "audit log unreadable"),

@@ -116,6 +116,33 @@ fn keys_check_reports_problems_with_positions() {
 }
 
 #[test]
+fn keys_check_warns_about_a_view_the_config_does_not_define() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/nightdesk/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "[views]\np1-night = \"p:1 k:alert\"\n").unwrap();
+    let file = home.path().join("keys.toml");
+    std::fs::write(
+        &file,
+        "[queue]\n\"P\" = \"view p1-night\"\n\"X\" = \"view p1-nite\"\n",
+    )
+    .unwrap();
+    let out = nightdesk(home.path(), &["keys", "check", file.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "a warning only: {stdout}");
+    let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stdout}");
+    assert!(
+        warnings[0].starts_with(&format!("{}:3:1: warning:", file.display())),
+        "{stdout}"
+    );
+    assert!(
+        warnings[0].contains("`p1-nite`") && warnings[0].contains("mine, p1-night"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn shipped_keymaps_pass_keys_check() {
     let home = tempfile::tempdir().unwrap();
     for preset in ["default", "vim", "emacs"] {

@@ -107,3 +107,82 @@ fn a_bad_since_is_refused_with_a_hint() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("24h or 7d"));
 }
+
+/// An entry `hours` before now, as nightdesk records it.
+fn entry(hours: i64, tenant: &str, action: &str) -> nightdesk::store::AuditEntry {
+    nightdesk::store::AuditEntry {
+        at: jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours),
+        user: "nachtschicht".into(),
+        tenant: tenant.into(),
+        source: "am".into(),
+        item: format!("{action}-{hours}h"),
+        action: action.into(),
+        params: serde_json::json!({}),
+        outcome: nightdesk::store::AuditOutcome::Ok,
+    }
+}
+
+/// The demo's audit log under `home`, with entries 1, 23, 25 and 720 hours old.
+fn seed(home: &std::path::Path) {
+    // Where the binary looks with XDG_DATA_HOME=<home>/data.
+    let file = home
+        .join("data/nightdesk")
+        .join(nightdesk::setup::DEMO_STORE);
+    let store = nightdesk::store::Store::open(&file).unwrap();
+    for (hours, tenant, action) in [
+        (1, "mueller", "ack"),
+        (23, "schmidt", "note"),
+        (25, "mueller", "assign"),
+        (720, "mueller", "downtime"),
+    ] {
+        store.record(&entry(hours, tenant, action)).unwrap();
+    }
+}
+
+fn items(out: &std::process::Output) -> Vec<String> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["item"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn since_24h_is_the_last_day_back_from_now() {
+    let home = tempfile::tempdir().unwrap();
+    seed(home.path());
+    let day = audit(home.path(), &["--since", "24h", "--format", "json"]);
+    assert_eq!(
+        items(&day),
+        ["note-23h", "ack-1h"],
+        "oldest first, no older"
+    );
+    let week = audit(home.path(), &["--since", "7d", "--format", "json"]);
+    assert_eq!(items(&week), ["assign-25h", "note-23h", "ack-1h"]);
+}
+
+#[test]
+fn a_tenant_filter_keeps_only_that_tenants_entries() {
+    let home = tempfile::tempdir().unwrap();
+    seed(home.path());
+    let mueller = audit(
+        home.path(),
+        &["--since", "7d", "--tenant", "mueller", "--format", "json"],
+    );
+    assert_eq!(items(&mueller), ["assign-25h", "ack-1h"]);
+    let day = audit(
+        home.path(),
+        &["--since", "24h", "--tenant", "schmidt", "--format", "csv"],
+    );
+    let text = String::from_utf8(day.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert!(rows[0].contains(",schmidt,am,note-23h,note,"), "{text}");
+}

@@ -228,7 +228,7 @@ fn ack_from_the_keyboard_reaches_the_source_and_comes_back() {
     let (before, _) = shown_count(&tui.screen()).unwrap();
     tui.send("a");
     // The form asks for duration and comment; what is typed goes to the source.
-    tui.wait_for_text("Acknowledge 1 item(s) at");
+    tui.wait_for_text("Acknowledge 1 item of ");
     tui.wait_for_text("Duration: 2h");
     tui.type_text("on it, ticket 4711");
     tui.wait_for_text("Comment:  on it, ticket 4711");

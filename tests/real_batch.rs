@@ -101,7 +101,7 @@ fn twelve_marked_alerts_are_acknowledged_with_one_form_and_audited() {
     });
     tui.send("*");
     tui.send("a");
-    tui.wait_for_text(&format!("Acknowledge {MARKED} item(s) at am"));
+    tui.wait_for_text(&format!("Acknowledge {MARKED} items of mueller at am"));
     // The form starts in the comment; tab goes round to the duration, ctrl-u clears it.
     tui.type_text("disk swap tonight, ticket 4711");
     tui.send("\t");

@@ -1377,6 +1377,12 @@ fn an_sla_breach_notifies_once_per_clock() {
 
 fn unprimed_demo() -> (tempfile::TempDir, Session) {
     let home = tempfile::tempdir().unwrap();
+    let s = demo_in(home.path());
+    (home, s)
+}
+
+/// A demo session over the database under `home` (a restart), before any source answered.
+fn demo_in(home: &std::path::Path) -> Session {
     let ui = nightdesk::config::UiConfig {
         time_zone: Some("Europe/Berlin".into()),
         ..Default::default()
@@ -1385,9 +1391,8 @@ fn unprimed_demo() -> (tempfile::TempDir, Session) {
         lang: Some("en".into()),
         ..Default::default()
     };
-    let paths = common::paths_under(home.path());
-    let s = setup::demo_session(&paths, &ui, &flags, 42, 1.0, frozen_start());
-    (home, s)
+    let paths = common::paths_under(home);
+    setup::demo_session(&paths, &ui, &flags, 42, 1.0, frozen_start())
 }
 
 fn items_of<'a>(s: &'a Session, source: &'a SourceId) -> Vec<&'a nightdesk::queue::Entry> {
@@ -1496,4 +1501,489 @@ fn choosing_a_tenant_in_the_tenant_list_filters_the_queue_and_all_tenants_clears
     s.app.on_key(enter());
     assert_eq!(s.app.filter.text(), "");
     assert_eq!(s.app.view.len(), everything);
+}
+
+// ---- snoozes across a restart ----
+
+/// Carries out the store jobs and audit entries among `effects` on the session's database,
+/// as the event loop and the store worker do.
+fn persist(s: &Session, effects: &[Effect]) {
+    let store = s.store.as_ref().expect("the demo database");
+    for effect in effects {
+        match effect {
+            Effect::Store(job) => store.apply(job).unwrap(),
+            Effect::Audit(entry) => {
+                store.record(entry).unwrap();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What one source answers at `at` (the other sources stay silent).
+fn fetch_of(
+    s: &mut Session,
+    source: &SourceId,
+    at: jiff::Timestamp,
+) -> Vec<nightdesk::model::Item> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let planned = s
+        .sources
+        .iter_mut()
+        .find(|p| p.source.id() == source)
+        .expect("a demo source");
+    match rt.block_on(planned.source.fetch(at)).unwrap() {
+        nightdesk::sources::Fetched::Full(items) => items,
+        other => panic!("the demo answers in full: {other:?}"),
+    }
+}
+
+fn answer_with(s: &mut Session, source: &SourceId, items: Vec<nightdesk::model::Item>) {
+    s.app.on_source_event(SourceEvent::Data {
+        source: source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Full(items),
+    });
+}
+
+/// Two alerts of two different sources, each snoozed for two hours; the jobs are stored.
+fn snooze_two(s: &mut Session) -> [nightdesk::model::ItemKey; 2] {
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let a = s.app.selected_item().unwrap().key.clone();
+    let b = s
+        .app
+        .view
+        .iter()
+        .map(|&id| s.app.entry(id).unwrap().item.key.clone())
+        .find(|k| k.source != a.source)
+        .expect("alerts of a second source");
+    for target in [&a, &b] {
+        select(s, target);
+        s.app.on_key(key('z'));
+        s.app.on_key(enter()); // the default: 2h
+        assert!(s.app.marks.is_snoozed(target));
+    }
+    let out = s.app.take_outbox();
+    persist(s, &out);
+    [a, b]
+}
+
+fn stored_snoozes(s: &Session) -> Vec<nightdesk::model::ItemKey> {
+    let marks = s
+        .store
+        .as_ref()
+        .unwrap()
+        .local_marks(jiff::Timestamp::UNIX_EPOCH)
+        .unwrap();
+    let mut keys: Vec<_> = marks.snoozes.into_keys().collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn after_a_restart_one_source_answering_leaves_the_other_sources_snoozes_alone() {
+    let (home, mut s) = demo();
+    let [a, b] = snooze_two(&mut s);
+    drop(s);
+
+    // The next run: both snoozes are back; only a's source answers, b's has not yet (and has
+    // no snapshot: its items are not in the queue at all).
+    let mut next = demo_in(home.path());
+    assert!(next.app.marks.is_snoozed(&a) && next.app.marks.is_snoozed(&b));
+    assert!(next.app.queue.get(&b).is_none());
+    let items = fetch_of(&mut next, &a.source, frozen_start());
+    answer_with(&mut next, &a.source, items.clone());
+    assert!(next.app.marks.is_snoozed(&a), "unchanged: still snoozed");
+    assert!(
+        next.app.marks.is_snoozed(&b),
+        "another source's item is not gone because it is not back yet"
+    );
+    let out = next.app.take_outbox();
+    assert!(
+        !store_jobs(&out)
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Unsnooze(_))),
+        "nothing unsnoozed: {out:?}"
+    );
+    assert!(
+        !out.iter()
+            .any(|e| matches!(e, Effect::Audit(x) if x.action == "unsnooze"))
+    );
+    persist(&next, &out);
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    assert_eq!(stored_snoozes(&next), both, "both still in the store");
+
+    // b's source answers, with b unchanged: still snoozed.
+    let items_b = fetch_of(&mut next, &b.source, frozen_start());
+    answer_with(&mut next, &b.source, items_b);
+    assert!(next.app.marks.is_snoozed(&b));
+    // The answering source's own judgement still works: a missing from its answer is gone.
+    let without_a: Vec<_> = items.into_iter().filter(|i| i.key != a).collect();
+    answer_with(&mut next, &a.source, without_a);
+    assert!(!next.app.marks.is_snoozed(&a), "gone from its own source");
+    assert!(next.app.marks.is_snoozed(&b));
+    let out = next.app.take_outbox();
+    persist(&next, &out);
+    assert_eq!(stored_snoozes(&next), vec![b]);
+}
+
+#[test]
+fn an_item_restored_from_a_snapshot_older_than_its_snooze_does_not_wake_it() {
+    let (home, mut s) = demo();
+    let [a, b] = snooze_two(&mut s);
+    // b's source's last snapshot was taken three minutes ago, before b last changed.
+    let snooze_of_b = s.app.marks.snoozes[&b].clone();
+    let mut items: Vec<_> = items_of(&s, &b.source)
+        .into_iter()
+        .map(|e| e.item.clone())
+        .collect();
+    let older = frozen_start() - SignedDuration::from_mins(3);
+    for item in items.iter_mut().filter(|i| i.key == b) {
+        item.updated = older;
+    }
+    let snapshot = nightdesk::store::Snapshot {
+        source: b.source.clone(),
+        fetched_at: older,
+        items,
+    };
+    drop(s);
+
+    let mut next = demo_in(home.path());
+    next.app.sources.get_mut(&b.source).unwrap().meta.cache = true;
+    next.app.restore_snapshot(snapshot);
+    let restored = next.app.queue.get(&b).expect("b is in the snapshot");
+    assert_ne!(Some(restored.item.updated), snooze_of_b.until_change_of);
+    assert!(
+        next.app.marks.is_snoozed(&b),
+        "the snapshot does not wake it"
+    );
+    // a's source answers: b's snapshot items are not judged by it.
+    let items = fetch_of(&mut next, &a.source, frozen_start());
+    answer_with(&mut next, &a.source, items);
+    assert!(next.app.marks.is_snoozed(&a));
+    assert!(
+        next.app.marks.is_snoozed(&b),
+        "snapshot data is never taken for a change"
+    );
+    // b's source answers live with b as it was when snoozed: still snoozed.
+    let items = fetch_of(&mut next, &b.source, frozen_start());
+    answer_with(&mut next, &b.source, items);
+    assert!(next.app.marks.is_snoozed(&b));
+    let out = next.app.take_outbox();
+    assert!(
+        !store_jobs(&out)
+            .iter()
+            .any(|j| matches!(j, nightdesk::store::Job::Unsnooze(_)))
+    );
+}
+
+// ---- the detail pane's timeline ----
+
+/// The detail pane of the selected item, drawn tall enough for every section.
+fn detail_text(s: &Session) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, 160, 300);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    nightdesk::ui::detail::render(&s.app, &s.theme, area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn with_status(
+    item: &nightdesk::model::Item,
+    category: StatusCategory,
+    label: &str,
+    minutes: i64,
+) -> nightdesk::model::Item {
+    let mut changed = item.clone();
+    let at = frozen_start() + SignedDuration::from_mins(minutes);
+    changed.status = nightdesk::model::Status::new(category, label);
+    changed.sla.status_since = Some(nightdesk::model::Moment::new(at));
+    changed.updated = at;
+    changed
+}
+
+fn upsert(s: &mut Session, item: nightdesk::model::Item) {
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: item.updated,
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![item],
+            removed: vec![],
+        },
+    });
+}
+
+#[test]
+fn every_status_change_seen_is_in_the_timeline_not_only_the_latest() {
+    use nightdesk::app::history::STATUS_CHANGES_KEPT;
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert s:new".parse().unwrap());
+    let item = s.app.selected_item().unwrap().clone();
+    s.app.apply(Action::new(ActionId::ClearFilter));
+    assert!(s.app.status_changes.is_empty(), "nothing changed yet");
+    upsert(
+        &mut s,
+        with_status(&item, StatusCategory::Acknowledged, "acknowledged", 1),
+    );
+    let back = with_status(&item, StatusCategory::New, "firing again", 2);
+    upsert(&mut s, back.clone());
+    upsert(&mut s, back.clone()); // the same answer again: no change
+    assert_eq!(s.app.status_changes[&item.key].len(), 2);
+    select(&mut s, &item.key);
+    let text = detail_text(&s);
+    assert!(text.contains("status acknowledged"), "{text}");
+    assert!(text.contains("status firing again"), "{text}");
+    assert_eq!(
+        text.matches("status firing again").count(),
+        1,
+        "the current status once: {text}"
+    );
+    // Bounded: the newest few per item, and only the item that changed has a list.
+    for n in 0..20 {
+        let label = format!("flap {n}");
+        upsert(
+            &mut s,
+            with_status(&item, StatusCategory::New, &label, 3 + n),
+        );
+    }
+    let kept = &s.app.status_changes[&item.key];
+    assert_eq!(kept.len(), STATUS_CHANGES_KEPT);
+    assert_eq!(&*kept.last().unwrap().label, "flap 19");
+    assert_eq!(s.app.status_changes.len(), 1);
+    // Gone from the queue: its list goes too.
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.key.source.clone(),
+        at: frozen_start(),
+        fetched: nightdesk::sources::Fetched::Delta {
+            upserts: vec![],
+            removed: vec![item.key.clone()],
+        },
+    });
+    assert!(s.app.status_changes.is_empty());
+}
+
+#[test]
+fn audit_entries_are_in_the_timeline_live_and_after_a_restart_with_the_same_cap() {
+    use nightdesk::app::writeback::TIMELINE_KEPT;
+    let (home, mut s) = demo();
+    s.app.apply("set-filter k:ticket".parse().unwrap());
+    let target = s.app.selected_item().unwrap().key.clone();
+    // More audited actions than the timeline keeps: local notes, then a NIS-2 mark.
+    let notes = TIMELINE_KEPT + 5;
+    for n in 0..notes {
+        select(&mut s, &target);
+        s.app.on_key(key('N'));
+        type_str(&mut s, &format!("note {n}"));
+        s.app
+            .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+        assert_eq!(s.app.mode, Mode::Queue);
+    }
+    select(&mut s, &target);
+    s.app.on_key(key('!'));
+    s.app.on_key(enter()); // aware now
+    let live = &s.app.timeline[&target];
+    assert_eq!(
+        live.len(),
+        TIMELINE_KEPT,
+        "live: the newest {TIMELINE_KEPT}"
+    );
+    assert_eq!(live.last().unwrap().action, "nis2-mark");
+    select(&mut s, &target);
+    let text = detail_text(&s);
+    assert!(text.contains("nis2-mark"), "live: {text}");
+    let out = s.app.take_outbox();
+    let audited = out
+        .iter()
+        .filter(|e| matches!(e, Effect::Audit(a) if a.item == *target.external_id))
+        .count();
+    assert_eq!(audited, notes + 1, "every action is audited");
+    persist(&s, &out);
+    let live: Vec<_> = s.app.timeline[&target].clone();
+    drop(s);
+
+    // The next start reads them back from the database: the same newest 50, in order.
+    let mut next = demo_in(home.path());
+    let loaded = &next.app.timeline[&target];
+    assert_eq!(loaded.len(), TIMELINE_KEPT, "loaded: the same cap");
+    assert_eq!(loaded, &live, "the same entries as live");
+    let items = fetch_of(&mut next, &target.source, frozen_start());
+    answer_with(&mut next, &target.source, items);
+    select(&mut next, &target);
+    let text = detail_text(&next);
+    assert!(text.contains("nis2-mark"), "after the restart: {text}");
+}
+
+// ---- saved views ----
+
+#[test]
+fn a_saved_view_of_the_config_bound_to_a_key_sets_its_filter() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = common::paths_under(home.path());
+    std::fs::create_dir_all(paths.keymap_file.path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &paths.keymap_file.path,
+        "[queue]\n\"P\" = \"view p1-night\"\n\"X\" = \"view p1-nite\"\n",
+    )
+    .unwrap();
+    let config = common::config(
+        "[ui]\ntime-zone = \"Europe/Berlin\"\n\n[views]\np1-night = \"p:1 k:alert\"\n\n[[sources]]\nid = \"demo\"\nkind = \"demo\"\nseed = 42\n",
+    );
+    let flags = setup::Flags {
+        lang: Some("en".into()),
+        ..Default::default()
+    };
+    let mut s = setup::configured_session(&paths, &config, &flags).unwrap();
+    s.app.filterer.set_inline_limit(usize::MAX);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(setup::fetch_once(
+        &mut s.app,
+        &mut s.sources,
+        jiff::Timestamp::now(),
+    ));
+    let all = s.app.view.len();
+    let p1_alerts = s
+        .app
+        .queue
+        .iter()
+        .filter(|(_, e)| {
+            e.item.kind == Kind::Alert && e.item.priority == nightdesk::model::Priority::P1
+        })
+        .count();
+    assert!(
+        0 < p1_alerts && p1_alerts < all,
+        "the view narrows the queue"
+    );
+
+    s.app.on_key(key('P'));
+    assert_eq!(s.app.filter.text(), "p:1 k:alert");
+    assert_eq!(s.app.view.len(), p1_alerts);
+    assert!(s.app.view.iter().all(|&id| {
+        let item = &s.app.entry(id).unwrap().item;
+        item.kind == Kind::Alert && item.priority == nightdesk::model::Priority::P1
+    }));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        !flash.error && flash.text == "view p1-night: p:1 k:alert",
+        "{flash:?}"
+    );
+
+    // A binding of a view the config does not have says so and leaves the filter.
+    s.app.on_key(key('X'));
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error, "{flash:?}");
+    assert!(flash.text.contains("p1-nite") && flash.text.contains("mine, p1-night"));
+    assert_eq!(s.app.filter.text(), "p:1 k:alert");
+}
+
+// ---- batch confirmation ----
+
+/// The title of the open form, as drawn.
+fn form_title(s: &mut Session) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, 220, 50);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    s.app
+        .set_page(nightdesk::ui::queue_rows(area, s.app.detail_open, false));
+    nightdesk::ui::render(&s.app, &s.theme, area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .find_map(|row| {
+            let (_, title) = row.split_once('┌')?;
+            Some(title.split('─').next().unwrap_or("").to_string())
+        })
+        .expect("a form is open")
+}
+
+#[test]
+fn a_batch_form_says_how_many_items_of_which_tenants_at_which_sources() {
+    use nightdesk::i18n::Lang;
+    let (_h, mut s) = demo();
+    s.app.apply("set-filter k:alert".parse().unwrap());
+    s.app.on_key(key('*'));
+    let marked: Vec<_> = s
+        .app
+        .view
+        .iter()
+        .map(|&id| s.app.entry(id).unwrap().item.clone())
+        .collect();
+    let mut tenants = Vec::new();
+    for item in &marked {
+        if !tenants.contains(&item.tenant) {
+            tenants.push(item.tenant.clone());
+        }
+    }
+    assert!(tenants.len() > 2, "alerts of many tenants");
+    let names: Vec<&str> = tenants[..2].iter().map(|t| s.app.tenant_name(t)).collect();
+    let mut sources: Vec<&str> = marked.iter().map(|i| i.key.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let (n, m) = (marked.len(), tenants.len());
+    assert!(sources.len() > 3, "and of many sources");
+    let (first, second) = (names[0], names[1]);
+    let (three, more) = (sources[..3].join(", "), sources.len() - 3);
+    let en = format!(
+        "Acknowledge {n} items of {m} tenants ({first}, {second}, …) at {three} and {more} more"
+    );
+    let de = format!(
+        "{n} Einträge von {m} Kunden ({first}, {second}, …) an {three} und {more} weiteren quittieren"
+    );
+    s.app.on_key(key('a'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    assert_eq!(form_title(&mut s), en);
+    s.app.lang = Lang::De;
+    assert_eq!(form_title(&mut s), de);
+
+    // One tenant: its name; one item: singular.
+    s.app.lang = Lang::En;
+    s.app.on_key(esc());
+    s.app.on_key(esc()); // the marks
+    assert!(s.app.marked.is_empty());
+    s.app.apply("set-filter k:alert t:wagner".parse().unwrap());
+    s.app.on_key(key('*'));
+    let n = s.app.marked.len();
+    assert!(n > 1);
+    s.app.on_key(key('a'));
+    assert_eq!(
+        form_title(&mut s),
+        format!("Acknowledge {n} items of Wagner Immobilien GmbH at mon-wagner")
+    );
+    s.app.lang = Lang::De;
+    assert_eq!(
+        form_title(&mut s),
+        format!("{n} Einträge von Wagner Immobilien GmbH an mon-wagner quittieren")
+    );
+    s.app.on_key(esc());
+    s.app.on_key(esc());
+    s.app.on_key(key('a')); // the selected item alone
+    assert_eq!(
+        form_title(&mut s),
+        "1 Eintrag von Wagner Immobilien GmbH an mon-wagner quittieren"
+    );
+    s.app.on_key(esc());
+    // The confirmation of an action without a form says the same.
+    s.app.on_key(key('*'));
+    s.app.on_key(key('A'));
+    assert_eq!(s.app.mode, Mode::Prompt, "{:?}", s.app.flash);
+    assert_eq!(
+        form_title(&mut s),
+        format!(
+            "Quittierung für {n} Einträge von Wagner Immobilien GmbH an mon-wagner zurücknehmen?"
+        )
+    );
 }

@@ -11,7 +11,7 @@ use super::form::{NIS2_STEPS, SnoozeUntil};
 use super::state::App;
 use super::update::Effect;
 use crate::i18n::{Msg, fill, t};
-use crate::model::{Item, ItemKey, Nis2Facts};
+use crate::model::{Item, ItemKey, Nis2Facts, SourceId};
 use crate::sources::Fetched;
 use crate::store::{AuditOutcome, Job, LocalMarks, LocalNote, Snooze};
 
@@ -134,18 +134,46 @@ impl App {
         }
     }
 
-    /// Snoozed items that changed wake; gone ones lose their snooze.
-    pub(super) fn wake_changed(&mut self) {
-        let changed: Vec<(ItemKey, &'static str)> = self
-            .marks
-            .snoozes
-            .iter()
-            .filter_map(|(k, s)| match self.queue.get(k) {
-                None => Some((k.clone(), "gone")),
-                Some(e) if Some(e.item.updated) != s.until_change_of => {
-                    Some((k.clone(), "changed"))
+    /// The snoozes a live answer of `source` can judge, taken before it is applied: every
+    /// snooze of that source for a complete answer, only the items named in a delta. Other
+    /// sources' snoozes are never judged by it: after a restart their items may not be back
+    /// yet (no snapshot, or one older than the snooze), and "not in the queue" would read as
+    /// gone. Items restored from a snapshot are never judged at all ([`App::restore_snapshot`]
+    /// does not call this), so a snapshot older than the snooze cannot wake it as changed.
+    pub(super) fn judged_snoozes(&self, source: &SourceId, fetched: &Fetched) -> Vec<ItemKey> {
+        if self.marks.snoozes.is_empty() {
+            return Vec::new();
+        }
+        match fetched {
+            Fetched::Full(_) => self
+                .marks
+                .snoozes
+                .keys()
+                .filter(|k| &k.source == source)
+                .cloned()
+                .collect(),
+            Fetched::Delta { upserts, removed } => upserts
+                .iter()
+                .map(|i| &i.key)
+                .chain(removed)
+                .filter(|k| self.marks.snoozes.contains_key(*k))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// After a live answer: of the `judged` snoozes ([`App::judged_snoozes`]), items that
+    /// changed wake and items that are gone lose their snooze.
+    pub(super) fn wake_changed(&mut self, judged: Vec<ItemKey>) {
+        let changed: Vec<(ItemKey, &'static str)> = judged
+            .into_iter()
+            .filter_map(|k| {
+                let s = self.marks.snoozes.get(&k)?;
+                match self.queue.get(&k) {
+                    None => Some((k, "gone")),
+                    Some(e) if Some(e.item.updated) != s.until_change_of => Some((k, "changed")),
+                    Some(_) => None,
                 }
-                Some(_) => None,
             })
             .collect();
         for (key, reason) in &changed {

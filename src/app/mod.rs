@@ -3,6 +3,7 @@
 
 pub mod form;
 mod handover;
+pub mod history;
 pub mod input;
 pub mod local;
 pub mod notify;

@@ -18,6 +18,7 @@ pub const SNAPSHOT_EVERY: SignedDuration = SignedDuration::from_mins(5);
 impl App {
     /// Shows a snapshot of an earlier run: its items stale since it was taken, until the
     /// source's first answer replaces them. Ignored for a source that has answered already.
+    /// Snoozes are not judged on these items: only a live answer can wake one.
     pub fn restore_snapshot(&mut self, snapshot: Snapshot) {
         let Some(info) = self.sources.get_mut(&snapshot.source) else {
             return;
@@ -31,6 +32,8 @@ impl App {
         if let Fetched::Full(items) = fetched {
             self.queue.apply_full(&snapshot.source, items);
         }
+        // Not a change seen live: the timeline keeps only what sources answered.
+        self.queue.take_status_changes();
         self.queue
             .set_source_stale(&snapshot.source, Some(snapshot.fetched_at));
         self.refresh_view();

@@ -155,6 +155,9 @@ pub struct App {
     /// Audit entries per item (recent ones from the store, and this session's), for the
     /// item's timeline.
     pub timeline: HashMap<ItemKey, Vec<crate::store::AuditEntry>>,
+    /// Status changes seen in this session, only for items whose status changed, oldest
+    /// first, for the item's timeline.
+    pub status_changes: HashMap<ItemKey, Vec<super::history::StatusChange>>,
     /// Marked items: actions go to all of them.
     pub marked: std::collections::HashSet<ItemKey>,
     /// Saved views by name (`mine` and the config's `[views]`).
@@ -236,6 +239,7 @@ impl App {
                 ..Default::default()
             },
             timeline: HashMap::new(),
+            status_changes: HashMap::new(),
             marked: std::collections::HashSet::new(),
             views: BTreeMap::from([(
                 super::views::MINE.0.to_string(),

@@ -508,6 +508,7 @@ impl App {
             } => {
                 self.decorate(&mut fetched);
                 let arrivals = self.note_arrivals(&source, &fetched);
+                let judged = self.judged_snoozes(&source, &fetched);
                 match fetched {
                     Fetched::Full(items) => {
                         self.queue.apply_full(&source, items);
@@ -516,13 +517,14 @@ impl App {
                         self.queue.apply_delta(upserts, &removed);
                     }
                 }
+                self.note_status_changes();
                 if let Some(info) = self.sources.get_mut(&source) {
                     info.last_ok = Some(at);
                 }
                 self.snapshot_answered(&source, at);
                 self.notify_arrivals(arrivals, at.max(self.now));
                 self.prune_marks();
-                self.wake_changed();
+                self.wake_changed(judged);
             }
             SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
             SourceEvent::Vocabulary { source, vocabulary } => {

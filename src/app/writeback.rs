@@ -12,6 +12,9 @@ use crate::model::{ItemKey, SourceId};
 use crate::sources::{SourceError, WriteBack};
 use crate::store::{AuditEntry, AuditOutcome, RestoreTest};
 
+/// Audit entries kept per item for its timeline, live and loaded at start alike.
+pub const TIMELINE_KEPT: usize = 50;
+
 impl App {
     /// A write-back without details (unack, take, recheck): at once for the selected item,
     /// after a confirmation for several marked ones.
@@ -503,12 +506,13 @@ impl App {
         self.outbox.push(Effect::Audit(entry));
     }
 
-    /// Keeps an entry for the item's timeline (the newest 50 per item).
-    fn remember(&mut self, entry: &AuditEntry) {
+    /// Keeps an entry for the item's timeline (the newest [`TIMELINE_KEPT`] per item), both
+    /// for this session's actions and for those read from the store at start (oldest first).
+    pub(crate) fn remember(&mut self, entry: &AuditEntry) {
         let key = ItemKey::new(&SourceId::new(&entry.source), &entry.item);
         let list = self.timeline.entry(key).or_default();
         list.push(entry.clone());
-        if list.len() > 50 {
+        if list.len() > TIMELINE_KEPT {
             list.remove(0);
         }
     }

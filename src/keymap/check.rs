@@ -1,7 +1,8 @@
 //! The keymap checker behind `nightdesk keys check`: every problem of a keymap file as one
 //! `path:line:column: severity: message` line, positions 1-based and pointing at the offending
 //! key or value. `check` looks at a file alone; `check_layered` also looks at the built-in
-//! keymap the file extends, so a user `g` clashing with the default `g g` is found.
+//! keymap the file extends, so a user `g` clashing with the default `g g` is found;
+//! `check_views` finds `view NAME` bindings of views the config does not define.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -146,6 +147,32 @@ pub fn check(path: &Path, text: &str) -> Vec<Diagnostic> {
 /// extends`, else `preset`). Clashes with built-in bindings are reported at the file's key.
 pub fn check_layered(path: &Path, text: &str, preset: &str) -> Vec<Diagnostic> {
     layer(path, text, preset).1
+}
+
+/// The file's `view NAME` bindings whose NAME is not among `views` (the saved views of the
+/// config, `mine` included), as warnings at the binding: such a key only shows "unknown
+/// view". Other problems of the file are left to [`check`] and [`check_layered`].
+pub fn check_views(path: &Path, text: &str, views: &[&str]) -> Vec<Diagnostic> {
+    let mut parsed = Report::new(path, text);
+    let file = file::parse(text, &mut parsed);
+    let mut report = Report::new(path, text);
+    for entry in &file.entries {
+        if entry.action.id != ActionId::View {
+            continue;
+        }
+        let name = entry.action.arg.as_deref().unwrap_or("").trim();
+        if !views.contains(&name) {
+            report.warning(
+                entry.key_span.clone(),
+                format!(
+                    "`{}` shows the view `{name}`, which the config does not define (saved views: {}); add it to [views]",
+                    entry.keys,
+                    views.join(", ")
+                ),
+            );
+        }
+    }
+    report.finish()
 }
 
 /// Parse a file and put it on top of its base keymap. The keymap holds every valid entry even

@@ -15,7 +15,7 @@ mod key;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-pub use check::{Diagnostic, Severity, check, check_layered, has_errors};
+pub use check::{Diagnostic, Severity, check, check_layered, check_views, has_errors};
 pub use key::{Code, Key, KeyParseError, KeySeq, Modifiers};
 
 use crate::action::{Action, ActionId, Context};

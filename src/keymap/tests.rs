@@ -648,3 +648,17 @@ fn docs_list_every_action() {
         );
     }
 }
+
+#[test]
+fn view_bindings_of_views_the_config_does_not_define_are_warned_about() {
+    let text = "[queue]\n\"P\" = \"view p1-night\"\n\"M\" = \"view mine\"\n\"X\" = \"view nope\"\n\"j\" = \"select-next\"\n";
+    let found = check_views(Path::new("k.toml"), text, &["mine", "p1-night"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let d = &found[0];
+    assert_eq!((d.line, d.column, d.severity), (4, 1, Severity::Warning));
+    assert!(d.message.contains("`nope`"), "{}", d.message);
+    assert!(d.message.contains("mine, p1-night"), "{}", d.message);
+    assert!(!has_errors(&found), "a warning: the keymap still loads");
+    // Without that view in the config, the good one is reported too.
+    assert_eq!(check_views(Path::new("k.toml"), text, &["mine"]).len(), 2);
+}

@@ -175,6 +175,8 @@ pub struct Queue {
     order_deferred: bool,
     /// Entries detached or attached while the order was deferred.
     touched: Vec<u32>,
+    /// Entries whose status an upsert changed, until taken ([`Queue::take_status_changes`]).
+    status_changed: Vec<u32>,
 }
 
 impl Queue {
@@ -208,6 +210,7 @@ impl Queue {
             batch: None,
             order_deferred: false,
             touched: Vec::new(),
+            status_changed: Vec::new(),
         }
     }
 
@@ -433,6 +436,12 @@ impl Queue {
 
     // ----- changing -----
 
+    /// The entries whose status an upsert changed since the last call, oldest change first
+    /// (an entry may be there twice, and gone again by now).
+    pub fn take_status_changes(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.status_changed)
+    }
+
     /// Insert or replace one item.
     pub fn upsert(&mut self, item: Item) -> Upserted {
         self.begin_batch();
@@ -602,11 +611,16 @@ impl Queue {
 
     fn upsert_inner(&mut self, item: Item) -> Upserted {
         if let Some(id) = self.id_of(&item.key) {
-            if self.entry(id).is_some_and(|e| e.item == item) {
-                return Upserted {
-                    id,
-                    change: Change::Unchanged,
-                };
+            if let Some(old) = self.entry(id) {
+                if old.item == item {
+                    return Upserted {
+                        id,
+                        change: Change::Unchanged,
+                    };
+                }
+                if old.item.status != item.status {
+                    self.status_changed.push(id);
+                }
             }
             self.note_change();
             self.detach(id);

@@ -1,6 +1,8 @@
 //! The audit log: every action taken from nightdesk (ack, assignment, note, downtime, remote
 //! session, restore test recorded, ...) with who, when, where and what came of it. MSPs must
 //! document their incident handling; this is the record, exportable as CSV or JSON.
+//! Times are stored as RFC 3339 text in UTC with always nine fraction digits, so that the
+//! database compares and sorts them as times (`--since`, `ORDER BY at`).
 
 use jiff::Timestamp;
 use rusqlite::params;
@@ -34,6 +36,12 @@ pub struct AuditEntry {
     pub outcome: AuditOutcome,
 }
 
+/// How an instant is stored: one width for every instant (`2026-11-27T01:00:00.500000000Z`),
+/// so comparing the text compares the times.
+pub(crate) fn stored_at(at: Timestamp) -> String {
+    format!("{at:.9}")
+}
+
 impl Store {
     /// Appends an entry; when this returns, the entry is on disk.
     pub fn record(&self, e: &AuditEntry) -> Result<i64, StoreError> {
@@ -46,7 +54,7 @@ impl Store {
                 "INSERT INTO audit (at, user, tenant, source, item, action, params, result, error)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
-                    e.at.to_string(),
+                    stored_at(e.at),
                     e.user,
                     e.tenant,
                     e.source,
@@ -70,7 +78,7 @@ impl Store {
         self.audit_query(
             "SELECT at, user, tenant, source, item, action, params, result, error FROM audit
              WHERE at >= ?1 AND (?2 IS NULL OR tenant = ?2) ORDER BY at, id",
-            params![since.to_string(), tenant],
+            params![stored_at(since), tenant],
         )
     }
 
@@ -157,5 +165,55 @@ mod tests {
         assert_eq!(mueller.len(), 1);
         assert_eq!(mueller[0].at.to_string(), "2026-11-27T03:00:00Z");
         assert_eq!(s.audit_of_item("am", "fp1").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn times_within_one_second_sort_and_filter_as_times() {
+        let s = Store::in_memory().unwrap();
+        // Written out of order, with 0, 1, 2 and 9 fraction digits in the usual text.
+        for at in [
+            "2026-11-27T01:00:00.5Z",
+            "2026-11-27T01:00:01Z",
+            "2026-11-27T01:00:00Z",
+            "2026-11-27T01:00:00.25Z",
+            "2026-11-27T01:00:00.000000001Z",
+        ] {
+            s.record(&entry(at, "mueller", AuditOutcome::Ok)).unwrap();
+        }
+        let times = |since: &str| -> Vec<String> {
+            s.audit_since(since.parse().unwrap(), None)
+                .unwrap()
+                .iter()
+                .map(|e| e.at.to_string())
+                .collect()
+        };
+        assert_eq!(
+            times("2026-11-27T00:00:00Z"),
+            [
+                "2026-11-27T01:00:00Z",
+                "2026-11-27T01:00:00.000000001Z",
+                "2026-11-27T01:00:00.25Z",
+                "2026-11-27T01:00:00.5Z",
+                "2026-11-27T01:00:01Z",
+            ]
+        );
+        assert_eq!(
+            times("2026-11-27T01:00:00.3Z"),
+            ["2026-11-27T01:00:00.5Z", "2026-11-27T01:00:01Z"],
+            "a --since within the second"
+        );
+        assert_eq!(times("2026-11-27T01:00:00.5Z")[0], "2026-11-27T01:00:00.5Z");
+        assert_eq!(times("2026-11-27T01:00:00.000000001Z").len(), 4);
+        let item: Vec<String> = s
+            .audit_of_item("am", "fp1")
+            .unwrap()
+            .iter()
+            .map(|e| e.at.to_string())
+            .collect();
+        assert_eq!(
+            item,
+            times("2026-11-27T00:00:00Z"),
+            "the item's timeline too"
+        );
     }
 }

@@ -123,6 +123,17 @@ const MIGRATIONS: &[&str] = &[
         fetched_at TEXT NOT NULL,
         items TEXT NOT NULL
     );",
+    // 5: audit times in one width (nine fraction digits, see `audit::stored_at`), so that
+    // text order is time order: `…:00.5Z` sorted before `…:00Z`. Existing rows are rewritten:
+    // no fraction gets `.000000000`, a shorter one is padded with zeros.
+    "UPDATE audit SET at = CASE
+        WHEN at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'
+            THEN substr(at, 1, 19) || '.000000000Z'
+        WHEN at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].*Z'
+            AND length(at) BETWEEN 22 AND 30
+            THEN substr(at, 1, 20) || substr(substr(at, 21, length(at) - 21) || '000000000', 1, 9) || 'Z'
+        ELSE at
+    END;",
 ];
 
 /// The open database.
@@ -280,5 +291,88 @@ mod tests {
         s.add_local_note(&key, "mueller", &note).unwrap();
         let marks = s.local_marks(jiff::Timestamp::UNIX_EPOCH).unwrap();
         assert_eq!(marks.notes[&key], [note]);
+    }
+
+    #[test]
+    fn version_4_audit_times_are_rewritten_to_one_width_and_sort_as_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nightdesk.db");
+        // As version 4 wrote them: `Timestamp::to_string`, as many fraction digits as needed.
+        let old = [
+            "2026-11-27T01:00:00.5Z",
+            "2026-11-27T01:00:00Z",
+            "2026-11-27T01:00:00.123456789Z",
+            "2026-11-27T00:59:59.99Z",
+        ];
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(&format!(
+                "{}; PRAGMA user_version = 4;",
+                MIGRATIONS[..4].join(";")
+            ))
+            .unwrap();
+            for at in old {
+                c.execute(
+                    "INSERT INTO audit (at, user, tenant, source, item, action, params, result)
+                     VALUES (?1, 'anna', 'mueller', 'am', 'fp1', 'ack', '{}', 'ok')",
+                    [at],
+                )
+                .unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap();
+        let v: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 5);
+        let mut stmt = s
+            .conn()
+            .prepare("SELECT at FROM audit ORDER BY id")
+            .unwrap();
+        let stored: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            stored,
+            [
+                "2026-11-27T01:00:00.500000000Z",
+                "2026-11-27T01:00:00.000000000Z",
+                "2026-11-27T01:00:00.123456789Z",
+                "2026-11-27T00:59:59.990000000Z",
+            ]
+        );
+        for (text, at) in stored.iter().zip(old) {
+            let again: jiff::Timestamp = text.parse().unwrap();
+            assert_eq!(
+                again,
+                at.parse::<jiff::Timestamp>().unwrap(),
+                "same instant"
+            );
+        }
+        let since: jiff::Timestamp = "2026-11-27T01:00:00.1Z".parse().unwrap();
+        let after: Vec<String> = s
+            .audit_since(since, None)
+            .unwrap()
+            .iter()
+            .map(|e| e.at.to_string())
+            .collect();
+        assert_eq!(
+            after,
+            ["2026-11-27T01:00:00.123456789Z", "2026-11-27T01:00:00.5Z"]
+        );
+        let all = s.audit_since(jiff::Timestamp::UNIX_EPOCH, None).unwrap();
+        let order: Vec<String> = all.iter().map(|e| e.at.to_string()).collect();
+        assert_eq!(
+            order,
+            [
+                "2026-11-27T00:59:59.99Z",
+                "2026-11-27T01:00:00Z",
+                "2026-11-27T01:00:00.123456789Z",
+                "2026-11-27T01:00:00.5Z",
+            ]
+        );
     }
 }

@@ -29,6 +29,23 @@ pub enum Job {
     SessionEnd(Timestamp),
 }
 
+impl Store {
+    /// Carries out one job (what the worker does with each, in order).
+    pub fn apply(&self, job: &Job) -> Result<(), super::StoreError> {
+        match job {
+            Job::Audit(e) => self.record(e).map(drop),
+            Job::RestoreTest(t) => self.record_restore_test(t),
+            Job::Snooze(k, s) => self.snooze(k, s),
+            Job::Unsnooze(k) => self.unsnooze(k),
+            Job::Seen(k, updated, at) => self.mark_seen(k, *updated, *at),
+            Job::Nis2(k, tenant, n) => self.set_nis2(k, tenant, n),
+            Job::LocalNote(k, tenant, n) => self.add_local_note(k, tenant, n),
+            Job::Snapshot(s) => self.save_snapshot(s),
+            Job::SessionEnd(at) => self.set_last_session_end(*at),
+        }
+    }
+}
+
 /// The writer thread and its queue.
 pub struct StoreWorker {
     jobs: Option<mpsc::Sender<Job>>,
@@ -43,17 +60,7 @@ impl StoreWorker {
             .name("nightdesk-store".into())
             .spawn(move || {
                 for job in rx {
-                    let result = match &job {
-                        Job::Audit(e) => store.record(e).map(drop),
-                        Job::RestoreTest(t) => store.record_restore_test(t),
-                        Job::Snooze(k, s) => store.snooze(k, s),
-                        Job::Unsnooze(k) => store.unsnooze(k),
-                        Job::Seen(k, updated, at) => store.mark_seen(k, *updated, *at),
-                        Job::Nis2(k, tenant, n) => store.set_nis2(k, tenant, n),
-                        Job::LocalNote(k, tenant, n) => store.add_local_note(k, tenant, n),
-                        Job::Snapshot(s) => store.save_snapshot(s),
-                        Job::SessionEnd(at) => store.set_last_session_end(*at),
-                    };
+                    let result = store.apply(&job);
                     if let Err(e) = result {
                         tracing::error!(error = %e, "local database write failed");
                         let _ = failures.send(e.to_string());

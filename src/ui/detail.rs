@@ -234,7 +234,8 @@ fn local_notes<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
 const TIMELINE_LINES: usize = 8;
 
 /// What happened to the item, newest first: what the source says (created, first response,
-/// pauses, the current status, resolved) and what was done from nightdesk (the audit log).
+/// pauses, the current status, resolved), the status changes nightdesk saw in this session,
+/// and what was done from nightdesk (the audit log).
 fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
     let l = app.lang;
     let mut events: Vec<(jiff::Timestamp, String, &'static str)> = Vec::new();
@@ -258,8 +259,27 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
             "text.muted",
         ));
     }
+    // Every status change seen in this session, and the current status since when the
+    // source says (unless that is one of the changes seen, or the creation).
+    let seen = app
+        .status_changes
+        .get(&item.key)
+        .map_or(&[][..], Vec::as_slice);
+    for change in seen {
+        let status = sanitize(&change.label).into_owned();
+        events.push((
+            change.at.timestamp(),
+            fill(t(l, Msg::TimelineStatus), &[&status]),
+            "text.muted",
+        ));
+    }
     if let Some(at) = (item.sla.status_since)
         .filter(|at| *at != Moment::new(item.created))
+        .filter(|at| {
+            !seen
+                .iter()
+                .any(|c| c.at == *at && c.label == item.status.label)
+        })
         .map(Moment::timestamp)
     {
         let status = sanitize(&item.status.label).into_owned();

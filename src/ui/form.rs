@@ -192,9 +192,57 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::Nis2Step => Msg::FormNis2StepTitle,
         FormKind::LocalNote => Msg::FormLocalNoteTitle,
     };
-    let text = fill(
-        t(app.lang, msg),
-        &[&form.targets.len().to_string(), &sources.join(", ")],
-    );
+    let sources = if sources.len() > TITLE_SOURCES {
+        fill(
+            t(app.lang, Msg::FormMoreSources),
+            &[
+                &sources[..TITLE_SOURCES].join(", "),
+                &(sources.len() - TITLE_SOURCES).to_string(),
+            ],
+        )
+    } else {
+        sources.join(", ")
+    };
+    let text = fill(t(app.lang, msg), &[&targets_phrase(app, form), &sources]);
     sanitize(&text).into_owned()
+}
+
+/// Source ids named in a form's title at most; more are counted ("and 13 more").
+const TITLE_SOURCES: usize = 3;
+
+/// Tenant names shown in a form's title at most; more are "…".
+const TITLE_TENANTS: usize = 2;
+
+/// How many items of which tenants: "12 items of 3 tenants (Müller GmbH, Schmidt AG, …)",
+/// the tenants in queue order (the most urgent first), each name cut to 24 cells.
+fn targets_phrase(app: &App, form: &Form) -> String {
+    let mut tenants: Vec<&crate::model::TenantId> = Vec::new();
+    for key in &form.targets {
+        if let Some(e) = app.queue.get(key)
+            && !tenants.contains(&&e.item.tenant)
+        {
+            tenants.push(&e.item.tenant);
+        }
+    }
+    let name = |id: &crate::model::TenantId| truncate(app.tenant_name(id), 24).into_owned();
+    let count = form.targets.len().to_string();
+    match tenants.as_slice() {
+        [] => count,
+        [one] if form.targets.len() == 1 => fill(t(app.lang, Msg::FormTargetsOne), &[&name(one)]),
+        [one] => fill(
+            t(app.lang, Msg::FormTargetsOneTenant),
+            &[&count, &name(one)],
+        ),
+        many => {
+            let mut names: Vec<String> =
+                many.iter().take(TITLE_TENANTS).map(|id| name(id)).collect();
+            if many.len() > TITLE_TENANTS {
+                names.push("…".into());
+            }
+            fill(
+                t(app.lang, Msg::FormTargetsTenants),
+                &[&count, &many.len().to_string(), &names.join(", ")],
+            )
+        }
+    }
 }
