@@ -122,8 +122,9 @@ fn list_json_merges_the_sources_and_reports_the_dead_one() {
     assert_eq!(dues, sorted);
 }
 
-#[test]
-fn list_exits_zero_when_every_source_answers() {
+/// `nightdesk list ARGS` with two live Alertmanagers, one alert on the first; asserts a
+/// clean exit and gives stdout.
+fn list_with_every_source_up(args: &[&str]) -> Vec<u8> {
     let home = tempfile::tempdir().unwrap();
     let am = Alertmanager::start();
     let b = Alertmanager::start();
@@ -132,36 +133,28 @@ fn list_exits_zero_when_every_source_answers() {
         "x"
     )]));
     let config = write_config(home.path(), &am.url(), &b.url());
-    let out = nightdesk(home.path(), &config, &["list"]);
+    let out = nightdesk(home.path(), &config, args);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout);
+    out.stdout
+}
+
+#[test]
+fn list_exits_zero_when_every_source_answers() {
+    let out = list_with_every_source_up(&["list"]);
+    let text = String::from_utf8_lossy(&out);
     assert!(text.contains("Müller Maschinenbau GmbH"), "{text}");
     assert!(text.contains("[firing]"), "{text}");
 }
 
 #[test]
 fn list_json_exits_zero_with_every_source_up_and_no_outage_item() {
-    let home = tempfile::tempdir().unwrap();
-    let am = Alertmanager::start();
-    let b = Alertmanager::start();
-    am.post_alerts(&json!([firing_alert(
-        json!({"alertname": "X", "customer": "mm"}),
-        "x"
-    )]));
-    let config = write_config(home.path(), &am.url(), &b.url());
-    let out = nightdesk(home.path(), &config, &["list", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let listing: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let out = list_with_every_source_up(&["list", "--json"]);
+    let listing: Value = serde_json::from_slice(&out).expect("JSON on stdout");
     let states: Vec<&Value> = listing["sources"]
         .as_array()
         .unwrap()

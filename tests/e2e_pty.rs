@@ -173,20 +173,28 @@ fn quitting_restores_the_terminal() {
     assert!(tui.cooked(), "raw mode left");
 }
 
-#[test]
-fn a_panic_restores_the_terminal_and_is_logged() {
+/// Starts the demo with a deliberate crash (`NIGHTDESK_CRASH_TEST` = `how`) after the first
+/// frame; waits until it ended badly and the terminal is back to normal.
+fn crash(how: &str) -> (tempfile::TempDir, Tui) {
     let home = tempfile::tempdir().unwrap();
     let mut tui = Tui::start(
         &["demo", "--seed", "7"],
         home.path(),
         100,
         30,
-        &[("NIGHTDESK_CRASH_TEST", "1")],
+        &[("NIGHTDESK_CRASH_TEST", how)],
     );
     let code = tui.wait_exit();
-    assert_ne!(code, 0, "a panic is not a clean exit");
+    assert_ne!(code, 0, "a crash ({how}) is not a clean exit");
     tui.wait_for("the main screen", |s| !s.alternate_screen());
-    assert!(tui.cooked(), "raw mode left after the panic");
+    assert!(tui.cooked(), "raw mode left after the crash ({how})");
+    assert!(tui.with_screen(|s| !s.hide_cursor()), "cursor shown again");
+    (home, tui)
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_is_logged() {
+    let (home, tui) = crash("panic");
     tui.wait_for_text("nightdesk crashed; details in");
     let log = std::fs::read_to_string(home.path().join("state/nightdesk/panic.log"))
         .expect("panic.log written");
@@ -195,19 +203,7 @@ fn a_panic_restores_the_terminal_and_is_logged() {
 
 #[test]
 fn an_error_restores_the_terminal_and_is_told() {
-    let home = tempfile::tempdir().unwrap();
-    let mut tui = Tui::start(
-        &["demo", "--seed", "7"],
-        home.path(),
-        100,
-        30,
-        &[("NIGHTDESK_CRASH_TEST", "error")],
-    );
-    let code = tui.wait_exit();
-    assert_ne!(code, 0, "an error is not a clean exit");
-    tui.wait_for("the main screen", |s| !s.alternate_screen());
-    assert!(tui.cooked(), "raw mode left after the error");
-    assert!(tui.with_screen(|s| !s.hide_cursor()), "cursor shown again");
+    let (home, tui) = crash("error");
     tui.wait_for_text("error test requested by NIGHTDESK_CRASH_TEST");
     assert!(
         !home.path().join("state/nightdesk/panic.log").exists(),

@@ -46,69 +46,57 @@ async fn counting_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
     (url, gauge.max)
 }
 
-/// Like [`counting_server`], counting on `gauge`.
-async fn counting_server_on(delay: Duration, gauge: Gauge) -> String {
+/// A local server that runs `serve` on each connection, counted as open on `gauge` from
+/// the accept on; `serve` says when it counts as closed (before the answer goes out, so
+/// that a client that got its answer and sends the next request is never counted twice).
+async fn local_server<F, Fut>(gauge: Gauge, serve: F) -> String
+where
+    F: Fn(tokio::net::TcpStream, Gauge) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         loop {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let gauge = gauge.clone();
-            tokio::spawn(async move {
-                gauge.opened();
-                let mut buf = vec![0u8; 4096];
-                let mut seen = Vec::new();
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
-                }
-                // The server's think time, so that requests overlap.
-                tokio::time::sleep(delay).await;
-                gauge.closed();
-                let _ = socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
-                    .await;
-            });
+            let (socket, _) = listener.accept().await.unwrap();
+            gauge.opened();
+            tokio::spawn(serve(socket, gauge.clone()));
         }
     });
     url
 }
 
-/// Accepts connections and never answers.
-async fn tarpit() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        loop {
-            let (socket, _) = listener.accept().await.unwrap();
-            held.push(socket);
+/// Like [`counting_server`], counting on `gauge`.
+async fn counting_server_on(delay: Duration, gauge: Gauge) -> String {
+    local_server(gauge, move |mut socket, gauge| async move {
+        let mut buf = vec![0u8; 4096];
+        let mut seen = Vec::new();
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
         }
-    });
-    url
+        // The server's think time, so that requests overlap.
+        tokio::time::sleep(delay).await;
+        gauge.closed();
+        let _ = socket
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
+            .await;
+    })
+    .await
 }
 
 /// Accepts connections and never answers, counting each on `gauge` until the client gives
 /// up and closes it.
-async fn counted_tarpit(gauge: Gauge) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let gauge = gauge.clone();
-            tokio::spawn(async move {
-                gauge.opened();
-                let mut buf = vec![0u8; 4096];
-                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
-                gauge.closed();
-            });
-        }
-    });
-    url
+async fn tarpit(gauge: Gauge) -> String {
+    local_server(gauge, |mut socket, gauge| async move {
+        let mut buf = vec![0u8; 4096];
+        while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+        gauge.closed();
+    })
+    .await
 }
 
 fn sources(urls: &[String], timeout: &str, limiter: &Limiter) -> Vec<Box<dyn Source>> {
@@ -153,7 +141,7 @@ fn hanging_servers_do_not_take_the_slots_of_healthy_ones() {
     let rt = common::runtime();
     rt.block_on(async {
         let limiter = Limiter::new(4);
-        let dead_url = tarpit().await;
+        let dead_url = tarpit(Gauge::default()).await;
         let mut dead = sources(&vec![dead_url; 8], "2s", &limiter);
         let (healthy_url, _) = counting_server(Duration::ZERO).await;
         let mut healthy = sources(&[healthy_url], "10s", &limiter);
@@ -182,7 +170,7 @@ fn dead_and_healthy_servers_together_stay_within_the_bound() {
     rt.block_on(async {
         let gauge = Gauge::default();
         let limiter = Limiter::new(8);
-        let dead_url = counted_tarpit(gauge.clone()).await;
+        let dead_url = tarpit(gauge.clone()).await;
         let mut dead = sources(&vec![dead_url; 12], "1s", &limiter);
         let healthy_url = counting_server_on(Duration::from_millis(20), gauge.clone()).await;
         let mut healthy = sources(&vec![healthy_url; 60], "10s", &limiter);
