@@ -151,6 +151,7 @@ fn ack_asks_the_items_source_with_my_name() {
                         comment,
                         minutes,
                     },
+                ..
             },
         ] => {
             assert_eq!(source, &item.source);
@@ -187,15 +188,15 @@ fn a_refused_ack_keeps_the_typed_comment_for_the_next_try() {
     type_str(&mut s, "router reboot planned");
     let effects = s.app.on_key(enter());
     assert_eq!(effects.len(), 1);
-    s.app.on_source_event(SourceEvent::WriteBackDone {
-        source: item.source.clone(),
-        item: item.clone(),
-        action: "ack",
-        result: Err(SourceError::Http {
+    answer(
+        &mut s,
+        &item,
+        "ack",
+        Err(SourceError::Http {
             status: 500,
             message: "internal error".into(),
         }),
-    });
+    );
     let flash = s.app.flash.clone().unwrap();
     assert!(
         flash.error && flash.text.contains("internal error"),
@@ -321,18 +322,49 @@ fn ticket_selected(s: &mut Session) -> nightdesk::model::ItemKey {
     s.app.selected_item().expect("a new ticket").key.clone()
 }
 
+/// The source's answer to the oldest write-back of `action` in flight for `item`.
 fn answer(
     s: &mut Session,
     item: &nightdesk::model::ItemKey,
     action: &'static str,
     result: Result<(), SourceError>,
 ) {
+    let seq = s
+        .app
+        .in_flight
+        .iter()
+        .filter(|(_, p)| p.item == *item && p.action.name() == action)
+        .map(|(seq, _)| *seq)
+        .min()
+        .unwrap_or_else(|| panic!("no {action} in flight for {item:?}"));
+    answer_seq(s, seq, result);
+}
+
+/// The source's answer to the write-back sent as `seq`.
+fn answer_seq(s: &mut Session, seq: u64, result: Result<(), SourceError>) {
+    let pending = s.app.in_flight[&seq].clone();
     s.app.on_source_event(SourceEvent::WriteBackDone {
-        source: item.source.clone(),
-        item: item.clone(),
-        action,
+        seq,
+        source: pending.item.source.clone(),
+        item: pending.item.clone(),
+        action: pending.action.name(),
         result,
     });
+}
+
+/// The numbers and texts of the notes among `effects`.
+fn notes_sent(effects: &[Effect]) -> Vec<(u64, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::WriteBack {
+                seq,
+                action: WriteBack::Note { text, .. },
+                ..
+            } => Some((*seq, text.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -402,6 +434,90 @@ fn a_note_has_several_lines_and_is_sent_with_alt_enter() {
             if text == "called Herr Weber\nrouter reboot at 06:00"),
         "{effects:?}"
     );
+}
+
+fn ctrl_d() -> KeyEvent {
+    KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)
+}
+
+/// Writes a note to the selected item and sends it; its number and text.
+fn send_note(s: &mut Session, text: &str) -> (u64, String) {
+    s.app.on_key(key('n'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "",
+        "no draft: the form is empty"
+    );
+    type_str(s, text);
+    match notes_sent(&s.app.on_key(ctrl_d())).as_slice() {
+        [note] => note.clone(),
+        other => panic!("one note expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn two_notes_in_flight_to_one_item_are_answered_each_with_its_own_text() {
+    let (_h, mut s) = demo();
+    ticket_selected(&mut s);
+    let first = send_note(&mut s, "called Herr Weber, no answer");
+    let second = send_note(&mut s, "router rebooted at 06:00");
+    assert_ne!(first.0, second.0, "each write-back has its own number");
+    assert_eq!(s.app.in_flight.len(), 2, "both wait for their answer");
+    s.app.take_outbox();
+
+    // The first fails after the second was sent; the second goes through.
+    answer_seq(
+        &mut s,
+        first.0,
+        Err(SourceError::Http {
+            status: 503,
+            message: "Service Unavailable".into(),
+        }),
+    );
+    answer_seq(&mut s, second.0, Ok(()));
+    assert!(s.app.in_flight.is_empty());
+    let audited: Vec<(String, bool)> = s
+        .app
+        .take_outbox()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Audit(entry) => Some((
+                entry.params["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                entry.outcome == nightdesk::store::AuditOutcome::Ok,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        [(first.1.clone(), false), (second.1.clone(), true)],
+        "each answer is audited with its own text"
+    );
+
+    // The note form brings back the failed first text, not the second that was added.
+    s.app.on_key(key('n'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), first.1);
+    assert!(form.error.as_deref().unwrap().contains("503"), "{form:?}");
+}
+
+#[test]
+fn two_failed_notes_to_one_item_come_back_as_one_draft_with_both_texts() {
+    let (_h, mut s) = demo();
+    ticket_selected(&mut s);
+    let first = send_note(&mut s, "disk replaced");
+    let second = send_note(&mut s, "RAID rebuilding");
+    let down = || Err(SourceError::Unreachable("connection refused".into()));
+    answer_seq(&mut s, first.0, down());
+    answer_seq(&mut s, second.0, down());
+    s.app.on_key(key('n'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), "disk replaced\n\nRAID rebuilding");
+    assert_eq!(form.fields[0].lines.len(), 3, "lines of the editor");
 }
 
 #[test]
@@ -510,6 +626,13 @@ fn one_failure_in_a_batch_stays_on_the_status_line_after_later_successes() {
     let refusal = SourceError::Refused("silence matchers invalid".into());
     answer(&mut s, &items[1], "ack", Err(refusal));
     answer(&mut s, &items[2], "ack", Ok(()));
+    let kind = nightdesk::app::form::FormKind::Ack;
+    let draft = &s.app.drafts[&(kind, items[1].clone())];
+    assert_eq!(
+        draft.targets,
+        [items[1].clone()],
+        "the refused item's draft is for it alone: sending it again acks no other twice"
+    );
     let flash = s.app.flash.clone().unwrap();
     assert!(
         flash.error,

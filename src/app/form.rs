@@ -347,6 +347,35 @@ impl Form {
         }
     }
 
+    /// Puts the text of an `earlier` form of the same kind in front of this one's, in each
+    /// multi-line field (a blank line between), so that two drafts of notes to one item
+    /// become one draft with both texts. Other fields keep this form's value.
+    pub fn keep_text_of(&mut self, earlier: &Form) {
+        if earlier.kind != self.kind {
+            return;
+        }
+        for (field, old) in self.fields.iter_mut().zip(&earlier.fields) {
+            let (old_text, text) = (old.text(), field.text());
+            if !field.kind.is_multiline() || old_text.trim().is_empty() || old_text == text {
+                continue;
+            }
+            let joined = if text.trim().is_empty() {
+                old_text
+            } else {
+                format!("{old_text}\n\n{text}")
+            };
+            field.lines = joined
+                .split('\n')
+                .map(|line| {
+                    let mut input = LineInput::default();
+                    input.set(line);
+                    input
+                })
+                .collect();
+            field.row = field.lines.len() - 1;
+        }
+    }
+
     fn value(&self, kind: FieldKind) -> String {
         self.fields
             .iter()

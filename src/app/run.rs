@@ -315,12 +315,15 @@ fn carry_out(
             }
         }
         Effect::WriteBack {
+            seq,
             source,
             item,
             action,
         } => match handles.get(&source) {
             Some(h) => {
-                let _ = h.commands.send(SourceCommand::WriteBack { item, action });
+                let _ = h
+                    .commands
+                    .send(SourceCommand::WriteBack { seq, item, action });
             }
             None => {
                 let text = fill(

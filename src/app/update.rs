@@ -19,7 +19,9 @@ use crate::sources::{Fetched, SourceEvent, WriteBack};
 /// Work the event loop does on the state's behalf.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Send a write-back to its source; `seq` comes back with the answer.
     WriteBack {
+        seq: u64,
         source: SourceId,
         item: ItemKey,
         action: WriteBack,
@@ -531,11 +533,12 @@ impl App {
                 }
             }
             SourceEvent::WriteBackDone {
+                seq,
                 source,
                 item,
                 action,
                 result,
-            } => self.write_back_done(source, item, action, result),
+            } => self.write_back_done(seq, source, item, action, result),
         }
         self.refresh_view();
     }

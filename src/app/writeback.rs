@@ -112,15 +112,19 @@ impl App {
         targets
             .into_iter()
             .map(|key| {
+                self.write_seq += 1;
+                let seq = self.write_seq;
                 self.in_flight.insert(
-                    (key.clone(), action.name()),
+                    seq,
                     Pending {
+                        item: key.clone(),
                         action: action.clone(),
                         form: form.clone(),
                         in_batch,
                     },
                 );
                 Effect::WriteBack {
+                    seq,
                     source: key.source.clone(),
                     item: key,
                     action: action.clone(),
@@ -205,10 +209,16 @@ impl App {
         self.mode = Mode::Queue;
     }
 
-    fn keep_draft(&mut self, form: Form) {
-        if let Some(first) = form.targets.first() {
-            self.drafts.insert((form.kind, first.clone()), form);
+    /// Keeps `form` as the draft of its kind for its first item. A draft already kept there
+    /// (another note to the same item that failed too) is not lost: its text comes first.
+    fn keep_draft(&mut self, mut form: Form) {
+        let Some(first) = form.targets.first().cloned() else {
+            return;
+        };
+        if let Some(earlier) = self.drafts.remove(&(form.kind, first.clone())) {
+            form.keep_text_of(&earlier);
         }
+        self.drafts.insert((form.kind, first), form);
     }
 
     /// Enter: a new line in a note's text, else send the form.
@@ -425,12 +435,13 @@ impl App {
     /// still there.
     pub(super) fn write_back_done(
         &mut self,
+        seq: u64,
         source: SourceId,
         item: ItemKey,
         action: &'static str,
         result: Result<(), SourceError>,
     ) {
-        let pending = self.in_flight.remove(&(item.clone(), action));
+        let pending = self.in_flight.remove(&seq);
         let params = pending
             .as_ref()
             .map_or(serde_json::Value::Null, |p| p.action.audit_params());
@@ -450,6 +461,9 @@ impl App {
                     &[action, &format!("{source}: {e}")],
                 );
                 if let Some(mut form) = pending.and_then(|p| p.form) {
+                    // Sent to several items, the form comes back for this one only: the
+                    // others have their own answers (and must not get a note twice).
+                    form.targets = vec![item.clone()];
                     form.error = Some(text.clone());
                     if matches!(e, SourceError::Conflict(_)) && self.form.is_none() {
                         self.form = Some(form);

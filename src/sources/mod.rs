@@ -261,6 +261,10 @@ pub enum SourceEvent {
     },
     /// The outcome of a write-back the user asked for.
     WriteBackDone {
+        /// The number the application gave the write-back when it sent it
+        /// ([`runner::SourceCommand::WriteBack`]): two write-backs of the same kind to the
+        /// same item are told apart by it.
+        seq: u64,
         source: SourceId,
         item: ItemKey,
         action: &'static str,

@@ -48,7 +48,10 @@ impl PollPolicy {
 /// A request to a running source.
 #[derive(Debug)]
 pub enum SourceCommand {
+    /// Carry out a write-back; answered by a [`SourceEvent::WriteBackDone`] with the same
+    /// `seq`.
     WriteBack {
+        seq: u64,
         item: ItemKey,
         action: WriteBack,
     },
@@ -113,8 +116,9 @@ async fn run(
             cmd = commands.recv() => match cmd {
                 None => return,
                 Some(SourceCommand::Refresh) => {}
-                Some(SourceCommand::WriteBack { item, action }) => {
-                    write_back(&mut *source, &policy, &clock, &events, item, action).await;
+                Some(SourceCommand::WriteBack { seq, item, action }) => {
+                    let request = Request { seq, item, action };
+                    write_back(&mut *source, &policy, &clock, &events, request).await;
                     announce_vocabulary(&*source, &events, &mut vocabulary);
                 }
             },
@@ -198,14 +202,21 @@ pub fn health_after(e: &SourceError, failures: u32, policy: &PollPolicy) -> Heal
     }
 }
 
+/// A write-back as the application sent it.
+struct Request {
+    seq: u64,
+    item: ItemKey,
+    action: WriteBack,
+}
+
 async fn write_back(
     source: &mut dyn Source,
     policy: &PollPolicy,
     clock: &SharedClock,
     events: &mpsc::UnboundedSender<SourceEvent>,
-    item: ItemKey,
-    action: WriteBack,
+    request: Request,
 ) {
+    let Request { seq, item, action } = request;
     let now = clock.now();
     let deadline = policy.fetch_deadline();
     let result = match tokio::time::timeout(deadline, source.write_back(&item, &action, now)).await
@@ -215,6 +226,7 @@ async fn write_back(
     };
     tracing::info!(source = %source.id(), item = %item.external_id, action = action.name(), ok = result.is_ok(), "write-back");
     let _ = events.send(SourceEvent::WriteBackDone {
+        seq,
         source: source.id().clone(),
         item,
         action: action.name(),
