@@ -11,6 +11,7 @@ use nightdesk::app::state::Mode;
 use nightdesk::app::update::Effect;
 use nightdesk::model::{Kind, SourceId, StatusCategory};
 use nightdesk::setup::{self, Session};
+use nightdesk::sources::runner::{SourceCommand, SourceHandle};
 use nightdesk::sources::{SourceError, SourceEvent, WriteBack};
 
 fn demo() -> (tempfile::TempDir, Session) {
@@ -518,6 +519,118 @@ fn two_failed_notes_to_one_item_come_back_as_one_draft_with_both_texts() {
     let form = s.app.form.as_ref().unwrap();
     assert_eq!(form.fields[0].text(), "disk replaced\n\nRAID rebuilding");
     assert_eq!(form.fields[0].lines.len(), 3, "lines of the editor");
+}
+
+/// Hands the write-backs among `effects` to the tasks in `handles`, as the event loop does.
+fn dispatch(
+    s: &mut Session,
+    handles: &std::collections::HashMap<SourceId, SourceHandle>,
+    effects: Vec<Effect>,
+) {
+    for effect in effects {
+        if let Effect::WriteBack {
+            seq,
+            source,
+            item,
+            action,
+        } = effect
+        {
+            let command = SourceCommand::WriteBack { seq, item, action };
+            nightdesk::app::run::dispatch(&mut s.app, handles, &source, command);
+        }
+    }
+}
+
+/// Types a note to the selected item (after a draft's text, `\n` as enter) and sends it;
+/// its effects, not yet carried out.
+fn note_effects(s: &mut Session, text: &str) -> Vec<Effect> {
+    s.app.on_key(key('n'));
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            s.app.on_key(enter());
+        }
+        type_str(s, line);
+    }
+    let effects = s.app.on_key(ctrl_d());
+    assert_eq!(notes_sent(&effects).len(), 1, "{effects:?}");
+    effects
+}
+
+/// The text of the note form when it opens again (and the error it shows), then closed.
+fn note_draft(s: &mut Session) -> (String, String) {
+    s.app.on_key(key('n'));
+    let form = s.app.form.as_ref().expect("the note form");
+    let draft = (
+        form.fields[0].text(),
+        form.error.clone().unwrap_or_default(),
+    );
+    s.app.on_key(esc());
+    draft
+}
+
+#[test]
+fn a_write_back_to_a_source_without_a_running_task_fails_and_keeps_the_text() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+
+    // The source has no task at all.
+    let effects = note_effects(&mut s, "called Herr Weber");
+    s.app.take_outbox();
+    dispatch(&mut s, &std::collections::HashMap::new(), effects);
+    assert!(s.app.in_flight.is_empty(), "answered, not left waiting");
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        flash.error && flash.text.contains("not running"),
+        "{flash:?}"
+    );
+    assert!(matches!(
+        s.app.take_outbox().as_slice(),
+        [Effect::Audit(e)] if matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains("not running"))
+    ));
+    let (text, error) = note_draft(&mut s);
+    assert_eq!(text, "called Herr Weber");
+    assert!(error.contains("not running"), "{error}");
+
+    // Its task has ended: the command cannot be sent.
+    let (commands, receiver) = tokio::sync::mpsc::unbounded_channel();
+    drop(receiver);
+    let task = runtime.spawn(async {});
+    let dead =
+        std::collections::HashMap::from([(item.source.clone(), SourceHandle { commands, task })]);
+    let effects = note_effects(&mut s, "\nrouter rebooted");
+    dispatch(&mut s, &dead, effects);
+    assert!(s.app.in_flight.is_empty());
+    assert_eq!(
+        note_draft(&mut s).0,
+        "called Herr Weber\nrouter rebooted",
+        "the draft came back, was added to and is back again"
+    );
+
+    // Its task takes the command and ends without answering (a connector that panics).
+    let (commands, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let task = runtime.spawn(async move {
+        let _ = receiver.recv().await;
+    });
+    let dying =
+        std::collections::HashMap::from([(item.source.clone(), SourceHandle { commands, task })]);
+    let effects = note_effects(&mut s, "\nthird line");
+    dispatch(&mut s, &dying, effects);
+    nightdesk::app::run::answer_orphaned(&mut s.app, &dying);
+    assert_eq!(s.app.in_flight.len(), 1, "sent, its task still running");
+    runtime.block_on(async {
+        while !dying[&item.source].task.is_finished() {
+            tokio::task::yield_now().await;
+        }
+    });
+    nightdesk::app::run::answer_orphaned(&mut s.app, &dying);
+    assert!(s.app.in_flight.is_empty(), "answered once the task ended");
+    assert_eq!(
+        note_draft(&mut s).0,
+        "called Herr Weber\nrouter rebooted\nthird line"
+    );
 }
 
 #[test]
