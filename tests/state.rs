@@ -12,7 +12,7 @@ use nightdesk::app::update::Effect;
 use nightdesk::model::{Kind, SourceId, StatusCategory};
 use nightdesk::setup::{self, Session};
 use nightdesk::sources::runner::{SourceCommand, SourceHandle};
-use nightdesk::sources::{SourceError, SourceEvent, WriteBack};
+use nightdesk::sources::{AsSeen, Fetched, SourceError, SourceEvent, WriteBack};
 
 fn demo() -> (tempfile::TempDir, Session) {
     let home = tempfile::tempdir().unwrap();
@@ -533,9 +533,15 @@ fn dispatch(
             source,
             item,
             action,
+            seen,
         } = effect
         {
-            let command = SourceCommand::WriteBack { seq, item, action };
+            let command = SourceCommand::WriteBack {
+                seq,
+                item,
+                action,
+                seen,
+            };
             nightdesk::app::run::dispatch(&mut s.app, handles, &source, command);
         }
     }
@@ -664,6 +670,84 @@ fn an_edit_conflict_reopens_the_form_with_what_changed_and_the_text() {
         s.app.take_outbox().as_slice(),
         [Effect::Audit(e)] if matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains("changed meanwhile"))
     ));
+}
+
+/// A colleague's change to `item` as the source's next read delivers it: owner `owner`,
+/// status `status` (unchanged when `None`), updated a minute later.
+fn colleague_changes(
+    s: &mut Session,
+    item: &nightdesk::model::ItemKey,
+    owner: &str,
+    status: Option<(StatusCategory, &str)>,
+) -> nightdesk::model::Item {
+    let mut changed = s.app.queue.get(item).expect("in the queue").item.clone();
+    changed.assignee = Some(owner.into());
+    if let Some((category, label)) = status {
+        changed.status = nightdesk::model::Status::new(category, label);
+    }
+    changed.updated += SignedDuration::from_mins(1);
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.source.clone(),
+        at: s.app.now,
+        fetched: Fetched::Delta {
+            upserts: vec![changed.clone()],
+            removed: Vec::new(),
+        },
+    });
+    assert_eq!(
+        s.app.queue.get(item).unwrap().item.assignee.as_deref(),
+        Some(owner),
+        "the queue shows the change"
+    );
+    changed
+}
+
+/// The one write-back among `effects`: what it asks for and the item as it was seen.
+fn sent(effects: &[Effect]) -> (u64, WriteBack, Option<AsSeen>) {
+    match effects {
+        [
+            Effect::WriteBack {
+                seq, action, seen, ..
+            },
+        ] => (*seq, action.clone(), seen.clone()),
+        other => panic!("one write-back expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_write_back_carries_the_item_as_shown_when_the_form_opened_not_as_read_since() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    let shown = AsSeen::of(s.app.selected_item().unwrap());
+    s.app.on_key(key('C'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    // While the form is open, the next read shows that a colleague took the ticket.
+    let taken = colleague_changes(&mut s, &item, "Jonas Becker", None);
+    type_str(&mut s, "stalled");
+    let (_, action, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(
+        action,
+        WriteBack::SetStatus {
+            status: "stalled".into()
+        }
+    );
+    assert_eq!(
+        seen.as_ref(),
+        Some(&shown),
+        "what the user saw, not the read that came in while the form was open"
+    );
+    assert!(!seen.unwrap().same_as(&AsSeen::of(&taken)));
+
+    // A key without a form: the item as it is shown when the key is pressed.
+    assert_eq!(s.app.selected.as_ref(), Some(&item));
+    let (_, action, seen) = sent(&s.app.on_key(key('t')));
+    assert_eq!(
+        action,
+        WriteBack::Assign {
+            agent: s.app.user.clone()
+        }
+    );
+    assert_eq!(seen, Some(AsSeen::of(&taken)));
 }
 
 #[test]

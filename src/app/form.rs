@@ -3,6 +3,7 @@
 //! restore was tested). A form belongs to the items it was opened for; its text is kept as a
 //! draft when it is cancelled or the source refuses it, so nothing typed is lost.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::civil::Date;
@@ -10,7 +11,7 @@ use jiff::civil::Date;
 use super::input::LineInput;
 use crate::config::parse_duration;
 use crate::model::ItemKey;
-use crate::sources::WriteBack;
+use crate::sources::{AsSeen, WriteBack};
 
 /// What the form will send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,6 +149,9 @@ pub struct Form {
     pub error: Option<String>,
     /// Candidates for the focused field, when it completes.
     pub candidates: Vec<String>,
+    /// Each target as the queue showed it when the form opened: sent with the write-back,
+    /// so that a change someone else made while the form was open is not overwritten.
+    pub seen: HashMap<ItemKey, AsSeen>,
 }
 
 /// Why a form cannot be sent yet.
@@ -253,6 +257,7 @@ impl Form {
             focus,
             error: None,
             candidates: Vec::new(),
+            seen: HashMap::new(),
         }
     }
 

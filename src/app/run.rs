@@ -322,11 +322,17 @@ fn carry_out(
             source,
             item,
             action,
+            seen,
         } => dispatch(
             app,
             handles,
             &source,
-            SourceCommand::WriteBack { seq, item, action },
+            SourceCommand::WriteBack {
+                seq,
+                item,
+                action,
+                seen,
+            },
         ),
     }
 }
@@ -347,7 +353,10 @@ pub fn dispatch(
         },
         None => command,
     };
-    if let SourceCommand::WriteBack { seq, item, action } = command {
+    if let SourceCommand::WriteBack {
+        seq, item, action, ..
+    } = command
+    {
         not_running(app, seq, source, item, action.name());
     }
 }

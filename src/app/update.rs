@@ -14,7 +14,7 @@ use crate::model::{
     Health, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory,
 };
 use crate::queue::{FilterJob, Update};
-use crate::sources::{Fetched, SourceEvent, WriteBack};
+use crate::sources::{AsSeen, Fetched, SourceEvent, WriteBack};
 
 /// Work the event loop does on the state's behalf.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub enum Effect {
         source: SourceId,
         item: ItemKey,
         action: WriteBack,
+        /// The item as the user saw it when they asked for this.
+        seen: Option<AsSeen>,
     },
     /// Repaint everything (after `redraw`).
     FullRedraw,

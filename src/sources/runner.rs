@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Source, SourceError, SourceEvent, Vocabulary, WriteBack};
+use super::{AsSeen, Source, SourceError, SourceEvent, Vocabulary, WriteBack};
 use crate::clock::SharedClock;
 use crate::model::{Health, ItemKey};
 
@@ -54,6 +54,8 @@ pub enum SourceCommand {
         seq: u64,
         item: ItemKey,
         action: WriteBack,
+        /// The item as the user saw it when they asked (see [`AsSeen`]).
+        seen: Option<AsSeen>,
     },
     /// Fetch now instead of waiting for the interval.
     Refresh,
@@ -116,8 +118,8 @@ async fn run(
             cmd = commands.recv() => match cmd {
                 None => return,
                 Some(SourceCommand::Refresh) => {}
-                Some(SourceCommand::WriteBack { seq, item, action }) => {
-                    let request = Request { seq, item, action };
+                Some(SourceCommand::WriteBack { seq, item, action, seen }) => {
+                    let request = Request { seq, item, action, seen };
                     write_back(&mut *source, &policy, &clock, &events, request).await;
                     announce_vocabulary(&*source, &events, &mut vocabulary);
                 }
@@ -207,6 +209,7 @@ struct Request {
     seq: u64,
     item: ItemKey,
     action: WriteBack,
+    seen: Option<AsSeen>,
 }
 
 async fn write_back(
@@ -216,10 +219,19 @@ async fn write_back(
     events: &mpsc::UnboundedSender<SourceEvent>,
     request: Request,
 ) {
-    let Request { seq, item, action } = request;
+    let Request {
+        seq,
+        item,
+        action,
+        seen,
+    } = request;
     let now = clock.now();
     let deadline = policy.fetch_deadline();
-    let result = match tokio::time::timeout(deadline, source.write_back(&item, &action, now)).await
+    let result = match tokio::time::timeout(
+        deadline,
+        source.write_back_as_seen(&item, &action, seen.as_ref(), now),
+    )
+    .await
     {
         Ok(r) => r,
         Err(_) => Err(SourceError::Timeout(deadline.as_secs())),
