@@ -750,6 +750,102 @@ fn a_write_back_carries_the_item_as_shown_when_the_form_opened_not_as_read_since
     assert_eq!(seen, Some(AsSeen::of(&taken)));
 }
 
+/// A conflict as the RT connector reports it (`describe` in src/sources/rt/conflict.rs).
+fn rt_conflict(item: &nightdesk::model::ItemKey, by: &str, changes: &str) -> SourceError {
+    SourceError::Conflict(format!(
+        "ticket {} changed by {by} at 2026-11-27T01:31:00Z: {changes}",
+        item.external_id
+    ))
+}
+
+#[test]
+fn a_conflict_on_assign_or_status_reopens_the_form_with_what_changed_and_the_typed_text() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    let shown = AsSeen::of(s.app.selected_item().unwrap());
+
+    // Assign: the form opens, a colleague takes the ticket and opens it meanwhile (the
+    // next read shows it), the user sends what they typed.
+    s.app.on_key(key('@'));
+    colleague_changes(
+        &mut s,
+        &item,
+        "Jonas Becker",
+        Some((StatusCategory::Acknowledged, "open")),
+    );
+    type_str(&mut s, "Lena Hofmann");
+    let (seq, _, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(seen.as_ref(), Some(&shown));
+    assert_eq!(s.app.mode, Mode::Queue);
+    s.app.take_outbox();
+    let changes = "Owner Nobody → Jonas Becker; Status new → open";
+    answer_seq(
+        &mut s,
+        seq,
+        Err(rt_conflict(&item, "Jonas Becker", changes)),
+    );
+    assert_eq!(s.app.mode, Mode::Prompt, "the form is back");
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.kind, nightdesk::app::form::FormKind::Assign);
+    assert_eq!(form.targets, [item.clone()]);
+    assert_eq!(form.fields[0].text(), "Lena Hofmann", "the typed text");
+    let error = form.error.as_deref().unwrap();
+    assert!(
+        error.contains("changed meanwhile by someone else")
+            && error.contains(changes)
+            && error.contains("by Jonas Becker"),
+        "what changed, and who: {error}"
+    );
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error && flash.text.contains(changes), "{flash:?}");
+    assert!(matches!(
+        s.app.take_outbox().as_slice(),
+        [Effect::Audit(e)] if e.action == "assign"
+            && e.params["agent"] == "Lena Hofmann"
+            && matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains(changes))
+    ));
+    // Having read it, the user sends it again: the same text, and still the item as they
+    // saw it before, which the source has now told them about.
+    let (_, action, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(
+        action,
+        WriteBack::Assign {
+            agent: "Lena Hofmann".into()
+        }
+    );
+    assert_eq!(seen.as_ref(), Some(&shown));
+    answer(&mut s, &item, "assign", Ok(()));
+    assert!(s.app.in_flight.is_empty());
+
+    // Status, while another form is open: the answer keeps it as a draft instead.
+    s.app.selected = Some(item.clone());
+    s.app.apply("set-filter k:ticket".parse().unwrap());
+    assert_eq!(s.app.selected_item().unwrap().key, item, "open now");
+    let shown = AsSeen::of(&s.app.queue.get(&item).unwrap().item);
+    s.app.on_key(key('C'));
+    type_str(&mut s, "resolved");
+    let (seq, _, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(seen.as_ref(), Some(&shown));
+    s.app.on_key(key('n'));
+    type_str(&mut s, "half a note");
+    let changes = "Status open → stalled; comment by Jonas Becker";
+    answer_seq(
+        &mut s,
+        seq,
+        Err(rt_conflict(&item, "Jonas Becker", changes)),
+    );
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "half a note",
+        "the open form stays as it is"
+    );
+    s.app.on_key(esc());
+    s.app.on_key(key('C'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), "resolved", "the typed status");
+    assert!(form.error.as_deref().unwrap().contains(changes), "{form:?}");
+}
+
 #[test]
 fn a_restore_test_is_recorded_for_a_backup_finding_only() {
     let (_h, mut s) = demo();
