@@ -787,7 +787,7 @@ fn a_conflict_on_assign_or_status_reopens_the_form_with_what_changed_and_the_typ
     assert_eq!(s.app.mode, Mode::Prompt, "the form is back");
     let form = s.app.form.as_ref().unwrap();
     assert_eq!(form.kind, nightdesk::app::form::FormKind::Assign);
-    assert_eq!(form.targets, [item.clone()]);
+    assert_eq!(form.targets, std::slice::from_ref(&item));
     assert_eq!(form.fields[0].text(), "Lena Hofmann", "the typed text");
     let error = form.error.as_deref().unwrap();
     assert!(
