@@ -3,14 +3,16 @@
 //! unique names; the connector's user has only the rights docs/sources.md lists. Tickets
 //! read with tenant, priority, due, status and link; take, assign, status and internal
 //! notes checked on the server; a change behind the connector's back is a conflict that
-//! names it and keeps it; a wrong password is an auth failure; a token works.
+//! names it and keeps it, also when a read of the queue picked it up after the user saw the
+//! ticket; RT itself answers a stale `If-Match` with 412; a wrong password is an auth
+//! failure; a token works.
 
 mod common;
 
 use common::servers::{RT_NIGHTDESK_RIGHTS, RT_URL, RtApi, RtUser, rt_setup, unique};
 use jiff::{SignedDuration, Timestamp, Unit};
 use nightdesk::model::{Item, ItemKey, Moment, Priority, SourceId, StatusCategory};
-use nightdesk::sources::{Fetched, Source, SourceError, WriteBack};
+use nightdesk::sources::{AsSeen, Fetched, Source, SourceError, WriteBack};
 use serde_json::{Value, json};
 
 /// One test's queue, the connector's user (`agent`), a colleague (`other`) who may own
@@ -130,6 +132,18 @@ fn write_back(
 ) -> Result<(), SourceError> {
     let key = ItemKey::new(&SourceId::new("rt"), id);
     rt.block_on(source.write_back(&key, &action, Timestamp::now()))
+}
+
+/// A write-back from a user who had the item in front of them as `seen`.
+fn write_back_seen(
+    rt: &tokio::runtime::Runtime,
+    source: &mut Box<dyn Source>,
+    id: &str,
+    action: WriteBack,
+    seen: &AsSeen,
+) -> Result<(), SourceError> {
+    let key = ItemKey::new(&SourceId::new("rt"), id);
+    rt.block_on(source.write_back_as_seen(&key, &action, Some(seen), Timestamp::now()))
 }
 
 fn owner(ticket: &Value) -> &str {
@@ -423,6 +437,133 @@ fn a_change_behind_the_connectors_back_is_a_conflict_that_names_it() {
     // Seen now: the same change goes through.
     fetch(&rt, &mut source);
     write_back(&rt, &mut source, &id, resolve).expect("resolve after a read");
+    assert_eq!(status(&desk.api.ticket(&id)), "resolved");
+}
+
+#[test]
+fn real_rt_refuses_a_write_with_a_stale_etag_with_412() {
+    let desk = Desk::new();
+    let id = desk.ticket(json!({"Subject": "RAID degraded", "Priority": 70}));
+    let agent = RtApi::as_user(&desk.agent);
+    let path = format!("/ticket/{id}");
+    let etag_of = |headers: &reqwest::header::HeaderMap| {
+        headers
+            .get("etag")
+            .expect("RT sends an ETag with a ticket")
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let (code, headers, _) = agent.raw(reqwest::Method::GET, &path, &[], None);
+    assert_eq!(code, 200);
+    let stale = etag_of(&headers);
+
+    // The colleague takes the ticket after the agent read it.
+    RtApi::as_user(&desk.other).update_ticket(&id, json!({"Owner": desk.other.name}));
+    let resolve = json!({"Status": "resolved"});
+    let (code, _, body) = agent.raw(
+        reqwest::Method::PUT,
+        &path,
+        &[("If-Match", &stale)],
+        Some(resolve.clone()),
+    );
+    assert_eq!(code, 412, "a stale ETag: {body}");
+    let ticket = desk.api.ticket(&id);
+    assert_eq!(
+        (owner(&ticket), status(&ticket)),
+        (&*desk.other.name, "new"),
+        "RT did not make the change"
+    );
+
+    // With the ETag of the ticket as it is, the same write is made.
+    let (_, headers, _) = agent.raw(reqwest::Method::GET, &path, &[], None);
+    let fresh = etag_of(&headers);
+    assert_ne!(fresh, stale, "the colleague's change made a new ETag");
+    let (code, _, body) = agent.raw(
+        reqwest::Method::PUT,
+        &path,
+        &[("If-Match", &fresh)],
+        Some(resolve),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(status(&desk.api.ticket(&id)), "resolved");
+}
+
+#[test]
+fn a_change_after_the_user_saw_the_ticket_is_a_conflict_although_the_queue_read_it_since() {
+    let desk = Desk::new();
+    let id = desk.ticket(json!({"Subject": "Firewall rule request", "Priority": 60}));
+    let rt = common::runtime();
+    let mut source = desk.agent_source();
+    // The agent opens the status form on the ticket as the queue shows it.
+    let shown = AsSeen::of(by_id(&fetch(&rt, &mut source), &id));
+    assert_eq!(shown.assignee, None);
+
+    // Meanwhile the colleague takes and opens it, and the next read of the queue shows it.
+    let colleague = RtApi::as_user(&desk.other);
+    colleague.update_ticket(&id, json!({"Owner": desk.other.name, "Status": "open"}));
+    let items = fetch(&rt, &mut source);
+    assert_eq!(
+        by_id(&items, &id).assignee.as_deref(),
+        Some(desk.other.name.as_str()),
+        "the connector's last read has the change"
+    );
+    let changed = desk.api.history(&id).len();
+
+    let stall = WriteBack::SetStatus {
+        status: "stalled".into(),
+    };
+    let e = write_back_seen(&rt, &mut source, &id, stall.clone(), &shown).unwrap_err();
+    let SourceError::Conflict(message) = &e else {
+        panic!("not a conflict: {e}");
+    };
+    for part in [
+        format!("ticket {id} changed by {}", desk.other.name),
+        format!("Owner Nobody → {}", desk.other.name),
+        "Status new → open".to_string(),
+    ] {
+        assert!(message.contains(&part), "{part:?} in {message}");
+    }
+    let ticket = desk.api.ticket(&id);
+    assert_eq!(
+        (owner(&ticket), status(&ticket)),
+        (&*desk.other.name, "open"),
+        "the colleague's change stays"
+    );
+    assert_eq!(desk.api.history(&id).len(), changed, "nothing was written");
+
+    // Told what changed, the agent sends the same again: it goes through.
+    write_back_seen(&rt, &mut source, &id, stall, &shown).expect("after the conflict");
+    assert_eq!(status(&desk.api.ticket(&id)), "stalled");
+    // Forms opened before the agent's own writes are not outdated by them.
+    let note = WriteBack::Note {
+        text: "waiting for the change window".into(),
+        author: desk.agent.name.clone(),
+    };
+    write_back_seen(&rt, &mut source, &id, note, &shown).expect("note");
+    let open = WriteBack::SetStatus {
+        status: "open".into(),
+    };
+    write_back_seen(&rt, &mut source, &id, open, &shown).expect("own writes are no conflict");
+    assert_eq!(status(&desk.api.ticket(&id)), "open");
+
+    // The colleague's comment after that is news to that form.
+    colleague.add_message(&id, "comment", "customer called back");
+    let resolve = WriteBack::SetStatus {
+        status: "resolved".into(),
+    };
+    let e = write_back_seen(&rt, &mut source, &id, resolve.clone(), &shown).unwrap_err();
+    assert!(
+        matches!(&e, SourceError::Conflict(m)
+            if m.contains(&format!("comment by {}", desk.other.name))
+                && !m.contains("Owner") && !m.contains("Status")),
+        "only what the agent has not seen: {e}"
+    );
+    assert_eq!(status(&desk.api.ticket(&id)), "open");
+
+    // Seen as it is now, the change is made.
+    let shown = AsSeen::of(by_id(&fetch(&rt, &mut source), &id));
+    write_back_seen(&rt, &mut source, &id, resolve, &shown).expect("seen now");
     assert_eq!(status(&desk.api.ticket(&id)), "resolved");
 }
 

@@ -11,7 +11,8 @@ use nightdesk::app::state::Mode;
 use nightdesk::app::update::Effect;
 use nightdesk::model::{Kind, SourceId, StatusCategory};
 use nightdesk::setup::{self, Session};
-use nightdesk::sources::{SourceError, SourceEvent, WriteBack};
+use nightdesk::sources::runner::{SourceCommand, SourceHandle};
+use nightdesk::sources::{AsSeen, Fetched, SourceError, SourceEvent, WriteBack};
 
 fn demo() -> (tempfile::TempDir, Session) {
     let home = tempfile::tempdir().unwrap();
@@ -172,6 +173,7 @@ fn ack_asks_the_items_source_with_my_name() {
                         comment,
                         minutes,
                     },
+                ..
             },
         ] => {
             assert_eq!(source, &item.source);
@@ -208,15 +210,15 @@ fn a_refused_ack_keeps_the_typed_comment_for_the_next_try() {
     type_str(&mut s, "router reboot planned");
     let effects = s.app.on_key(enter());
     assert_eq!(effects.len(), 1);
-    s.app.on_source_event(SourceEvent::WriteBackDone {
-        source: item.source.clone(),
-        item: item.clone(),
-        action: "ack",
-        result: Err(SourceError::Http {
+    answer(
+        &mut s,
+        &item,
+        "ack",
+        Err(SourceError::Http {
             status: 500,
             message: "internal error".into(),
         }),
-    });
+    );
     let flash = s.app.flash.clone().unwrap();
     assert!(
         flash.error && flash.text.contains("internal error"),
@@ -342,18 +344,49 @@ fn ticket_selected(s: &mut Session) -> nightdesk::model::ItemKey {
     s.app.selected_item().expect("a new ticket").key.clone()
 }
 
+/// The source's answer to the oldest write-back of `action` in flight for `item`.
 fn answer(
     s: &mut Session,
     item: &nightdesk::model::ItemKey,
     action: &'static str,
     result: Result<(), SourceError>,
 ) {
+    let seq = s
+        .app
+        .in_flight
+        .iter()
+        .filter(|(_, p)| p.item == *item && p.action.name() == action)
+        .map(|(seq, _)| *seq)
+        .min()
+        .unwrap_or_else(|| panic!("no {action} in flight for {item:?}"));
+    answer_seq(s, seq, result);
+}
+
+/// The source's answer to the write-back sent as `seq`.
+fn answer_seq(s: &mut Session, seq: u64, result: Result<(), SourceError>) {
+    let pending = s.app.in_flight[&seq].clone();
     s.app.on_source_event(SourceEvent::WriteBackDone {
-        source: item.source.clone(),
-        item: item.clone(),
-        action,
+        seq,
+        source: pending.item.source.clone(),
+        item: pending.item.clone(),
+        action: pending.action.name(),
         result,
     });
+}
+
+/// The numbers and texts of the notes among `effects`.
+fn notes_sent(effects: &[Effect]) -> Vec<(u64, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::WriteBack {
+                seq,
+                action: WriteBack::Note { text, .. },
+                ..
+            } => Some((*seq, text.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -474,6 +507,208 @@ fn a_note_has_several_lines_and_is_sent_with_alt_enter() {
     );
 }
 
+fn ctrl_d() -> KeyEvent {
+    KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)
+}
+
+/// Writes a note to the selected item and sends it; its number and text.
+fn send_note(s: &mut Session, text: &str) -> (u64, String) {
+    s.app.on_key(key('n'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "",
+        "no draft: the form is empty"
+    );
+    type_str(s, text);
+    match notes_sent(&s.app.on_key(ctrl_d())).as_slice() {
+        [note] => note.clone(),
+        other => panic!("one note expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn two_notes_in_flight_to_one_item_are_answered_each_with_its_own_text() {
+    let (_h, mut s) = demo();
+    ticket_selected(&mut s);
+    let first = send_note(&mut s, "called Herr Weber, no answer");
+    let second = send_note(&mut s, "router rebooted at 06:00");
+    assert_ne!(first.0, second.0, "each write-back has its own number");
+    assert_eq!(s.app.in_flight.len(), 2, "both wait for their answer");
+    s.app.take_outbox();
+
+    // The first fails after the second was sent; the second goes through.
+    answer_seq(
+        &mut s,
+        first.0,
+        Err(SourceError::Http {
+            status: 503,
+            message: "Service Unavailable".into(),
+        }),
+    );
+    answer_seq(&mut s, second.0, Ok(()));
+    assert!(s.app.in_flight.is_empty());
+    let audited: Vec<(String, bool)> = s
+        .app
+        .take_outbox()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Audit(entry) => Some((
+                entry.params["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                entry.outcome == nightdesk::store::AuditOutcome::Ok,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        [(first.1.clone(), false), (second.1.clone(), true)],
+        "each answer is audited with its own text"
+    );
+
+    // The note form brings back the failed first text, not the second that was added.
+    s.app.on_key(key('n'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), first.1);
+    assert!(form.error.as_deref().unwrap().contains("503"), "{form:?}");
+}
+
+#[test]
+fn two_failed_notes_to_one_item_come_back_as_one_draft_with_both_texts() {
+    let (_h, mut s) = demo();
+    ticket_selected(&mut s);
+    let first = send_note(&mut s, "disk replaced");
+    let second = send_note(&mut s, "RAID rebuilding");
+    let down = || Err(SourceError::Unreachable("connection refused".into()));
+    answer_seq(&mut s, first.0, down());
+    answer_seq(&mut s, second.0, down());
+    s.app.on_key(key('n'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), "disk replaced\n\nRAID rebuilding");
+    assert_eq!(form.fields[0].lines.len(), 3, "lines of the editor");
+}
+
+/// Hands the write-backs among `effects` to the tasks in `handles`, as the event loop does.
+fn dispatch(
+    s: &mut Session,
+    handles: &std::collections::HashMap<SourceId, SourceHandle>,
+    effects: Vec<Effect>,
+) {
+    for effect in effects {
+        if let Effect::WriteBack {
+            seq,
+            source,
+            item,
+            action,
+            seen,
+        } = effect
+        {
+            let command = SourceCommand::WriteBack {
+                seq,
+                item,
+                action,
+                seen,
+            };
+            nightdesk::app::run::dispatch(&mut s.app, handles, &source, command);
+        }
+    }
+}
+
+/// Types a note to the selected item (after a draft's text, `\n` as enter) and sends it;
+/// its effects, not yet carried out.
+fn note_effects(s: &mut Session, text: &str) -> Vec<Effect> {
+    s.app.on_key(key('n'));
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            s.app.on_key(enter());
+        }
+        type_str(s, line);
+    }
+    let effects = s.app.on_key(ctrl_d());
+    assert_eq!(notes_sent(&effects).len(), 1, "{effects:?}");
+    effects
+}
+
+/// The text of the note form when it opens again (and the error it shows), then closed.
+fn note_draft(s: &mut Session) -> (String, String) {
+    s.app.on_key(key('n'));
+    let form = s.app.form.as_ref().expect("the note form");
+    let draft = (
+        form.fields[0].text(),
+        form.error.clone().unwrap_or_default(),
+    );
+    s.app.on_key(esc());
+    draft
+}
+
+#[test]
+fn a_write_back_to_a_source_without_a_running_task_fails_and_keeps_the_text() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+
+    // The source has no task at all.
+    let effects = note_effects(&mut s, "called Herr Weber");
+    s.app.take_outbox();
+    dispatch(&mut s, &std::collections::HashMap::new(), effects);
+    assert!(s.app.in_flight.is_empty(), "answered, not left waiting");
+    let flash = s.app.flash.clone().unwrap();
+    assert!(
+        flash.error && flash.text.contains("not running"),
+        "{flash:?}"
+    );
+    assert!(matches!(
+        s.app.take_outbox().as_slice(),
+        [Effect::Audit(e)] if matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains("not running"))
+    ));
+    let (text, error) = note_draft(&mut s);
+    assert_eq!(text, "called Herr Weber");
+    assert!(error.contains("not running"), "{error}");
+
+    // Its task has ended: the command cannot be sent.
+    let (commands, receiver) = tokio::sync::mpsc::unbounded_channel();
+    drop(receiver);
+    let task = runtime.spawn(async {});
+    let dead =
+        std::collections::HashMap::from([(item.source.clone(), SourceHandle { commands, task })]);
+    let effects = note_effects(&mut s, "\nrouter rebooted");
+    dispatch(&mut s, &dead, effects);
+    assert!(s.app.in_flight.is_empty());
+    assert_eq!(
+        note_draft(&mut s).0,
+        "called Herr Weber\nrouter rebooted",
+        "the draft came back, was added to and is back again"
+    );
+
+    // Its task takes the command and ends without answering (a connector that panics).
+    let (commands, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let task = runtime.spawn(async move {
+        let _ = receiver.recv().await;
+    });
+    let dying =
+        std::collections::HashMap::from([(item.source.clone(), SourceHandle { commands, task })]);
+    let effects = note_effects(&mut s, "\nthird line");
+    dispatch(&mut s, &dying, effects);
+    nightdesk::app::run::answer_orphaned(&mut s.app, &dying);
+    assert_eq!(s.app.in_flight.len(), 1, "sent, its task still running");
+    runtime.block_on(async {
+        while !dying[&item.source].task.is_finished() {
+            tokio::task::yield_now().await;
+        }
+    });
+    nightdesk::app::run::answer_orphaned(&mut s.app, &dying);
+    assert!(s.app.in_flight.is_empty(), "answered once the task ended");
+    assert_eq!(
+        note_draft(&mut s).0,
+        "called Herr Weber\nrouter rebooted\nthird line"
+    );
+}
+
 #[test]
 fn an_edit_conflict_reopens_the_form_with_what_changed_and_the_text() {
     let (_h, mut s) = demo();
@@ -505,6 +740,180 @@ fn an_edit_conflict_reopens_the_form_with_what_changed_and_the_text() {
         s.app.take_outbox().as_slice(),
         [Effect::Audit(e)] if matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains("changed meanwhile"))
     ));
+}
+
+/// A colleague's change to `item` as the source's next read delivers it: owner `owner`,
+/// status `status` (unchanged when `None`), updated a minute later.
+fn colleague_changes(
+    s: &mut Session,
+    item: &nightdesk::model::ItemKey,
+    owner: &str,
+    status: Option<(StatusCategory, &str)>,
+) -> nightdesk::model::Item {
+    let mut changed = s.app.queue.get(item).expect("in the queue").item.clone();
+    changed.assignee = Some(owner.into());
+    if let Some((category, label)) = status {
+        changed.status = nightdesk::model::Status::new(category, label);
+    }
+    changed.updated += SignedDuration::from_mins(1);
+    s.app.on_source_event(SourceEvent::Data {
+        source: item.source.clone(),
+        at: s.app.now,
+        fetched: Fetched::Delta {
+            upserts: vec![changed.clone()],
+            removed: Vec::new(),
+        },
+    });
+    assert_eq!(
+        s.app.queue.get(item).unwrap().item.assignee.as_deref(),
+        Some(owner),
+        "the queue shows the change"
+    );
+    changed
+}
+
+/// The one write-back among `effects`: what it asks for and the item as it was seen.
+fn sent(effects: &[Effect]) -> (u64, WriteBack, Option<AsSeen>) {
+    match effects {
+        [
+            Effect::WriteBack {
+                seq, action, seen, ..
+            },
+        ] => (*seq, action.clone(), seen.clone()),
+        other => panic!("one write-back expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_write_back_carries_the_item_as_shown_when_the_form_opened_not_as_read_since() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    let shown = AsSeen::of(s.app.selected_item().unwrap());
+    s.app.on_key(key('C'));
+    assert_eq!(s.app.mode, Mode::Prompt);
+    // While the form is open, the next read shows that a colleague took the ticket.
+    let taken = colleague_changes(&mut s, &item, "Jonas Becker", None);
+    type_str(&mut s, "stalled");
+    let (_, action, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(
+        action,
+        WriteBack::SetStatus {
+            status: "stalled".into()
+        }
+    );
+    assert_eq!(
+        seen.as_ref(),
+        Some(&shown),
+        "what the user saw, not the read that came in while the form was open"
+    );
+    assert!(!seen.unwrap().same_as(&AsSeen::of(&taken)));
+
+    // A key without a form: the item as it is shown when the key is pressed.
+    assert_eq!(s.app.selected.as_ref(), Some(&item));
+    let (_, action, seen) = sent(&s.app.on_key(key('t')));
+    assert_eq!(
+        action,
+        WriteBack::Assign {
+            agent: s.app.user.clone()
+        }
+    );
+    assert_eq!(seen, Some(AsSeen::of(&taken)));
+}
+
+/// A conflict as the RT connector reports it (`describe` in src/sources/rt/conflict.rs).
+fn rt_conflict(item: &nightdesk::model::ItemKey, by: &str, changes: &str) -> SourceError {
+    SourceError::Conflict(format!(
+        "ticket {} changed by {by} at 2026-11-27T01:31:00Z: {changes}",
+        item.external_id
+    ))
+}
+
+#[test]
+fn a_conflict_on_assign_or_status_reopens_the_form_with_what_changed_and_the_typed_text() {
+    let (_h, mut s) = demo();
+    let item = ticket_selected(&mut s);
+    let shown = AsSeen::of(s.app.selected_item().unwrap());
+
+    // Assign: the form opens, a colleague takes the ticket and opens it meanwhile (the
+    // next read shows it), the user sends what they typed.
+    s.app.on_key(key('@'));
+    colleague_changes(
+        &mut s,
+        &item,
+        "Jonas Becker",
+        Some((StatusCategory::Acknowledged, "open")),
+    );
+    type_str(&mut s, "Lena Hofmann");
+    let (seq, _, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(seen.as_ref(), Some(&shown));
+    assert_eq!(s.app.mode, Mode::Queue);
+    s.app.take_outbox();
+    let changes = "Owner Nobody → Jonas Becker; Status new → open";
+    answer_seq(
+        &mut s,
+        seq,
+        Err(rt_conflict(&item, "Jonas Becker", changes)),
+    );
+    assert_eq!(s.app.mode, Mode::Prompt, "the form is back");
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.kind, nightdesk::app::form::FormKind::Assign);
+    assert_eq!(form.targets, std::slice::from_ref(&item));
+    assert_eq!(form.fields[0].text(), "Lena Hofmann", "the typed text");
+    let error = form.error.as_deref().unwrap();
+    assert!(
+        error.contains("changed meanwhile by someone else")
+            && error.contains(changes)
+            && error.contains("by Jonas Becker"),
+        "what changed, and who: {error}"
+    );
+    let flash = s.app.flash.clone().unwrap();
+    assert!(flash.error && flash.text.contains(changes), "{flash:?}");
+    assert!(matches!(
+        s.app.take_outbox().as_slice(),
+        [Effect::Audit(e)] if e.action == "assign"
+            && e.params["agent"] == "Lena Hofmann"
+            && matches!(&e.outcome, nightdesk::store::AuditOutcome::Failed(m) if m.contains(changes))
+    ));
+    // Having read it, the user sends it again: the same text, and still the item as they
+    // saw it before, which the source has now told them about.
+    let (_, action, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(
+        action,
+        WriteBack::Assign {
+            agent: "Lena Hofmann".into()
+        }
+    );
+    assert_eq!(seen.as_ref(), Some(&shown));
+    answer(&mut s, &item, "assign", Ok(()));
+    assert!(s.app.in_flight.is_empty());
+
+    // Status, while another form is open: the answer keeps it as a draft instead.
+    s.app.selected = Some(item.clone());
+    s.app.apply("set-filter k:ticket".parse().unwrap());
+    assert_eq!(s.app.selected_item().unwrap().key, item, "open now");
+    let shown = AsSeen::of(&s.app.queue.get(&item).unwrap().item);
+    s.app.on_key(key('C'));
+    type_str(&mut s, "resolved");
+    let (seq, _, seen) = sent(&s.app.on_key(enter()));
+    assert_eq!(seen.as_ref(), Some(&shown));
+    s.app.on_key(key('n'));
+    type_str(&mut s, "half a note");
+    let changes = "Status open → stalled; comment by Jonas Becker";
+    answer_seq(
+        &mut s,
+        seq,
+        Err(rt_conflict(&item, "Jonas Becker", changes)),
+    );
+    assert_eq!(
+        s.app.form.as_ref().unwrap().fields[0].text(),
+        "half a note",
+        "the open form stays as it is"
+    );
+    s.app.on_key(esc());
+    s.app.on_key(key('C'));
+    let form = s.app.form.as_ref().unwrap();
+    assert_eq!(form.fields[0].text(), "resolved", "the typed status");
+    assert!(form.error.as_deref().unwrap().contains(changes), "{form:?}");
 }
 
 #[test]
@@ -580,6 +989,13 @@ fn one_failure_in_a_batch_stays_on_the_status_line_after_later_successes() {
     let refusal = SourceError::Refused("silence matchers invalid".into());
     answer(&mut s, &items[1], "ack", Err(refusal));
     answer(&mut s, &items[2], "ack", Ok(()));
+    let kind = nightdesk::app::form::FormKind::Ack;
+    let draft = &s.app.drafts[&(kind, items[1].clone())];
+    assert_eq!(
+        draft.targets,
+        [items[1].clone()],
+        "the refused item's draft is for it alone: sending it again acks no other twice"
+    );
     let flash = s.app.flash.clone().unwrap();
     assert!(
         flash.error,

@@ -3,6 +3,7 @@
 //! restore was tested). A form belongs to the items it was opened for; its text is kept as a
 //! draft when it is cancelled or the source refuses it, so nothing typed is lost.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::civil::Date;
@@ -10,7 +11,7 @@ use jiff::civil::Date;
 use super::input::LineInput;
 use crate::config::parse_duration;
 use crate::model::ItemKey;
-use crate::sources::WriteBack;
+use crate::sources::{AsSeen, WriteBack};
 
 /// What the form will send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,6 +149,9 @@ pub struct Form {
     pub error: Option<String>,
     /// Candidates for the focused field, when it completes.
     pub candidates: Vec<String>,
+    /// Each target as the queue showed it when the form opened: sent with the write-back,
+    /// so that a change someone else made while the form was open is not overwritten.
+    pub seen: HashMap<ItemKey, AsSeen>,
 }
 
 /// Why a form cannot be sent yet.
@@ -253,6 +257,7 @@ impl Form {
             focus,
             error: None,
             candidates: Vec::new(),
+            seen: HashMap::new(),
         }
     }
 
@@ -344,6 +349,35 @@ impl Form {
             .collect();
         if let Some(first) = self.candidates.first().cloned() {
             self.fields[self.focus].set(&first);
+        }
+    }
+
+    /// Puts the text of an `earlier` form of the same kind in front of this one's, in each
+    /// multi-line field (a blank line between), so that two drafts of notes to one item
+    /// become one draft with both texts. Other fields keep this form's value.
+    pub fn keep_text_of(&mut self, earlier: &Form) {
+        if earlier.kind != self.kind {
+            return;
+        }
+        for (field, old) in self.fields.iter_mut().zip(&earlier.fields) {
+            let (old_text, text) = (old.text(), field.text());
+            if !field.kind.is_multiline() || old_text.trim().is_empty() || old_text == text {
+                continue;
+            }
+            let joined = if text.trim().is_empty() {
+                old_text
+            } else {
+                format!("{old_text}\n\n{text}")
+            };
+            field.lines = joined
+                .split('\n')
+                .map(|line| {
+                    let mut input = LineInput::default();
+                    input.set(line);
+                    input
+                })
+                .collect();
+            field.row = field.lines.len() - 1;
         }
     }
 

@@ -22,9 +22,9 @@ use crate::actions::session::launch::Launcher;
 use crate::clock::SharedClock;
 use crate::config::LaunchMode;
 use crate::i18n::{Msg, fill, t};
-use crate::model::SourceId;
-use crate::sources::SourceEvent;
+use crate::model::{ItemKey, SourceId};
 use crate::sources::runner::{SourceCommand, SourceHandle};
+use crate::sources::{SourceError, SourceEvent};
 use crate::theme::Theme;
 
 /// Shortest time between two frames while events stream in (coalesces bursts).
@@ -183,7 +183,10 @@ pub async fn run(
             Some(failure) = local.failures.recv() => {
                 app.flash_error(fill(t(app.lang, Msg::StoreUnavailable), &[&failure]));
             }
-            _ = second.tick() => app.tick(clock.now()),
+            _ = second.tick() => {
+                app.tick(clock.now());
+                answer_orphaned(&mut app, &handles);
+            }
             Some((generation, ids)) = filters.done.recv() => app.filter_done(generation, ids),
             Some(end) = ended.recv() => app.detached_session_ended(&end),
             _ = signals.ending() => app.quit = true,
@@ -317,22 +320,78 @@ fn carry_out(
             }
         }
         Effect::WriteBack {
+            seq,
             source,
             item,
             action,
-        } => match handles.get(&source) {
-            Some(h) => {
-                let _ = h.commands.send(SourceCommand::WriteBack { item, action });
-            }
-            None => {
-                let text = fill(
-                    t(app.lang, Msg::ActionUnsupported),
-                    &[action.name(), source.as_str()],
-                );
-                app.flash_error(text);
-            }
-        },
+            seen,
+        } => dispatch(
+            app,
+            handles,
+            &source,
+            SourceCommand::WriteBack {
+                seq,
+                item,
+                action,
+                seen,
+            },
+        ),
     }
+}
+
+/// Hands `command` to the task of `source`. A write-back that reaches no running task (the
+/// source has none, or its task has ended) is answered at once as failed, the way a server
+/// error is: it is audited, said in the status line, and the form's text is kept as a draft.
+pub fn dispatch(
+    app: &mut App,
+    handles: &HashMap<SourceId, SourceHandle>,
+    source: &SourceId,
+    command: SourceCommand,
+) {
+    let command = match handles.get(source) {
+        Some(h) => match h.commands.send(command) {
+            Ok(()) => return,
+            Err(mpsc::error::SendError(command)) => command,
+        },
+        None => command,
+    };
+    if let SourceCommand::WriteBack {
+        seq, item, action, ..
+    } = command
+    {
+        not_running(app, seq, source, item, action.name());
+    }
+}
+
+/// Answers as failed the write-backs in flight whose source's task ended before it answered
+/// them (it stopped or panicked while carrying one out), so their text is not left waiting.
+pub fn answer_orphaned(app: &mut App, handles: &HashMap<SourceId, SourceHandle>) {
+    let orphaned: Vec<(u64, ItemKey, &'static str)> = app
+        .in_flight
+        .iter()
+        .filter(|(_, p)| {
+            handles
+                .get(&p.item.source)
+                .is_none_or(|h| h.task.is_finished())
+        })
+        .map(|(seq, p)| (*seq, p.item.clone(), p.action.name()))
+        .collect();
+    for (seq, item, action) in orphaned {
+        let source = item.source.clone();
+        not_running(app, seq, &source, item, action);
+    }
+}
+
+fn not_running(app: &mut App, seq: u64, source: &SourceId, item: ItemKey, action: &'static str) {
+    tracing::warn!(source = %source, item = %item.external_id, action, "write-back: the source is not running");
+    let why = t(app.lang, Msg::SourceNotRunning).to_string();
+    app.on_source_event(SourceEvent::WriteBackDone {
+        seq,
+        source: source.clone(),
+        item,
+        action,
+        result: Err(SourceError::Unreachable(why)),
+    });
 }
 
 /// Runs filter jobs on the blocking pool so typing never waits for a fuzzy pass over a large

@@ -75,6 +75,8 @@ pub struct SourceInfo {
 /// A write-back on its way: what was sent, and the form it came from (kept if refused).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
+    /// The item it was sent for.
+    pub item: ItemKey,
     pub action: crate::sources::WriteBack,
     pub form: Option<Form>,
     /// Sent to several items at once: counted in [`Batch`], not told one by one.
@@ -165,8 +167,11 @@ pub struct App {
     /// Forms cancelled or refused by the source, by kind and first item: opening the same
     /// form again brings their text back.
     pub drafts: HashMap<(FormKind, ItemKey), Form>,
-    /// Write-backs sent and not answered yet, by (item, action name).
-    pub in_flight: HashMap<(ItemKey, &'static str), Pending>,
+    /// Write-backs sent and not answered yet, by the number each was sent with (two notes
+    /// to the same item are two entries, each with its own text).
+    pub in_flight: HashMap<u64, Pending>,
+    /// The number of the last write-back sent.
+    pub write_seq: u64,
     /// Sources that answered since their snapshot was last written, with when.
     pub snapshots_due: HashMap<SourceId, Timestamp>,
     /// When snapshots were last written.
@@ -247,6 +252,7 @@ impl App {
             )]),
             drafts: HashMap::new(),
             in_flight: HashMap::new(),
+            write_seq: 0,
             batches: HashMap::new(),
             snapshots_due: HashMap::new(),
             snapshots_saved: now,

@@ -14,15 +14,19 @@ use crate::model::{
     Health, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory,
 };
 use crate::queue::{FilterJob, Update};
-use crate::sources::{Fetched, SourceEvent, WriteBack};
+use crate::sources::{AsSeen, Fetched, SourceEvent, WriteBack};
 
 /// Work the event loop does on the state's behalf.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Send a write-back to its source; `seq` comes back with the answer.
     WriteBack {
+        seq: u64,
         source: SourceId,
         item: ItemKey,
         action: WriteBack,
+        /// The item as the user saw it when they asked for this.
+        seen: Option<AsSeen>,
     },
     /// Repaint everything (after `redraw`).
     FullRedraw,
@@ -533,11 +537,12 @@ impl App {
                 }
             }
             SourceEvent::WriteBackDone {
+                seq,
                 source,
                 item,
                 action,
                 result,
-            } => self.write_back_done(source, item, action, result),
+            } => self.write_back_done(seq, source, item, action, result),
         }
         self.refresh_view();
     }

@@ -3,13 +3,15 @@
 //! its answer does (a flash, the audit entry, a draft kept for a refused form, the form
 //! reopened with the source's words on an edit conflict).
 
+use std::collections::HashMap;
+
 use super::form::{FieldKind, Form, FormContext, FormError, FormKind, FormRequest};
 use super::state::{App, Mode, Pending};
 use super::update::Effect;
 use crate::action::ActionId;
 use crate::i18n::{Msg, fill, t};
 use crate::model::{ItemKey, SourceId};
-use crate::sources::{SourceError, WriteBack};
+use crate::sources::{AsSeen, SourceError, WriteBack};
 use crate::store::{AuditEntry, AuditOutcome, RestoreTest};
 
 /// Audit entries kept per item for its timeline, live and loaded at start alike.
@@ -39,11 +41,24 @@ impl App {
         };
         if targets.len() > 1 {
             let today = self.now.to_zoned_datetime(self.tz.clone()).date();
-            self.form = Some(Form::new(kind, targets, today));
+            let mut form = Form::new(kind, targets, today);
+            form.seen = self.as_seen(&form.targets);
+            self.form = Some(form);
             self.mode = Mode::Prompt;
             return Vec::new();
         }
         self.send(targets, action, None)
+    }
+
+    /// The targets as the queue shows them now (those still in it).
+    fn as_seen(&self, targets: &[ItemKey]) -> HashMap<ItemKey, AsSeen> {
+        targets
+            .iter()
+            .filter_map(|key| {
+                let entry = self.queue.get(key)?;
+                Some((key.clone(), AsSeen::of(&entry.item)))
+            })
+            .collect()
     }
 
     /// The items an action is for: the marked ones (those whose source can carry it out),
@@ -95,6 +110,8 @@ impl App {
     }
 
     /// One write-back per target, each to its source; remembered until it is answered.
+    /// Each carries the target as the user saw it: when the form opened, or now (a key
+    /// without a form).
     fn send(
         &mut self,
         targets: Vec<ItemKey>,
@@ -115,18 +132,27 @@ impl App {
         targets
             .into_iter()
             .map(|key| {
+                self.write_seq += 1;
+                let seq = self.write_seq;
+                let seen = match &form {
+                    Some(form) => form.seen.get(&key).cloned(),
+                    None => self.queue.get(&key).map(|e| AsSeen::of(&e.item)),
+                };
                 self.in_flight.insert(
-                    (key.clone(), action.name()),
+                    seq,
                     Pending {
+                        item: key.clone(),
                         action: action.clone(),
                         form: form.clone(),
                         in_batch,
                     },
                 );
                 Effect::WriteBack {
+                    seq,
                     source: key.source.clone(),
                     item: key,
                     action: action.clone(),
+                    seen,
                 }
             })
             .collect()
@@ -195,6 +221,8 @@ impl App {
         {
             field.lines[0].set(next);
         }
+        // What the user looks at now, also for a draft: they see the item as it is.
+        form.seen = self.as_seen(&targets);
         form.targets = targets;
         self.form = Some(form);
         self.mode = Mode::Prompt;
@@ -208,10 +236,16 @@ impl App {
         self.mode = Mode::Queue;
     }
 
-    fn keep_draft(&mut self, form: Form) {
-        if let Some(first) = form.targets.first() {
-            self.drafts.insert((form.kind, first.clone()), form);
+    /// Keeps `form` as the draft of its kind for its first item. A draft already kept there
+    /// (another note to the same item that failed too) is not lost: its text comes first.
+    fn keep_draft(&mut self, mut form: Form) {
+        let Some(first) = form.targets.first().cloned() else {
+            return;
+        };
+        if let Some(earlier) = self.drafts.remove(&(form.kind, first.clone())) {
+            form.keep_text_of(&earlier);
         }
+        self.drafts.insert((form.kind, first), form);
     }
 
     /// Enter: a new line in a note's text, else send the form.
@@ -425,15 +459,17 @@ impl App {
 
     /// A write-back came back: audited; a refused one keeps its form as a draft; an edit
     /// conflict reopens the form with what changed, so the user decides with the text
-    /// still there.
+    /// still there. The reopened form keeps the item as the user saw it before: the source
+    /// knows it told them what changed since, and lets the same write-back through.
     pub(super) fn write_back_done(
         &mut self,
+        seq: u64,
         source: SourceId,
         item: ItemKey,
         action: &'static str,
         result: Result<(), SourceError>,
     ) {
-        let pending = self.in_flight.remove(&(item.clone(), action));
+        let pending = self.in_flight.remove(&seq);
         let params = pending
             .as_ref()
             .map_or(serde_json::Value::Null, |p| p.action.audit_params());
@@ -453,6 +489,10 @@ impl App {
                     &[action, &format!("{source}: {e}")],
                 );
                 if let Some(mut form) = pending.and_then(|p| p.form) {
+                    // Sent to several items, the form comes back for this one only: the
+                    // others have their own answers (and must not get a note twice).
+                    form.targets = vec![item.clone()];
+                    form.seen.retain(|key, _| *key == item);
                     form.error = Some(text.clone());
                     if matches!(e, SourceError::Conflict(_)) && self.form.is_none() {
                         self.form = Some(form);

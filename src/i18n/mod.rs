@@ -113,6 +113,7 @@ catalog! {
     BatchFailed => "{}: {} of {} done, {} failed (first: {})", "{}: {} von {} erledigt, {} fehlgeschlagen (zuerst: {})";
     ActionFailed => "{} failed: {}", "{} fehlgeschlagen: {}";
     ActionUnsupported => "{} is not supported by {}", "{} wird von {} nicht unterstützt";
+    SourceNotRunning => "the source is not running (see the log)", "die Quelle läuft nicht (siehe Protokoll)";
     NothingSelected => "nothing selected", "nichts ausgewählt";
     AckComment => "acknowledged from nightdesk", "in nightdesk quittiert";
     FormAckTitle => "Acknowledge {} at {}", "{} an {} quittieren";

@@ -148,6 +148,47 @@ impl WriteBack {
     }
 }
 
+/// An item as the user had it in front of them when they asked for a write-back: as the
+/// queue showed it when the form opened (or the key was pressed), not as a read since then
+/// shows it. It goes with the write-back, so that a connector that can tell may refuse with
+/// [`SourceError::Conflict`] when someone else changed the item since, instead of
+/// overwriting a change the user never saw (a later read of the queue picking the change up
+/// makes no difference). Such a connector must let the same write-back with the same
+/// `AsSeen` through once it has told the user that conflict and nothing changed since: the
+/// form comes back with it and the user decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsSeen {
+    /// The item's last update.
+    pub updated: Timestamp,
+    /// Its status in the source's words (the status label).
+    pub status: String,
+    /// Its assignee; `None`: nobody.
+    pub assignee: Option<String>,
+}
+
+impl AsSeen {
+    /// The item as the queue shows it now.
+    pub fn of(item: &Item) -> Self {
+        Self {
+            updated: item.updated,
+            status: item.status.label.to_string(),
+            assignee: item.assignee.as_deref().map(str::to_string),
+        }
+    }
+
+    /// Whether `other` shows the item in the same state: the same update to the second (the
+    /// precision most sources have), status and assignee, case aside.
+    pub fn same_as(&self, other: &AsSeen) -> bool {
+        self.updated.as_second() == other.updated.as_second()
+            && self.status.trim().eq_ignore_ascii_case(other.status.trim())
+            && match (&self.assignee, &other.assignee) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+                _ => false,
+            }
+    }
+}
+
 /// Agents and statuses of a source, for completion in the assign and status forms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabulary {
@@ -237,6 +278,20 @@ pub trait Source: Send {
     ) -> BoxFuture<'a, Result<(), SourceError>> {
         Box::pin(async { Err(SourceError::Unsupported) })
     }
+
+    /// [`Source::write_back`] for a user who had the item in front of them as `seen` (`None`:
+    /// not known). This is what the application calls. The default does not look at `seen`;
+    /// a connector that can tell whether the item changed since compares (see [`AsSeen`]).
+    fn write_back_as_seen<'a>(
+        &'a mut self,
+        item: &'a ItemKey,
+        action: &'a WriteBack,
+        seen: Option<&'a AsSeen>,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        let _ = seen;
+        self.write_back(item, action, now)
+    }
 }
 
 /// A message from a running source to the application.
@@ -261,6 +316,10 @@ pub enum SourceEvent {
     },
     /// The outcome of a write-back the user asked for.
     WriteBackDone {
+        /// The number the application gave the write-back when it sent it
+        /// ([`runner::SourceCommand::WriteBack`]): two write-backs of the same kind to the
+        /// same item are told apart by it.
+        seq: u64,
         source: SourceId,
         item: ItemKey,
         action: &'static str,

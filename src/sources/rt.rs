@@ -1,10 +1,12 @@
 //! Request Tracker 5, REST2: the tickets of TicketSQL searches (one per tenant, or one whose
 //! tenant comes from the queue or a custom field) become queue items, with RT's `Due` as the
 //! resolution due and the first staff reply as the first response. Write-backs are owner,
-//! status and internal comments. Every change is made against the ticket the user saw: the
-//! ticket is read right before the write and must not have changed since the last search,
-//! and the write carries its ETag as `If-Match`, so a change in between is a 412. Either
-//! way the user gets [`SourceError::Conflict`] naming what changed; nothing is retried.
+//! status and internal comments. Every change is made against the ticket the user saw (the
+//! write-back's [`AsSeen`], else the last search): the ticket is read right before the
+//! write and must not have changed since, except by changes the user knows of (nightdesk's
+//! own writes, a change a conflict told them about); the write carries its ETag as
+//! `If-Match`, so a change in between is a 412. Either way the user gets
+//! [`SourceError::Conflict`] naming what changed; nothing is retried.
 
 mod conflict;
 mod records;
@@ -19,12 +21,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use self::conflict::{Current, Seen, TicketView, describe};
-use self::records::{GroupRecord, Page, Ref, RtInfo, TicketRecord, TransactionRecord};
+use self::conflict::{Current, Known, Seen, TicketView, describe};
+use self::records::{GroupRecord, NOBODY, Page, Ref, RtInfo, TicketRecord, TransactionRecord};
 use super::build::BuildContext;
 use super::http::{Answer, Endpoint};
 use super::mapping::{Decoded, Mapping, attributed, clip, decode_each, label, new_item};
-use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
+use super::{AsSeen, BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::config::{Auth, SourceConfig};
 use crate::model::{
     Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
@@ -145,6 +147,9 @@ pub struct Rt {
     api_user: Option<String>,
     /// What the user saw of each ticket (last search, or our own read after our write).
     seen: HashMap<String, Seen>,
+    /// Per ticket, the views the user may still have in front of them that lead to it as
+    /// it is through changes they know of (our writes, conflicts told).
+    known: HashMap<String, Known>,
     /// First staff reply of tickets that have one, once looked up (it does not change).
     first_responses: HashMap<String, Timestamp>,
     group_agents: BTreeSet<String>,
@@ -181,6 +186,7 @@ impl Rt {
             mapping: ctx.mapping(config, DEFAULT_PRIORITIES, Some(DEFAULT_TENANT_LABEL)),
             api_user,
             seen: HashMap::new(),
+            known: HashMap::new(),
             first_responses: HashMap::new(),
             group_agents: BTreeSet::new(),
             agents_read: None,
@@ -289,6 +295,7 @@ impl Rt {
         notes.extend(self.refresh_agents(now).await);
         self.degraded = (!notes.is_empty()).then(|| notes.join("; "));
         self.first_responses.retain(|id, _| ids.contains(id));
+        self.known.retain(|id, _| ids.contains(id));
         self.seen = found
             .iter()
             .map(|f| (f.ticket.id.clone(), seen_in_search(&f.ticket)))
@@ -468,13 +475,8 @@ impl Rt {
             status,
             ticket.created,
         );
-        item.updated = ticket
-            .last_updated
-            .unwrap_or(ticket.created)
-            .max(ticket.created);
-        item.assignee = ticket
-            .owner_name()
-            .map(|o| Arc::from(&*clip(o, MAX_NAME_CHARS)));
+        item.updated = updated(ticket);
+        item.assignee = assignee(ticket).map(|o| Arc::from(&*o));
         item.link = is_ticket_id(&ticket.id)
             .then(|| format!("{}/Ticket/Display.html?id={}", self.web, ticket.id).into());
         item.labels = labels.into();
@@ -580,14 +582,78 @@ impl Rt {
         SourceError::Conflict(message)
     }
 
-    /// Sets fields of a ticket the user saw unchanged, under `If-Match`; checks that RT
-    /// made the change (RT answers 200 with its reasons when it refuses one).
-    async fn update(&mut self, id: &str, change: Change<'_>) -> Result<(), SourceError> {
+    /// Whether a user who saw ticket `id` as `seen` has missed nothing of it as it is now:
+    /// `current` is what they saw, or came from there by changes they know of.
+    fn knows(&self, id: &str, seen: &AsSeen, current: &Current) -> bool {
+        seen.same_as(&as_seen(&current.ticket))
+            || self
+                .known
+                .get(id)
+                .is_some_and(|k| k.leads(seen, current.etag.as_deref()))
+    }
+
+    /// The user now knows how ticket `id` went from `from` (which they knew, or saw as
+    /// `seen`) to `to`: our own write, or a conflict that told them.
+    fn learn(&mut self, id: &str, from: &Current, seen: Option<&AsSeen>, to: &Current) {
+        let Some(etag) = to.etag.clone() else {
+            self.known.remove(id);
+            return;
+        };
+        let views = seen.cloned().into_iter().chain([as_seen(&from.ticket)]);
+        let earlier = self.known.get(id);
+        let known = Known::after(earlier, from.etag.as_deref(), views, etag, to.view.clone());
+        self.known.insert(id.to_string(), known);
+    }
+
+    /// Ticket `id` as the user knows it, having seen it as `seen`, to say what changed
+    /// since: as our writes or a conflict left it when they know that; else its update,
+    /// owner and status from `seen`, the other fields from the last search when that was
+    /// the same update, or as they are now.
+    fn view_as_seen(&self, id: &str, seen: &AsSeen, current: &Current) -> TicketView {
+        if let Some(view) = self.known.get(id).and_then(|k| k.known_to(seen)) {
+            return view.clone();
+        }
+        let mut view = match self.seen.get(id) {
+            Some(last)
+                if last.view.last_updated.map(|t| t.as_second())
+                    == Some(seen.updated.as_second()) =>
+            {
+                last.view.clone()
+            }
+            _ => current.view.clone(),
+        };
+        view.last_updated = Some(seen.updated);
+        view.owner = seen.assignee.clone().unwrap_or_else(|| NOBODY.to_string());
+        view.status = seen.status.trim().to_lowercase();
+        view
+    }
+
+    /// Sets fields of a ticket the user saw unchanged (as `seen`, else as the last search
+    /// found it), under `If-Match`; checks that RT made the change (RT answers 200 with its
+    /// reasons when it refuses one).
+    async fn update(
+        &mut self,
+        id: &str,
+        change: Change<'_>,
+        seen: Option<&AsSeen>,
+    ) -> Result<(), SourceError> {
         let current = self.read_ticket(id).await?;
-        if let Some(seen) = self.seen.get(id).cloned()
-            && seen.outdated_by(&current)
-        {
-            return Err(self.conflict(id, &seen.view, &current).await);
+        match seen {
+            Some(seen) if !self.knows(id, seen, &current) => {
+                let before = self.view_as_seen(id, seen, &current);
+                let conflict = self.conflict(id, &before, &current).await;
+                // Told now: the same write-back from the same view may go through next.
+                self.learn(id, &current, Some(seen), &current);
+                return Err(conflict);
+            }
+            Some(_) => {}
+            None => {
+                if let Some(last) = self.seen.get(id).cloned()
+                    && last.outdated_by(&current)
+                {
+                    return Err(self.conflict(id, &last.view, &current).await);
+                }
+            }
         }
         let Some(etag) = current.etag.clone() else {
             return Err(SourceError::Protocol(format!(
@@ -602,7 +668,9 @@ impl Rt {
         let answer = self.send(request).await?;
         if answer.status == StatusCode::PRECONDITION_FAILED {
             let newer = self.read_ticket(id).await?;
-            return Err(self.conflict(id, &current.view, &newer).await);
+            let conflict = self.conflict(id, &current.view, &newer).await;
+            self.learn(id, &current, seen, &newer);
+            return Err(conflict);
         }
         let answer = written(answer, || format!("RT did not change ticket {id}"))?;
         let messages: Vec<String> = serde_json::from_slice(&answer.body).unwrap_or_default();
@@ -610,6 +678,10 @@ impl Rt {
         let mut believed = current.view.clone();
         if change.made_in(&after.view) {
             change.apply(&mut believed);
+        }
+        if after.view.same_fields(&believed) {
+            // Our own change only: a form opened before it is no less current for it.
+            self.learn(id, &current, seen, &after);
         }
         self.believe(id, believed, &after);
         if !change.made_in(&after.view) {
@@ -622,12 +694,22 @@ impl Rt {
     /// An internal comment (never a reply to the requestor). A comment overwrites nothing,
     /// so a change since the user's view does not stop it; but then the view stays as it
     /// was, so that a following change still sees that change.
-    async fn comment(&mut self, id: &str, text: &str, author: &str) -> Result<(), SourceError> {
+    async fn comment(
+        &mut self,
+        id: &str,
+        text: &str,
+        author: &str,
+        seen: Option<&AsSeen>,
+    ) -> Result<(), SourceError> {
         if text.trim().is_empty() {
             return Err(SourceError::Refused("a note needs some text".into()));
         }
         let before = self.read_ticket(id).await?;
         let unchanged = self.seen.get(id).is_none_or(|s| !s.outdated_by(&before));
+        let knew = match seen {
+            Some(seen) => self.knows(id, seen, &before),
+            None => unchanged,
+        };
         let content = self.note_text(text, author);
         let request = self
             .endpoint
@@ -636,9 +718,14 @@ impl Rt {
         written(self.send(request).await?, || {
             format!("RT did not add the note to ticket {id}")
         })?;
-        if unchanged {
+        if unchanged || knew {
             let after = self.read_ticket(id).await?;
-            self.believe(id, before.view, &after);
+            if knew && after.view.same_fields(&before.view) {
+                self.learn(id, &before, seen, &after);
+            }
+            if unchanged {
+                self.believe(id, before.view, &after);
+            }
         }
         tracing::info!(source = %self.id, ticket = id, "comment added");
         Ok(())
@@ -764,6 +851,16 @@ impl Source for Rt {
         &'a mut self,
         item: &'a ItemKey,
         action: &'a WriteBack,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        self.write_back_as_seen(item, action, None, now)
+    }
+
+    fn write_back_as_seen<'a>(
+        &'a mut self,
+        item: &'a ItemKey,
+        action: &'a WriteBack,
+        seen: Option<&'a AsSeen>,
         _now: Timestamp,
     ) -> BoxFuture<'a, Result<(), SourceError>> {
         Box::pin(async move {
@@ -776,15 +873,15 @@ impl Source for Rt {
             }
             match action {
                 WriteBack::Assign { agent } if !agent.trim().is_empty() => {
-                    self.update(id, Change::Owner(agent)).await
+                    self.update(id, Change::Owner(agent), seen).await
                 }
                 WriteBack::SetStatus { status } if !status.trim().is_empty() => {
-                    self.update(id, Change::Status(status)).await
+                    self.update(id, Change::Status(status), seen).await
                 }
                 WriteBack::Assign { .. } | WriteBack::SetStatus { .. } => Err(
                     SourceError::Refused("say whom to assign to, or which status".into()),
                 ),
-                WriteBack::Note { text, author } => self.comment(id, text, author).await,
+                WriteBack::Note { text, author } => self.comment(id, text, author, seen).await,
                 _ => Err(SourceError::Unsupported),
             }
         })
@@ -832,6 +929,29 @@ fn seen_in_search(ticket: &TicketRecord) -> Seen {
     Seen {
         view: TicketView::of(ticket),
         etag: None,
+    }
+}
+
+/// The item's update time: `LastUpdated`, never before `Created`.
+fn updated(ticket: &TicketRecord) -> Timestamp {
+    ticket
+        .last_updated
+        .unwrap_or(ticket.created)
+        .max(ticket.created)
+}
+
+/// The item's assignee: the owner unless it is Nobody.
+fn assignee(ticket: &TicketRecord) -> Option<Box<str>> {
+    ticket.owner_name().map(|o| clip(o, MAX_NAME_CHARS))
+}
+
+/// A ticket as its item shows it (the same update time, status and assignee), to compare
+/// with what the user saw.
+fn as_seen(ticket: &TicketRecord) -> AsSeen {
+    AsSeen {
+        updated: updated(ticket),
+        status: status(&ticket.status).label.to_string(),
+        assignee: assignee(ticket).map(String::from),
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Source, SourceError, SourceEvent, Vocabulary, WriteBack};
+use super::{AsSeen, Source, SourceError, SourceEvent, Vocabulary, WriteBack};
 use crate::clock::SharedClock;
 use crate::model::{Health, ItemKey};
 
@@ -48,9 +48,14 @@ impl PollPolicy {
 /// A request to a running source.
 #[derive(Debug)]
 pub enum SourceCommand {
+    /// Carry out a write-back; answered by a [`SourceEvent::WriteBackDone`] with the same
+    /// `seq`.
     WriteBack {
+        seq: u64,
         item: ItemKey,
         action: WriteBack,
+        /// The item as the user saw it when they asked (see [`AsSeen`]).
+        seen: Option<AsSeen>,
     },
     /// Fetch now instead of waiting for the interval.
     Refresh,
@@ -119,8 +124,9 @@ async fn run(
                 cmd = commands.recv() => match cmd {
                     None => return,
                     Some(SourceCommand::Refresh) => {}
-                    Some(SourceCommand::WriteBack { item, action }) => {
-                        write_back(&mut *source, &policy, &clock, &events, item, action).await;
+                    Some(SourceCommand::WriteBack { seq, item, action, seen }) => {
+                        let request = Request { seq, item, action, seen };
+                        write_back(&mut *source, &policy, &clock, &events, request).await;
                         announce_vocabulary(&*source, &events, &mut vocabulary);
                     }
                 },
@@ -235,23 +241,41 @@ pub fn health_after(e: &SourceError, failures: u32, policy: &PollPolicy) -> Heal
     }
 }
 
+/// A write-back as the application sent it.
+struct Request {
+    seq: u64,
+    item: ItemKey,
+    action: WriteBack,
+    seen: Option<AsSeen>,
+}
+
 async fn write_back(
     source: &mut dyn Source,
     policy: &PollPolicy,
     clock: &SharedClock,
     events: &mpsc::UnboundedSender<SourceEvent>,
-    item: ItemKey,
-    action: WriteBack,
+    request: Request,
 ) {
+    let Request {
+        seq,
+        item,
+        action,
+        seen,
+    } = request;
     let now = clock.now();
     let deadline = policy.fetch_deadline();
-    let result = match tokio::time::timeout(deadline, source.write_back(&item, &action, now)).await
+    let result = match tokio::time::timeout(
+        deadline,
+        source.write_back_as_seen(&item, &action, seen.as_ref(), now),
+    )
+    .await
     {
         Ok(r) => r,
         Err(_) => Err(SourceError::Timeout(deadline.as_secs())),
     };
     tracing::info!(source = %source.id(), item = %item.external_id, action = action.name(), ok = result.is_ok(), "write-back");
     let _ = events.send(SourceEvent::WriteBackDone {
+        seq,
         source: source.id().clone(),
         item,
         action: action.name(),

@@ -996,6 +996,30 @@ impl RtApi {
         Ok((serde_json::from_str(&text).unwrap_or(Value::Null), headers))
     }
 
+    /// A request with extra `headers` (`If-Match`), whatever it is answered: the status,
+    /// the answer's headers and its body.
+    pub fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+        let mut request = client(None)
+            .request(method, format!("{}{path}", rt_rest()))
+            .basic_auth(&self.user, Some(&self.password));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().unwrap_or_else(|e| panic!("RT {path}: {e}"));
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.text().unwrap_or_default())
+    }
+
     /// A call that must succeed.
     pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         self.try_call(method, path, body)

@@ -1,15 +1,19 @@
 //! Edit conflicts: what the user last saw of a ticket, whether the ticket changed since,
-//! and a sentence saying what changed ("Owner Nobody → alice; Status open → stalled;
-//! comment by alice"), from the fields themselves and RT's history since then.
+//! the changes they know of although the queue does not show them yet, and a sentence
+//! saying what changed ("Owner Nobody → alice; Status open → stalled; comment by alice"),
+//! from the fields themselves and RT's history since then.
 
 use jiff::Timestamp;
 
 use super::records::{NOBODY, TicketRecord, TransactionRecord};
+use crate::sources::AsSeen;
 use crate::sources::http::snippet;
 use crate::sources::mapping::clip;
 
 /// Longest field value quoted in a conflict message.
 const MAX_QUOTED_CHARS: usize = 60;
+/// Views of a ticket kept in [`Known`] at most (the newest).
+const MAX_KNOWN_VIEWS: usize = 16;
 
 /// The fields of a ticket a write-back could overwrite or that change what it means.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +113,61 @@ impl Seen {
             return false;
         }
         self.view.last_updated != current.view.last_updated || self.view != current.view
+    }
+}
+
+/// Views of a ticket the user may still have in front of them (the queue was not read
+/// again since) and that lead to its state with `etag` through changes the user knows of:
+/// nightdesk's own writes, and changes a conflict told them about. A write from one of
+/// them overwrites nothing the user has not seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Known {
+    pub etag: String,
+    /// The ticket at `etag`: what a user with one of `views` knows (what changed since is
+    /// what they have not seen).
+    pub view: TicketView,
+    pub views: Vec<AsSeen>,
+}
+
+impl Known {
+    /// `views`, and those of `earlier` when it led to `from_etag`, now lead to `etag`, where
+    /// the ticket is `view`.
+    pub fn after(
+        earlier: Option<&Known>,
+        from_etag: Option<&str>,
+        views: impl IntoIterator<Item = AsSeen>,
+        etag: String,
+        view: TicketView,
+    ) -> Known {
+        let mut all: Vec<AsSeen> = match earlier {
+            Some(k) if from_etag == Some(k.etag.as_str()) => k.views.clone(),
+            _ => Vec::new(),
+        };
+        for view in views {
+            if !all.iter().any(|v| v.same_as(&view)) {
+                all.push(view);
+            }
+        }
+        let excess = all.len().saturating_sub(MAX_KNOWN_VIEWS);
+        all.drain(..excess);
+        Known {
+            etag,
+            view,
+            views: all,
+        }
+    }
+
+    /// The ticket as a user who saw `seen` knows it, when they do.
+    pub fn known_to(&self, seen: &AsSeen) -> Option<&TicketView> {
+        self.views
+            .iter()
+            .any(|v| v.same_as(seen))
+            .then_some(&self.view)
+    }
+
+    /// Whether a user who saw `seen` knows the ticket as it is at `etag`.
+    pub fn leads(&self, seen: &AsSeen, etag: Option<&str>) -> bool {
+        etag == Some(self.etag.as_str()) && self.views.iter().any(|v| v.same_as(seen))
     }
 }
 
@@ -266,6 +325,48 @@ mod tests {
         let mut same_second = seen_view;
         same_second.owner = "alice".into();
         assert!(seen.outdated_by(&current(same_second, "42", "x")));
+    }
+
+    fn shown(updated: &str, owner: Option<&str>, status: &str) -> AsSeen {
+        AsSeen {
+            updated: updated.parse().unwrap(),
+            status: status.into(),
+            assignee: owner.map(str::to_string),
+        }
+    }
+
+    fn v() -> TicketView {
+        view("me", "new")
+    }
+
+    #[test]
+    fn known_views_lead_to_one_etag_and_follow_on_only_from_it() {
+        let old = shown("2026-12-01T06:00:00Z", None, "new");
+        let taken = shown("2026-12-01T06:01:00Z", Some("me"), "new");
+        let first = Known::after(None, Some("40"), [old.clone()], "41".into(), v());
+        assert!(first.leads(&old, Some("41")));
+        assert!(
+            first.leads(&shown("2026-12-01T06:00:00.9Z", None, "NEW"), Some("41")),
+            "to the second, case aside"
+        );
+        assert!(!first.leads(&old, Some("42")), "the ticket moved on since");
+        assert!(!first.leads(&taken, Some("41")));
+        let second = Known::after(Some(&first), Some("41"), [taken.clone()], "43".into(), v());
+        assert!(second.leads(&old, Some("43")) && second.leads(&taken, Some("43")));
+        let broken = Known::after(Some(&first), Some("42"), [taken.clone()], "44".into(), v());
+        assert!(
+            !broken.leads(&old, Some("44")),
+            "a change in between that nobody was told of ends the chain"
+        );
+        assert!(broken.leads(&taken, Some("44")));
+        assert_eq!(broken.known_to(&taken), Some(&v()));
+        assert_eq!(broken.known_to(&old), None);
+        let many = (0..40).fold(first, |k, i| {
+            let view = shown("2026-12-01T07:00:00Z", Some(&format!("u{i}")), "open");
+            Known::after(Some(&k), Some(&k.etag), [view], format!("{}", 100 + i), v())
+        });
+        assert_eq!(many.views.len(), MAX_KNOWN_VIEWS, "the newest are kept");
+        assert_eq!(many.views.last().unwrap().assignee.as_deref(), Some("u39"));
     }
 
     #[test]

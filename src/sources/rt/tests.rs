@@ -32,6 +32,7 @@ fn connector(settings: &RtSettings, config: MappingConfig) -> Rt {
         ),
         api_user: Some("nightdesk".into()),
         seen: HashMap::new(),
+        known: HashMap::new(),
         first_responses: HashMap::new(),
         group_agents: BTreeSet::new(),
         agents_read: None,
@@ -439,6 +440,7 @@ struct Received {
     method: String,
     path: String,
     headers: String,
+    body: String,
 }
 
 /// An HTTP server on 127.0.0.1 that answers each request with `answer(request)` and closes
@@ -473,6 +475,7 @@ fn fake_rt(
                 method: parts.next().unwrap_or_default().to_string(),
                 path: parts.next().unwrap_or_default().to_string(),
                 headers: head.clone(),
+                body: String::from_utf8_lossy(&body).into_owned(),
             };
             seen.lock().unwrap().push(request.clone());
             let (status, extra_headers, text) = answer(&request);
@@ -659,4 +662,187 @@ async fn a_change_right_after_our_write_is_news_for_the_next_one() {
         "{e}"
     );
     assert_eq!(puts.load(Ordering::SeqCst), 1, "the take was not sent");
+}
+
+/// Ticket 5 of [`ticket_server`] as it is: owner, status, last update, ETag.
+#[derive(Clone, Debug)]
+struct Ticket5 {
+    owner: String,
+    status: String,
+    updated: Timestamp,
+    etag: u64,
+    /// Its history: (type, creator, when).
+    history: Vec<(&'static str, String, Timestamp)>,
+}
+
+impl Ticket5 {
+    /// A change by `by`, a minute after the last one.
+    fn change(&mut self, by: &str, kind: &'static str) {
+        self.updated += SignedDuration::from_mins(1);
+        self.etag += 1;
+        self.history.push((kind, by.to_string(), self.updated));
+    }
+}
+
+type Shared = std::sync::Arc<std::sync::Mutex<Ticket5>>;
+
+/// A fake RT with ticket 5 that takes owner and status changes (as `nightdesk`) and
+/// comments; the test changes it as a colleague in between.
+fn ticket_server() -> (Rt, Shared, std::sync::Arc<std::sync::Mutex<Vec<Received>>>) {
+    let ticket: Shared = std::sync::Arc::new(std::sync::Mutex::new(Ticket5 {
+        owner: "Nobody".into(),
+        status: "new".into(),
+        updated: "2026-12-01T06:00:00Z".parse().unwrap(),
+        etag: 40,
+        history: Vec::new(),
+    }));
+    let state = ticket.clone();
+    let (base, log) = fake_rt(move |request| {
+        let mut t = state.lock().unwrap();
+        let read = |t: &Ticket5| {
+            let by = t
+                .history
+                .last()
+                .map_or("root", |h| h.1.as_str())
+                .to_string();
+            single_ticket(&t.owner, &t.status, &t.updated.to_string(), &by)
+        };
+        match (request.method.as_str(), request.path.as_str()) {
+            ("GET", "/REST/2.0/ticket/5") => {
+                let etag = format!("ETag: \"{}\"\r\n", t.etag);
+                (200, Box::leak(etag.into_boxed_str()), read(&t))
+            }
+            ("PUT", "/REST/2.0/ticket/5") => {
+                let body: Value = serde_json::from_str(&request.body).unwrap();
+                if let Some(owner) = body["Owner"].as_str() {
+                    t.owner = owner.into();
+                }
+                if let Some(status) = body["Status"].as_str() {
+                    t.status = status.into();
+                }
+                t.change("nightdesk", "Set");
+                (200, "", r#"["Ticket 5: changed"]"#.to_string())
+            }
+            ("POST", "/REST/2.0/ticket/5/comment") => {
+                t.change("nightdesk", "Comment");
+                (201, "", r#"["Comments added"]"#.to_string())
+            }
+            ("GET", p) if p.starts_with("/REST/2.0/ticket/5/history") => {
+                let items: Vec<Value> = t
+                    .history
+                    .iter()
+                    .rev()
+                    .map(|(kind, by, at)| {
+                        json!({"id": "1", "Type": kind, "Created": at.to_string(),
+                               "Creator": {"type": "user", "id": by}})
+                    })
+                    .collect();
+                (
+                    200,
+                    "",
+                    json!({"page": 1, "pages": 1, "items": items}).to_string(),
+                )
+            }
+            _ => (404, "", r#"{"message":"no"}"#.to_string()),
+        }
+    });
+    (connector_at(&base), ticket, log)
+}
+
+fn writes(log: &std::sync::Mutex<Vec<Received>>) -> usize {
+    let log = log.lock().unwrap();
+    log.iter().filter(|r| r.method != "GET").count()
+}
+
+#[tokio::test]
+async fn the_ticket_is_compared_with_what_the_user_saw_not_with_the_last_search() {
+    let (mut rt, ticket, log) = ticket_server();
+    let key = ItemKey::new(&SourceId::new("rt"), "5");
+    let now = Timestamp::now();
+    // The user opens the form on the ticket as the queue shows it.
+    let shown = AsSeen {
+        updated: "2026-12-01T06:00:00Z".parse().unwrap(),
+        status: "new".into(),
+        assignee: None,
+    };
+    // A colleague takes and opens it; the next search picks that up while the form is open.
+    {
+        let mut t = ticket.lock().unwrap();
+        t.owner = "bob".into();
+        t.status = "open".into();
+        t.change("bob", "Set");
+    }
+    let record: TicketRecord =
+        serde_json::from_str(&single_ticket("bob", "open", "2026-12-01T06:01:00Z", "bob")).unwrap();
+    rt.seen.insert("5".into(), seen_in_search(&record));
+
+    let take = WriteBack::Assign {
+        agent: "nightdesk".into(),
+    };
+    let e = rt
+        .write_back_as_seen(&key, &take, Some(&shown), now)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        SourceError::Conflict(
+            "ticket 5 changed by bob at 2026-12-01T06:01:00Z: Owner Nobody → bob; \
+             Status new → open"
+                .into()
+        ),
+        "against what the user saw, although the last search already had the change"
+    );
+    assert_eq!(writes(&log), 0, "nothing was sent");
+    assert_eq!(ticket.lock().unwrap().owner, "bob");
+
+    // Told, the user sends the same again: it goes through.
+    rt.write_back_as_seen(&key, &take, Some(&shown), now)
+        .await
+        .expect("the user decided after the conflict");
+    assert_eq!(ticket.lock().unwrap().owner, "nightdesk");
+
+    // A form opened before these writes of our own is not outdated by them.
+    let note = WriteBack::Note {
+        text: "checking".into(),
+        author: "nightdesk".into(),
+    };
+    rt.write_back_as_seen(&key, &note, Some(&shown), now)
+        .await
+        .expect("note");
+    let stall = WriteBack::SetStatus {
+        status: "stalled".into(),
+    };
+    rt.write_back_as_seen(&key, &stall, Some(&shown), now)
+        .await
+        .expect("our own take and note are no one else's change");
+    assert_eq!(ticket.lock().unwrap().status, "stalled");
+    assert_eq!(writes(&log), 3);
+
+    // A colleague's comment after that is news again, to every view before it.
+    ticket.lock().unwrap().change("bob", "Comment");
+    let resolve = WriteBack::SetStatus {
+        status: "resolved".into(),
+    };
+    let e = rt
+        .write_back_as_seen(&key, &resolve, Some(&shown), now)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        SourceError::Conflict(
+            "ticket 5 changed by bob at 2026-12-01T06:05:00Z: comment by bob".into()
+        ),
+        "only what the user has not seen since their own writes"
+    );
+    assert_eq!(writes(&log), 3, "the status was not sent");
+    let t = ticket.lock().unwrap().clone();
+    let fresh = AsSeen {
+        updated: t.updated,
+        status: t.status.clone(),
+        assignee: Some(t.owner.clone()),
+    };
+    rt.write_back_as_seen(&key, &resolve, Some(&fresh), now)
+        .await
+        .expect("seen as it is now");
+    assert_eq!(ticket.lock().unwrap().status, "resolved");
 }
