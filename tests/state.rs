@@ -1720,6 +1720,42 @@ fn a_new_p1_is_one_notify_effect_and_the_same_read_again_is_none() {
 }
 
 #[test]
+fn an_item_the_source_raises_to_p1_is_told_once() {
+    let (_h, mut s) = demo_notifying(vec![unlimited(Trigger::NewP1)]);
+    let mut raised = s
+        .app
+        .queue
+        .iter()
+        .map(|(_, e)| e.item.clone())
+        .find(|i| {
+            i.priority == nightdesk::model::Priority::P3 && i.status.category == StatusCategory::New
+        })
+        .expect("a new P3 in the demo");
+    raised.priority = nightdesk::model::Priority::P1;
+    let deliver = |s: &mut Session, item: &nightdesk::model::Item| {
+        s.app.on_source_event(SourceEvent::Data {
+            source: item.key.source.clone(),
+            at: frozen_start(),
+            fetched: nightdesk::sources::Fetched::Delta {
+                upserts: vec![item.clone()],
+                removed: vec![],
+            },
+        });
+    };
+    deliver(&mut s, &raised);
+    let sent = notifications(&mut s);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].title.starts_with("Raised P3 → P1: "),
+        "{}",
+        sent[0].title
+    );
+    assert_eq!(sent[0].item.as_ref(), Some(&raised.key));
+    deliver(&mut s, &raised);
+    assert_eq!(notifications(&mut s), [], "still P1: nothing new");
+}
+
+#[test]
 fn a_source_that_goes_down_and_comes_back_is_told_and_its_items_are_not_new() {
     let mut down = unlimited(Trigger::SourceDown);
     down.recovery = true;

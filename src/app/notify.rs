@@ -6,11 +6,17 @@ use jiff::Timestamp;
 
 use super::state::App;
 use super::update::Effect;
-use crate::model::{Health, ItemKey, SourceId, StatusCategory};
+use crate::model::{Health, ItemKey, Priority, SourceId, StatusCategory};
 use crate::notify::{Event, ItemFacts, Notifier, Rule, SourceFacts};
 use crate::queue::TickReport;
 use crate::sla::Level;
 use crate::sources::Fetched;
+
+/// What a source's answer brings that the new-item rules may care about.
+pub(super) struct Arrivals {
+    new: Vec<ItemKey>,
+    raised: Vec<(ItemKey, Priority)>,
+}
 
 /// How a source's health changed, as far as notifications care.
 pub(super) struct HealthChange {
@@ -29,25 +35,38 @@ impl App {
         self.notifier = Notifier::new(rules, self.now, self.tz.clone(), self.lang);
     }
 
-    /// Before a source's answer is applied: the keys of its new items.
-    pub(super) fn note_arrivals(&mut self, source: &SourceId, fetched: &Fetched) -> Vec<ItemKey> {
+    /// Before a source's answer is applied: the keys of its new items, and of its items
+    /// whose priority goes up, with the priority they had.
+    pub(super) fn note_arrivals(&mut self, source: &SourceId, fetched: &Fetched) -> Arrivals {
         let items = match fetched {
             Fetched::Full(items) => items,
             Fetched::Delta { upserts, .. } => upserts,
         };
         let queue = &self.queue;
-        self.notifier
-            .arrivals(source, items, |k| queue.id_of(k).is_some(), self.now)
+        let raised = self
+            .notifier
+            .raises(items, |k| queue.get(k).map(|e| e.item.priority));
+        let new = self
+            .notifier
+            .arrivals(source, items, |k| queue.id_of(k).is_some(), self.now);
+        Arrivals { new, raised }
     }
 
-    /// After the answer is applied: one event per new item.
-    pub(super) fn notify_arrivals(&mut self, keys: Vec<ItemKey>, at: Timestamp) {
-        for key in keys {
+    /// After the answer is applied: one event per new item and per raised one.
+    pub(super) fn notify_arrivals(&mut self, arrivals: Arrivals, at: Timestamp) {
+        for key in arrivals.new {
             let Some(entry) = self.queue.get(&key) else {
                 continue;
             };
             let facts = ItemFacts::of(&entry.item, self.tenant_name(&entry.item.tenant));
             self.notify(&Event::NewItem(facts), at);
+        }
+        for (key, from) in arrivals.raised {
+            let Some(entry) = self.queue.get(&key) else {
+                continue;
+            };
+            let item = ItemFacts::of(&entry.item, self.tenant_name(&entry.item.tenant));
+            self.notify(&Event::Raised { item, from }, at);
         }
     }
 

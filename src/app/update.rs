@@ -526,9 +526,10 @@ impl App {
                     info.last_ok = Some(at);
                 }
                 self.snapshot_answered(&source, at);
+                // Woken first: an item snoozed until it changes that was raised is told.
+                self.wake_changed(judged);
                 self.notify_arrivals(arrivals, at.max(self.now));
                 self.prune_marks();
-                self.wake_changed(judged);
             }
             SourceEvent::Health { source, at, health } => self.on_health(source, at, health),
             SourceEvent::Vocabulary { source, vocabulary } => {

@@ -235,6 +235,7 @@ catalog! {
     SessionMenuHint => "enter start · first letter picks · esc close", "Enter starten · Anfangsbuchstabe wählt · Esc schließen";
     SessionNoneApplies => "no session profile fits this item", "kein Sitzungsprofil passt zu diesem Eintrag";
     NotifyNewItem => "New {} {} at {}", "Neu: {} {} bei {}";
+    NotifyRaised => "Raised {} → {}: {} at {}", "Hochgestuft {} → {}: {} bei {}";
     NotifyItemLine => "{} {}: {}", "{} {}: {}";
     NotifySlaWarning => "SLA warning: {} due {}", "SLA-Warnung: {} fällig {}";
     NotifySlaBreach => "SLA breached: {} was due {}", "SLA verletzt: {} war fällig {}";

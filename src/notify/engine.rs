@@ -12,7 +12,7 @@ use super::event::{Event, Occurrence, Subject};
 use super::rate::Window;
 use super::rule::{Channel, Rule, Trigger};
 use crate::i18n::{Lang, Msg, fill, t};
-use crate::model::{Item, ItemKey, SourceId, StatusCategory};
+use crate::model::{Item, ItemKey, Priority, SourceId, StatusCategory};
 
 /// How long an item that left the queue is remembered: if it comes back within this time
 /// it is not new. (Occurrences are forgotten with it.)
@@ -111,6 +111,26 @@ impl Notifier {
         new
     }
 
+    /// Before a source's answer is applied: the items of it already in the queue whose
+    /// priority goes up, with the priority they had (`in_queue` gives it).
+    pub fn raises(
+        &self,
+        items: &[Item],
+        in_queue: impl Fn(&ItemKey) -> Option<Priority>,
+    ) -> Vec<(ItemKey, Priority)> {
+        if !self.watches_new_items() {
+            return Vec::new();
+        }
+        items
+            .iter()
+            .filter(|i| i.status.category != StatusCategory::Resolved)
+            .filter_map(|i| {
+                let before = in_queue(&i.key)?;
+                (i.priority < before).then(|| (i.key.clone(), before))
+            })
+            .collect()
+    }
+
     /// Runs `event` through every rule. The rules that match and have not fired for this
     /// occurrence yet are marked as fired; those outside quiet hours and within their rate
     /// limit make one notification together (the union of their channels).
@@ -204,7 +224,7 @@ impl Notifier {
             Occurrence::New(key) | Occurrence::Warning(key, ..) | Occurrence::Breach(key, _) => {
                 known.contains_key(key)
             }
-            Occurrence::Down(..) | Occurrence::Up(..) => *at > cutoff,
+            Occurrence::Raised(..) | Occurrence::Down(..) | Occurrence::Up(..) => *at > cutoff,
         });
     }
 
@@ -218,6 +238,11 @@ impl Notifier {
 fn accepts(rule: &Rule, event: &Event) -> bool {
     match event {
         Event::NewItem(_) => rule.trigger.is_new_item(),
+        // A raise is news to a rule only when it brings the item into the rule's priorities.
+        Event::Raised { from, .. } => {
+            rule.trigger.is_new_item()
+                && rule.priorities.as_ref().is_some_and(|p| !p.contains(from))
+        }
         Event::SlaWarning { .. } => rule.trigger == Trigger::SlaWarning,
         Event::SlaBreach { .. } => rule.trigger == Trigger::SlaBreach,
         Event::SourceDown(_) => rule.trigger == Trigger::SourceDown,

@@ -56,6 +56,12 @@ pub struct SourceFacts {
 pub enum Event {
     /// An item appeared that this session has not seen before.
     NewItem(ItemFacts),
+    /// An item in the queue was raised to a higher priority (from `from` to its current
+    /// one): for a rule that watches new items of some priorities, it has just become one.
+    Raised {
+        item: ItemFacts,
+        from: Priority,
+    },
     /// A clock crossed its warning threshold number `threshold` (0 = first).
     SlaWarning {
         item: ItemFacts,
@@ -77,6 +83,7 @@ pub enum Event {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Occurrence {
     New(ItemKey),
+    Raised(ItemKey, Priority),
     Warning(ItemKey, ClockKind, u8),
     Breach(ItemKey, ClockKind),
     Down(SourceId, Timestamp),
@@ -96,6 +103,7 @@ impl Event {
     pub fn occurrence(&self) -> Occurrence {
         match self {
             Event::NewItem(i) => Occurrence::New(i.key.clone()),
+            Event::Raised { item, .. } => Occurrence::Raised(item.key.clone(), item.priority),
             Event::SlaWarning {
                 item,
                 clock,
@@ -110,7 +118,7 @@ impl Event {
 
     pub fn subject(&self) -> Subject<'_> {
         match self {
-            Event::NewItem(item) => item_subject(item, None),
+            Event::NewItem(item) | Event::Raised { item, .. } => item_subject(item, None),
             Event::SlaWarning { item, clock, .. } | Event::SlaBreach { item, clock, .. } => {
                 item_subject(item, Some(*clock))
             }
@@ -128,6 +136,7 @@ impl Event {
     pub fn item_key(&self) -> Option<&ItemKey> {
         match self {
             Event::NewItem(i)
+            | Event::Raised { item: i, .. }
             | Event::SlaWarning { item: i, .. }
             | Event::SlaBreach { item: i, .. } => Some(&i.key),
             Event::SourceDown(_) | Event::SourceUp(_) => None,
@@ -143,6 +152,18 @@ impl Event {
                 let title = fill(
                     t(lang, Msg::NotifyNewItem),
                     &[
+                        &i.priority.to_string(),
+                        kind_label(lang, i.kind),
+                        &i.tenant_name,
+                    ],
+                );
+                (title, item_title_with_host(i))
+            }
+            Event::Raised { item: i, from } => {
+                let title = fill(
+                    t(lang, Msg::NotifyRaised),
+                    &[
+                        &from.to_string(),
                         &i.priority.to_string(),
                         kind_label(lang, i.kind),
                         &i.tenant_name,

@@ -152,6 +152,39 @@ fn new_p1_fires_once_for_a_p1_and_never_for_a_p3() {
 }
 
 #[test]
+fn an_item_raised_to_p1_notifies_once_and_only_rules_it_newly_concerns() {
+    let mut new_p1 = notifier(vec![rule(Trigger::NewP1, &[Channel::Bell])]);
+    let mut every_new = notifier(vec![rule(Trigger::NewItem, &[Channel::Bell])]);
+    let mut raised = item("psa", "T-9", "hansa", Priority::P1, start());
+    raised.kind = Kind::Ticket;
+    let in_queue = |k: &ItemKey| (k == &raised.key).then_some(Priority::P3);
+    let found = new_p1.raises(std::slice::from_ref(&raised), in_queue);
+    assert_eq!(found, vec![(raised.key.clone(), Priority::P3)]);
+    let lower = item("psa", "T-9", "hansa", Priority::P4, start());
+    assert!(
+        new_p1.raises(&[lower], in_queue).is_empty(),
+        "lowered is no news"
+    );
+    let event = Event::Raised {
+        item: facts(&raised),
+        from: Priority::P3,
+    };
+    let sent = new_p1
+        .consider(&event, start())
+        .expect("raised to P1 notifies");
+    assert_eq!(sent.title, "Raised P3 → P1: ticket at Tenant hansa");
+    assert_eq!(sent.body, "Host down: T-9");
+    assert_eq!(new_p1.consider(&event, start() + mins(1)), None, "once");
+    assert_eq!(
+        every_new.consider(&event, start()),
+        None,
+        "a rule for every new item saw it when it was new"
+    );
+    let (de, _) = event.texts(Lang::De, &berlin());
+    assert_eq!(de, "Hochgestuft P3 → P1: Ticket bei Tenant hansa");
+}
+
+#[test]
 fn new_p1_with_a_priority_list_takes_those_priorities() {
     let mut r = rule(Trigger::NewP1, &[Channel::Bell]);
     r.priorities = Some(vec![Priority::P1, Priority::P2]);
