@@ -47,7 +47,7 @@ fn columns(width: u16) -> Vec<(Col, u16)> {
     }
     cols.push((Tenant, names));
     if width >= 70 {
-        cols.push((Kind, if wide { 6 } else { 3 }));
+        cols.push((Kind, if wide { 6 } else { 1 }));
     }
     cols.push((Title, 0));
     if width >= 70 {
@@ -72,7 +72,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let cols = columns(area.width);
     let header = Row::new(
         cols.iter()
-            .map(|(c, _)| Cell::from(header_text(app.lang, *c))),
+            .map(|(c, _)| Cell::from(header_text(app.lang, *c, area.width >= 120))),
     )
     .style(theme.style("header"));
     let rows_area = area.height as usize - 1;
@@ -110,13 +110,15 @@ fn render_empty(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .render(r, buf);
 }
 
-fn header_text(lang: Lang, col: Col) -> &'static str {
+fn header_text(lang: Lang, col: Col, wide: bool) -> &'static str {
     let msg = match col {
         Col::Flag => Msg::ColFlag,
         Col::Priority => Msg::ColPriority,
         Col::Sla => Msg::ColSla,
         Col::Due => Msg::ColDue,
         Col::Tenant => Msg::ColTenant,
+        // One letter wide: no room for a word, the letters speak for themselves.
+        Col::Kind if !wide => return "",
         Col::Kind => Msg::ColKind,
         Col::Title => Msg::ColTitle,
         Col::Host => Msg::ColHost,
@@ -234,10 +236,11 @@ fn kind_cell(lang: Lang, theme: &Theme, kind: Kind, width: u16) -> Cell<'static>
         Kind::Backup => (Msg::KindBackup, "kind.backup"),
     };
     let full = t(lang, msg);
+    // Narrow: one letter (T, A, B), the colour of the kind as well, under a blank header.
     let text = if width >= 120 {
         full.to_string()
     } else {
-        full.chars().take(3).collect()
+        full.chars().take(1).flat_map(char::to_uppercase).collect()
     };
     Cell::from(text).style(theme.style(style))
 }
