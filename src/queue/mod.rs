@@ -15,6 +15,7 @@ mod keys;
 mod matcher;
 mod query;
 mod sort_key;
+mod summary;
 mod symbols;
 #[cfg(test)]
 mod testdata;
@@ -38,6 +39,7 @@ pub use query::{
     parse,
 };
 pub use sort_key::SortKey;
+pub use summary::{TenantState, TenantSummary, severity, worse};
 pub use tick::{LevelChange, TickReport};
 
 use symbols::{NONE, Symbols};
@@ -169,6 +171,11 @@ pub struct Queue {
     scratch: String,
     last_tick: Timestamp,
     revision: u64,
+    /// Ticks that reported a level change (or went back in time); with `revision`, what the
+    /// per-tenant summary was computed from.
+    level_revision: u64,
+    /// The last per-tenant summary ([`Queue::tenant_summary`]).
+    summary: summary::SummaryMemo,
     /// Changes in the current batch, if one is open.
     batch: Option<usize>,
     /// The order index is not maintained until the batch ends.
@@ -205,6 +212,8 @@ impl Queue {
             scratch: String::new(),
             last_tick: now,
             revision: 0,
+            level_revision: 0,
+            summary: summary::SummaryMemo::default(),
             batch: None,
             order_deferred: false,
             touched: Vec::new(),
@@ -354,6 +363,12 @@ impl Queue {
     /// Increases with every change; see [`Self::changed_since`].
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// Increases with every tick that changed an SLA level (and every tick back in time):
+    /// between two increases, every level at the last tick's instant stays the same.
+    pub fn level_revision(&self) -> u64 {
+        self.level_revision
     }
 
     /// Slots that changed (upserted, updated or removed) after `revision`.

@@ -682,3 +682,181 @@ fn generated_queue_is_consistent_and_a_resort_changes_nothing() {
     assert_eq!(q.order(), before);
     check_invariants(&q);
 }
+
+// ----- per-tenant summary -----
+
+/// A P1 alert of `tenant` created `age_mins` ago: first response due after 30 minutes,
+/// warnings at 15 and 24 (the test evaluator).
+fn p1(id: &str, tenant: &str, age_mins: i64) -> Item {
+    item("m", id, tenant, None, Priority::P1, at(-age_mins * 60))
+}
+
+fn with_status(mut it: Item, category: StatusCategory) -> Item {
+    it.status = Status::new(category, "x");
+    it
+}
+
+fn state(open: usize, worst: Option<Level>) -> TenantState {
+    TenantState { open, worst }
+}
+
+#[test]
+fn severity_orders_every_level_and_worse_does_not_depend_on_order() {
+    let rising = [
+        Level::Met,
+        Level::Paused,
+        Level::Ok,
+        Level::Warning(0),
+        Level::Warning(1),
+        Level::Warning(2),
+        Level::Breached,
+    ];
+    for pair in rising.windows(2) {
+        assert!(severity(pair[0]) < severity(pair[1]), "{pair:?}");
+    }
+    for (i, &a) in rising.iter().enumerate() {
+        for &b in &rising[i..] {
+            assert_eq!(worse(a, b), b, "{a:?} {b:?}");
+            assert_eq!(worse(b, a), b, "{b:?} {a:?}");
+        }
+    }
+}
+
+#[test]
+fn tenant_summary_counts_open_items_and_picks_the_worst_level() {
+    let mut q = queue();
+    // acme: fine, first warning, second warning; its resolved item would be breached but
+    // is neither counted nor considered.
+    q.upsert(p1("a1", "acme", 0));
+    q.upsert(p1("a2", "acme", 16));
+    q.upsert(p1("a3", "acme", 25));
+    q.upsert(with_status(p1("a4", "acme", 40), StatusCategory::Resolved));
+    // globex: the breached item comes first, the fine one after it.
+    q.upsert(p1("g1", "globex", 31));
+    q.upsert(p1("g2", "globex", 0));
+    // initech: paused (waiting for the customer) and running in time: in time is worse.
+    q.upsert(with_status(
+        p1("i1", "initech", 20),
+        StatusCategory::Waiting,
+    ));
+    q.upsert(p1("i2", "initech", 1));
+    // umbrella: one paused, one acknowledged in time (both open).
+    q.upsert(with_status(
+        p1("u1", "umbrella", 20),
+        StatusCategory::Waiting,
+    ));
+    q.upsert(with_status(
+        p1("u2", "umbrella", 0),
+        StatusCategory::Acknowledged,
+    ));
+    // hooli: only resolved.
+    q.upsert(with_status(p1("h1", "hooli", 90), StatusCategory::Resolved));
+
+    let s = q.tenant_summary(now());
+    assert_eq!(
+        s.get(&TenantId::new("acme")),
+        state(3, Some(Level::Warning(1)))
+    );
+    assert_eq!(
+        s.get(&TenantId::new("globex")),
+        state(2, Some(Level::Breached))
+    );
+    assert_eq!(s.get(&TenantId::new("initech")), state(2, Some(Level::Ok)));
+    assert_eq!(s.get(&TenantId::new("umbrella")), state(2, Some(Level::Ok)));
+    assert_eq!(s.get(&TenantId::new("hooli")), state(0, None));
+    assert_eq!(s.get(&TenantId::new("nobody")), state(0, None));
+    assert_eq!(s.len(), 4);
+
+    // Only the paused item left at umbrella.
+    q.remove(&ItemKey::new(&SourceId::new("m"), "u2"));
+    let s = q.tenant_summary(now());
+    assert_eq!(
+        s.get(&TenantId::new("umbrella")),
+        state(1, Some(Level::Paused))
+    );
+}
+
+#[test]
+fn tenant_summary_counts_items_without_a_clock_with_no_level() {
+    let mut q = Queue::with_evaluator(ContractBook::default(), now(), |_, _| SlaClocks::default());
+    q.upsert(p1("a1", "acme", 0));
+    q.upsert(p1("a2", "acme", 40));
+    let s = q.tenant_summary(now());
+    assert_eq!(s.get(&TenantId::new("acme")), state(2, None));
+}
+
+#[test]
+fn tenant_summary_is_kept_until_the_queue_or_a_level_changes() {
+    let mut q = queue();
+    q.upsert(p1("a1", "acme", 0));
+    let acme = TenantId::new("acme");
+    let first = q.tenant_summary(now());
+    assert!(std::sync::Arc::ptr_eq(&first, &q.tenant_summary(now())));
+    // Seconds pass without a level change: the same summary.
+    for s in 1..60 {
+        assert!(q.tick(at(s)).is_empty());
+        assert!(std::sync::Arc::ptr_eq(&first, &q.tenant_summary(at(s))));
+    }
+    // The first warning (15 min): computed again.
+    assert!(!q.tick(at(15 * 60)).is_empty());
+    let warned = q.tenant_summary(at(15 * 60));
+    assert!(!std::sync::Arc::ptr_eq(&first, &warned));
+    assert_eq!(warned.get(&acme), state(1, Some(Level::Warning(0))));
+    // An item arrives, changes, goes.
+    q.upsert(p1("a2", "acme", 40));
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(2, Some(Level::Breached))
+    );
+    q.upsert(with_status(p1("a2", "acme", 40), StatusCategory::Resolved));
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(1, Some(Level::Warning(0)))
+    );
+    q.remove(&ItemKey::new(&SourceId::new("m"), "a1"));
+    assert_eq!(q.tenant_summary(at(15 * 60)).get(&acme), state(0, None));
+    // Asked for an instant the bookkeeping has not ticked to: computed for that instant.
+    q.upsert(p1("a1", "acme", 0));
+    assert_eq!(
+        q.tenant_summary(at(31 * 60)).get(&acme),
+        state(1, Some(Level::Breached))
+    );
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(1, Some(Level::Warning(0)))
+    );
+    // The clock going back.
+    q.tick(at(31 * 60));
+    q.tick(at(60));
+    assert_eq!(
+        q.tenant_summary(at(60)).get(&acme),
+        state(1, Some(Level::Ok))
+    );
+}
+
+#[test]
+fn kept_tenant_summary_agrees_with_a_fresh_pass_over_generated_data() {
+    let mut q = queue();
+    let mut items = testdata::items(2_000, 3);
+    q.apply_full(&SourceId::new("monitoring"), items.clone());
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut levels_changed = 0;
+    // Two days in steps of 7 minutes, with an update now and then.
+    for step in 0..=(48 * 60 / 7) {
+        let t = at(step * 7 * 60);
+        let before = q.level_revision();
+        q.tick(t);
+        levels_changed += usize::from(q.level_revision() != before);
+        if step % 5 == 0 {
+            let it = &mut items[rng.usize(..2_000)];
+            it.priority = Priority::ALL[rng.usize(..4)];
+            it.created = t;
+            q.upsert(it.clone());
+        }
+        assert_eq!(*q.tenant_summary(t), q.compute_tenant_summary(t), "at {t}");
+    }
+    assert!(
+        levels_changed > 100,
+        "{levels_changed} ticks changed a level"
+    );
+}

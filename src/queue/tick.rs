@@ -101,6 +101,9 @@ impl Queue {
         }
         self.schedule.extend(again);
         self.last_tick = now;
+        if !changes.is_empty() {
+            self.level_revision += 1;
+        }
         TickReport { changes }
     }
 
@@ -113,6 +116,7 @@ impl Queue {
             }
         }
         self.last_tick = now;
+        self.level_revision += 1;
         self.rebuild_schedule();
         TickReport { changes }
     }

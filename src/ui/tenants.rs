@@ -6,11 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use std::collections::HashMap;
-
 use crate::app::state::App;
 use crate::i18n::{Msg, t};
-use crate::model::{StatusCategory, TenantId};
 use crate::sla::Level;
 use crate::text::{sanitize, truncate};
 use crate::theme::Theme;
@@ -25,7 +22,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(area);
     block.render(area, buf);
-    let summary = tenant_summary(app);
+    // Kept by the queue until it or an SLA level changes: no walk over the items per frame.
+    let summary = app.queue.tenant_summary(app.now);
     let width = inner.width as usize;
     let mut lines = vec![row(
         theme,
@@ -35,8 +33,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         "tenant",
     )];
     for (i, tenant) in app.tenants.iter().enumerate() {
-        let (open, worst) = summary.get(&tenant.id).copied().unwrap_or((0, None));
-        let worst = worst_style(worst);
+        let state = summary.get(&tenant.id);
+        let (open, worst) = (state.open, worst_style(state.worst));
         let name_w = width.saturating_sub(6);
         let name = truncate(&sanitize(&tenant.name), name_w).into_owned();
         let pad = name_w.saturating_sub(crate::text::width(&name));
@@ -76,35 +74,6 @@ fn row(
                 .patch(if selected { base } else { Default::default() }),
         ),
     ])
-}
-
-/// Open items and the worst SLA level per tenant.
-fn tenant_summary(app: &App) -> HashMap<TenantId, (usize, Option<Level>)> {
-    let mut out: HashMap<TenantId, (usize, Option<Level>)> = HashMap::new();
-    for (_, entry) in app.queue.iter() {
-        if entry.item.status.category == StatusCategory::Resolved {
-            continue;
-        }
-        let slot = out.entry(entry.item.tenant.clone()).or_default();
-        slot.0 += 1;
-        if let Some(level) = entry.clocks.nearest_unmet().map(|c| c.level(app.now)) {
-            slot.1 = Some(slot.1.map_or(level, |w| worse(w, level)));
-        }
-    }
-    out
-}
-
-fn rank(level: Level) -> u8 {
-    match level {
-        Level::Breached => 4,
-        Level::Warning(i) => 2 + i.min(1),
-        Level::Ok => 1,
-        Level::Paused | Level::Met => 0,
-    }
-}
-
-fn worse(a: Level, b: Level) -> Level {
-    if rank(b) > rank(a) { b } else { a }
 }
 
 fn worst_style(level: Option<Level>) -> &'static str {
