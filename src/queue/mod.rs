@@ -68,6 +68,8 @@ pub(crate) struct Facets {
     pub category: StatusCategory,
     /// Due time (ms since the epoch) of the nearest running unmet clock; `i64::MAX` if none.
     pub running_due_ms: i64,
+    /// What the entry adds to its tenant's line in the tenant list, as of the last tick.
+    pub standing: summary::Standing,
 }
 
 /// The order of entries: SLA sort key, then priority, then age, then key (24 bytes).
@@ -164,6 +166,8 @@ pub struct Queue {
     assignees: Symbols,
     related: HashMap<(u32, u32), Vec<u32>>,
     priority_counts: [usize; 4],
+    /// Entries per tenant symbol and open [`summary::Standing`] (the tenant list).
+    standings: Vec<summary::Counts>,
     stale: HashMap<SourceId, Timestamp>,
     /// Next level-change instant per entry: (instant in ms, id, low bits of its version).
     schedule: BinaryHeap<std::cmp::Reverse<(i64, u32, u32)>>,
@@ -171,11 +175,6 @@ pub struct Queue {
     scratch: String,
     last_tick: Timestamp,
     revision: u64,
-    /// Ticks that reported a level change (or went back in time); with `revision`, what the
-    /// per-tenant summary was computed from.
-    level_revision: u64,
-    /// The last per-tenant summary ([`Queue::tenant_summary`]).
-    summary: summary::SummaryMemo,
     /// Changes in the current batch, if one is open.
     batch: Option<usize>,
     /// The order index is not maintained until the batch ends.
@@ -207,13 +206,12 @@ impl Queue {
             assignees: Symbols::default(),
             related: HashMap::new(),
             priority_counts: [0; 4],
+            standings: Vec::new(),
             stale: HashMap::new(),
             schedule: BinaryHeap::new(),
             scratch: String::new(),
             last_tick: now,
             revision: 0,
-            level_revision: 0,
-            summary: summary::SummaryMemo::default(),
             batch: None,
             order_deferred: false,
             touched: Vec::new(),
@@ -363,12 +361,6 @@ impl Queue {
     /// Increases with every change; see [`Self::changed_since`].
     pub fn revision(&self) -> u64 {
         self.revision
-    }
-
-    /// Increases with every tick that changed an SLA level (and every tick back in time):
-    /// between two increases, every level at the last tick's instant stays the same.
-    pub fn level_revision(&self) -> u64 {
-        self.level_revision
     }
 
     /// Slots that changed (upserted, updated or removed) after `revision`.
@@ -671,6 +663,7 @@ impl Queue {
             priority: Priority::P4,
             category: StatusCategory::New,
             running_due_ms: i64::MAX,
+            standing: summary::Standing::NotOpen,
         });
         self.keys.push(OrderKey::new(
             &SortKey::NoClock,
@@ -696,6 +689,7 @@ impl Queue {
         self.sources.release(f.source);
         self.assignees.release(f.assignee);
         self.priority_counts[f.priority.index()] -= 1;
+        self.count_standing(f.tenant, f.standing, false);
         if f.host != NONE {
             let group = (f.tenant, f.host);
             if let Some(ids) = self.related.get_mut(&group) {
@@ -721,6 +715,7 @@ impl Queue {
             priority: item.priority,
             category: item.status.category,
             running_due_ms: running_due_ms(&clocks),
+            standing: summary::Standing::of(item.status.category, &clocks, self.last_tick),
         };
         let sla = sort_key::sort_key(&clocks);
         let key = OrderKey::new(&sla, item.priority, item.created);
@@ -736,6 +731,7 @@ impl Queue {
         }
         self.scratch = hay;
         self.priority_counts[item.priority.index()] += 1;
+        self.count_standing(facets.tenant, facets.standing, true);
         if facets.host != NONE {
             self.related
                 .entry((facets.tenant, facets.host))

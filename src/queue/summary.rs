@@ -1,18 +1,17 @@
-//! Open items and the worst SLA level per tenant, for the tenant list. One pass over the
-//! slots (in slot order, grouping by the interned tenant number, no hashing per item); the
-//! result is kept until the queue changes (its revision) or an SLA level changes (a tick
-//! that reported a change), so a frame with the tenant list open costs a lookup, not a walk
-//! over every item.
+//! Open items and the worst SLA level per tenant, for the tenant list, kept up to date as
+//! entries change and as ticks report level changes: each entry has a [`Standing`] (not
+//! open, or open with the level of its nearest unmet clock at the last tick), and each tenant
+//! counts its entries per standing. A frame with the tenant list open reads ~240 tenants'
+//! counts instead of walking every item, and a change costs a counter move, not a walk.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 
 use super::Queue;
 use super::symbols::NONE;
 use crate::model::{StatusCategory, TenantId};
-use crate::sla::Level;
+use crate::sla::{Level, SlaClocks};
 
 /// One tenant's line in the tenant list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,40 +62,95 @@ pub fn worse(a: Level, b: Level) -> Level {
     if severity(b) > severity(a) { b } else { a }
 }
 
-/// What a kept summary was computed from: the queue's revision, its count of ticks that
-/// changed a level, and the instant if it was not the last tick's.
-type MemoKey = (u64, u64, Option<Timestamp>);
+/// What an entry adds to its tenant's line, in rising [`severity`] from `NoClock` on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub(crate) enum Standing {
+    /// Resolved (or a free slot): not counted.
+    #[default]
+    NotOpen,
+    /// Open without any clock.
+    NoClock,
+    Met,
+    Paused,
+    Ok,
+    Warning0,
+    Warning1,
+    /// The third warning threshold (clocks keep at most [`crate::sla::MAX_WARNINGS`]).
+    Warning2,
+    Breached,
+}
 
-/// The last summary and what it was computed from.
-#[derive(Debug, Default)]
-pub(super) struct SummaryMemo(Mutex<Option<(MemoKey, Arc<TenantSummary>)>>);
+/// Counts per open standing (`NoClock` ..= `Breached`).
+pub(super) type Counts = [u32; 8];
 
-impl Queue {
-    /// Open items and worst SLA level per tenant at `now`. Computed again only when the
-    /// queue or an SLA level changed since the last call (or when `now` is not the instant
-    /// of the last tick, as the levels are only tracked at ticks).
-    pub fn tenant_summary(&self, now: Timestamp) -> Arc<TenantSummary> {
-        let key = (
-            self.revision,
-            self.level_revision,
-            (now != self.last_tick).then_some(now),
-        );
-        let mut memo = self
-            .summary
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((kept, summary)) = memo.as_ref()
-            && *kept == key
-        {
-            return Arc::clone(summary);
+impl Standing {
+    /// The standing of an entry with `category` and `clocks` at `at`.
+    pub(super) fn of(category: StatusCategory, clocks: &SlaClocks, at: Timestamp) -> Self {
+        if category == StatusCategory::Resolved {
+            return Standing::NotOpen;
         }
-        let summary = Arc::new(self.compute_tenant_summary(now));
-        *memo = Some((key, Arc::clone(&summary)));
-        summary
+        match clocks.nearest_unmet().map(|c| c.level(at)) {
+            None => Standing::NoClock,
+            Some(Level::Met) => Standing::Met,
+            Some(Level::Paused) => Standing::Paused,
+            Some(Level::Ok) => Standing::Ok,
+            Some(Level::Warning(0)) => Standing::Warning0,
+            Some(Level::Warning(1)) => Standing::Warning1,
+            Some(Level::Warning(_)) => Standing::Warning2,
+            Some(Level::Breached) => Standing::Breached,
+        }
     }
 
-    /// [`Queue::tenant_summary`] without the memo: one pass over every entry.
+    /// Index into [`Counts`]; `None` for `NotOpen`.
+    fn slot(self) -> Option<usize> {
+        (self as usize).checked_sub(1)
+    }
+
+    fn level(slot: usize) -> Option<Level> {
+        [
+            None,
+            Some(Level::Met),
+            Some(Level::Paused),
+            Some(Level::Ok),
+            Some(Level::Warning(0)),
+            Some(Level::Warning(1)),
+            Some(Level::Warning(2)),
+            Some(Level::Breached),
+        ][slot]
+    }
+}
+
+fn state_of(counts: &Counts) -> TenantState {
+    TenantState {
+        open: counts.iter().map(|&n| n as usize).sum(),
+        worst: counts
+            .iter()
+            .rposition(|&n| n > 0)
+            .and_then(Standing::level),
+    }
+}
+
+impl Queue {
+    /// Open items and worst SLA level per tenant at `now`. At the instant of the last tick
+    /// (the app ticks and draws at the same instant) this reads the counts the queue keeps;
+    /// at any other instant it is [`Queue::compute_tenant_summary`].
+    pub fn tenant_summary(&self, now: Timestamp) -> TenantSummary {
+        if now != self.last_tick {
+            return self.compute_tenant_summary(now);
+        }
+        let by_tenant = self
+            .standings
+            .iter()
+            .enumerate()
+            .map(|(ix, counts)| (ix, state_of(counts)))
+            .filter(|(_, state)| state.open > 0)
+            .map(|(ix, state)| (TenantId(self.tenants.name(ix as u32).clone()), state))
+            .collect();
+        TenantSummary { by_tenant }
+    }
+
+    /// [`Queue::tenant_summary`] by one pass over every entry, at any instant.
     pub fn compute_tenant_summary(&self, now: Timestamp) -> TenantSummary {
         let mut per_symbol = vec![TenantState::default(); self.tenants.len()];
         for (slot, facets) in self.slots.iter().zip(&self.facets) {
@@ -119,5 +173,40 @@ impl Queue {
             .map(|(ix, state)| (TenantId(self.tenants.name(ix as u32).clone()), state))
             .collect();
         TenantSummary { by_tenant }
+    }
+
+    /// Count (`add`) or uncount an entry of tenant symbol `tenant` with `standing`.
+    pub(super) fn count_standing(&mut self, tenant: u32, standing: Standing, add: bool) {
+        let Some(slot) = standing.slot() else {
+            return;
+        };
+        if tenant == NONE {
+            return;
+        }
+        let ix = tenant as usize;
+        if self.standings.len() <= ix {
+            self.standings.resize(ix + 1, Counts::default());
+        }
+        let n = &mut self.standings[ix][slot];
+        if add {
+            *n += 1;
+        } else {
+            *n -= 1;
+        }
+    }
+
+    /// The entry's standing at `at`, after its levels may have changed (a tick).
+    pub(super) fn restand(&mut self, id: u32, at: Timestamp) {
+        let Some(entry) = self.slots[id as usize].as_ref() else {
+            return;
+        };
+        let new = Standing::of(entry.item.status.category, &entry.clocks, at);
+        let f = &mut self.facets[id as usize];
+        if f.standing != new {
+            let (tenant, old) = (f.tenant, f.standing);
+            f.standing = new;
+            self.count_standing(tenant, old, false);
+            self.count_standing(tenant, new, true);
+        }
     }
 }

@@ -101,8 +101,8 @@ impl Queue {
         }
         self.schedule.extend(again);
         self.last_tick = now;
-        if !changes.is_empty() {
-            self.level_revision += 1;
+        for change in &changes {
+            self.restand(change.id, now);
         }
         TickReport { changes }
     }
@@ -116,7 +116,9 @@ impl Queue {
             }
         }
         self.last_tick = now;
-        self.level_revision += 1;
+        for id in 0..self.slots.len() as u32 {
+            self.restand(id, now);
+        }
         self.rebuild_schedule();
         TickReport { changes }
     }

@@ -23,7 +23,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(area);
     block.render(area, buf);
-    // Kept by the queue until it or an SLA level changes: no walk over the items per frame.
+    // Counted by the queue as entries and SLA levels change: no walk over the items per frame.
     let summary = app.queue.tenant_summary(app.now);
     let width = inner.width as usize;
     let mut lines = vec![row(
