@@ -179,6 +179,23 @@ fn bench_bulk_frames(c: &mut Criterion, home: &std::path::Path, n: usize) {
     group.finish();
 }
 
+/// The app's whole per-second work with `n` demo-generator items (no paint): the queue's
+/// SLA tick, notifications, snoozes, and bringing the view up to date.
+fn bench_app_tick(c: &mut Criterion, home: &std::path::Path, n: usize) {
+    let mut group = c.benchmark_group(format!("app/{n}"));
+    group.sample_size(if n > 10_000 { 20 } else { 50 });
+    let mut s = common::bulk_session(home, n);
+    let mut sec = 0;
+    group.bench_function("tick-per-second", |b| {
+        b.iter(|| {
+            sec += 1;
+            s.app
+                .tick(common::frozen_start() + SignedDuration::from_secs(sec));
+        })
+    });
+    group.finish();
+}
+
 fn main() {
     let home = tempfile::tempdir().unwrap();
     let mut countdowns = common::countdown_screen(home.path(), 60, 10);
@@ -265,6 +282,7 @@ fn main() {
     );
     for n in SIZES {
         bench_bulk_frames(&mut c, home.path(), n);
+        bench_app_tick(&mut c, home.path(), n);
     }
     c.final_summary();
 }
