@@ -1,11 +1,16 @@
-//! Queue benchmarks: keystroke to filtered list (full pass and narrowed), SkimMatcherV2 and
-//! nucleo-matcher on every candidate for comparison, full re-sort, the per-second SLA tick, upsert of one
-//! changed item, and memory per item (printed before the timed benchmarks).
+//! Queue benchmarks: keystroke to filtered list (full pass and narrowed), full re-sort, the
+//! per-second SLA tick, upsert of one changed item, and memory per item (printed before the
+//! timed benchmarks), at 10k and 100k items.
 //!
-//! Data: a private generator that mimics the synthetic data of the performance baseline
-//! (240 German tenants with umlauts, 45 % alerts, 40 % tickets, 15 % backups, 6 labels,
-//! haystacks of about 100 characters, first-response deadlines spread over 48 h with the first
-//! hour overdue).
+//! Headline data: the demo generator, `nightdesk::sources::demo::generate_items` (seed 42),
+//! in the groups `filter/{n}` and `queue/{n}`, and the `memory (demo generator)` lines.
+//!
+//! Secondary data, for comparison with the figures of the performance baseline: a private
+//! generator that mimics the baseline's synthetic data (240 German tenants with umlauts,
+//! 45 % alerts, 40 % tickets, 15 % backups, 6 labels, haystacks of about 100 characters,
+//! first-response deadlines spread over 48 h with the first hour overdue), in the groups
+//! `baseline-data/...`. SkimMatcherV2 and nucleo-matcher on every candidate, the
+//! comparison behind the choice of matcher, run on that data as they were first measured.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -258,9 +263,50 @@ fn generate_one(i: usize, tenants: &[Tenant], pools: &Pools, rng: &mut fastrand:
     }
 }
 
-fn build_queue(n: usize) -> Queue {
+/// Which generator made the items.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Data {
+    /// `nightdesk::sources::demo::generate_items`: the headline figures.
+    Demo,
+    /// The private generator above, like the performance baseline's data.
+    Baseline,
+}
+
+impl Data {
+    fn name(self) -> &'static str {
+        match self {
+            Data::Demo => "demo",
+            Data::Baseline => "baseline",
+        }
+    }
+
+    fn parse(name: &str) -> Self {
+        if name == "demo" {
+            Data::Demo
+        } else {
+            Data::Baseline
+        }
+    }
+
+    /// Prefix of the benchmark group names.
+    fn prefix(self) -> &'static str {
+        match self {
+            Data::Demo => "",
+            Data::Baseline => "baseline-data/",
+        }
+    }
+
+    fn items(self, n: usize) -> Vec<Item> {
+        match self {
+            Data::Demo => nightdesk::sources::demo::generate_items(n, 42, now()),
+            Data::Baseline => generate(n, 42),
+        }
+    }
+}
+
+fn build_queue(n: usize, data: Data) -> Queue {
     let mut queue = Queue::new(ContractBook::default(), now());
-    queue.apply_delta(generate(n, 42), &[]);
+    queue.apply_delta(data.items(n), &[]);
     queue
 }
 
@@ -276,15 +322,12 @@ fn rss_bytes() -> usize {
     pages * 4096
 }
 
-/// Resident-set growth per item while 100k items are generated and indexed (run first, in a
+/// Resident-set growth per item while `n` items are generated and indexed (run first, in a
 /// fresh process).
-fn memory_report(generator: &str) {
-    let n = 100_000;
+fn memory_report(data: Data, n: usize) {
+    let generator = data.name();
     let before = rss_bytes();
-    let items = match generator {
-        "demo" => nightdesk::sources::demo::generate_items(n, 42, now()),
-        _ => generate(n, 42),
-    };
+    let items = data.items(n);
     let items_only = rss_bytes().saturating_sub(before) as f64 / n as f64;
     let mut queue = Queue::new(ContractBook::default(), now());
     queue.apply_delta(items, &[]);
@@ -330,8 +373,19 @@ fn typed(q: &Queue, text: &str) -> Filterer {
     f
 }
 
-fn bench_filter(c: &mut Criterion, q: &Queue, n: usize) {
-    let mut group = c.benchmark_group(format!("filter/{n}"));
+fn bench_filter(c: &mut Criterion, q: &Queue, n: usize, data: Data) {
+    for query in QUERIES {
+        let counts: Vec<String> = KEYS
+            .iter()
+            .map(|&k| format!("k={k} {}", typed(q, &query[..k]).ids(q).len()))
+            .collect();
+        println!(
+            "matches ({} generator) {n} {query}: {}",
+            data.name(),
+            counts.join(", ")
+        );
+    }
+    let mut group = c.benchmark_group(format!("{}filter/{n}", data.prefix()));
     group.sample_size(if n > 10_000 { 20 } else { 50 });
     for query in QUERIES {
         for k in KEYS {
@@ -385,7 +439,7 @@ fn bench_filter(c: &mut Criterion, q: &Queue, n: usize) {
 /// SkimMatcherV2 called on every candidate's haystack: the cost the fast path avoids.
 fn bench_skim(c: &mut Criterion, q: &Queue, n: usize) {
     let skim = SkimMatcherV2::default();
-    let mut group = c.benchmark_group(format!("skim-v2/{n}"));
+    let mut group = c.benchmark_group(format!("{}skim-v2/{n}", Data::Baseline.prefix()));
     group.sample_size(if n > 10_000 { 10 } else { 30 });
     for query in QUERIES {
         for k in KEYS {
@@ -424,7 +478,7 @@ fn bench_nucleo(c: &mut Criterion, q: &Queue, n: usize) {
         haystacks[id as usize] = Utf32String::from(q.haystack(id));
     }
     let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut group = c.benchmark_group(format!("nucleo-matcher/{n}"));
+    let mut group = c.benchmark_group(format!("{}nucleo-matcher/{n}", Data::Baseline.prefix()));
     group.sample_size(if n > 10_000 { 10 } else { 30 });
     for query in QUERIES {
         for k in KEYS {
@@ -464,8 +518,8 @@ fn bench_nucleo(c: &mut Criterion, q: &Queue, n: usize) {
 
 // ----- order, tick, upsert -----
 
-fn bench_bookkeeping(c: &mut Criterion, q: &mut Queue, n: usize) {
-    let mut group = c.benchmark_group(format!("queue/{n}"));
+fn bench_bookkeeping(c: &mut Criterion, q: &mut Queue, n: usize, data: Data) {
+    let mut group = c.benchmark_group(format!("{}queue/{n}", data.prefix()));
     group.sample_size(if n > 10_000 { 20 } else { 50 });
     group.bench_function("full-resort", |b| b.iter(|| q.resort()));
 
@@ -507,29 +561,40 @@ fn bench_bookkeeping(c: &mut Criterion, q: &mut Queue, n: usize) {
     group.finish();
 }
 
-/// Set in the child process that measures one generator's memory in a fresh process.
+/// Set in the child process that measures one generator's memory in a fresh process:
+/// `<generator>:<items>`.
 const MEMORY_CHILD: &str = "NIGHTDESK_BENCH_MEMORY";
 
 fn main() {
-    if let Ok(generator) = std::env::var(MEMORY_CHILD) {
-        memory_report(&generator);
+    if let Ok(spec) = std::env::var(MEMORY_CHILD) {
+        let (generator, n) = spec.split_once(':').expect("generator:items");
+        memory_report(Data::parse(generator), n.parse().expect("item count"));
         return;
     }
-    // Each figure in a process of its own: freed memory would flatter the second one.
-    for generator in ["demo", "baseline"] {
-        let out = std::process::Command::new(std::env::current_exe().expect("bench binary"))
-            .env(MEMORY_CHILD, generator)
-            .output()
-            .expect("memory child");
-        print!("{}", String::from_utf8_lossy(&out.stdout));
+    // Each figure in a process of its own: freed memory would flatter the next one.
+    for n in SIZES {
+        for data in [Data::Demo, Data::Baseline] {
+            let out = std::process::Command::new(std::env::current_exe().expect("bench binary"))
+                .env(MEMORY_CHILD, format!("{}:{n}", data.name()))
+                .output()
+                .expect("memory child");
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+        }
     }
     let mut c = Criterion::default().configure_from_args();
+    // Headline figures: the demo generator.
     for n in SIZES {
-        let mut q = build_queue(n);
-        bench_filter(&mut c, &q, n);
+        let mut q = build_queue(n, Data::Demo);
+        bench_filter(&mut c, &q, n, Data::Demo);
+        bench_bookkeeping(&mut c, &mut q, n, Data::Demo);
+    }
+    // For comparison with the baseline's figures, and the matchers compared.
+    for n in SIZES {
+        let mut q = build_queue(n, Data::Baseline);
+        bench_filter(&mut c, &q, n, Data::Baseline);
         bench_skim(&mut c, &q, n);
         bench_nucleo(&mut c, &q, n);
-        bench_bookkeeping(&mut c, &mut q, n);
+        bench_bookkeeping(&mut c, &mut q, n, Data::Baseline);
     }
     c.final_summary();
 }

@@ -1,6 +1,7 @@
-//! What reaches the terminal: nothing at all when nothing visible changed, and only the
-//! changed countdown cells when seconds tick (the figures per second are in
-//! `benches/render.rs` and docs/performance.md; here the properties, not timings).
+//! What reaches the terminal: nothing at all when nothing visible changed (also with 10k
+//! demo-generator items behind the tenant list), and only the changed countdown cells when
+//! seconds tick (the figures per second are in `benches/render.rs` and
+//! docs/performance.md; here the properties, not timings).
 
 mod common;
 
@@ -105,4 +106,33 @@ fn a_second_of_countdowns_writes_only_the_changed_cells() {
     assert!(tick.len() <= 1200, "{} bytes: {tick:?}", tick.len());
     // Inside one synchronized update, so a slow link never shows half of it.
     assert!(tick.starts_with("\u{1b}[?2026h") && tick.ends_with("\u{1b}[?2026l"));
+}
+
+#[test]
+fn nothing_is_written_when_nothing_visible_changed_with_10k_items_and_the_tenant_list() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = common::bulk_session(home.path(), 10_000);
+    s.app.apply(nightdesk::action::Action::new(
+        nightdesk::action::ActionId::ToggleTenants,
+    ));
+    let area = Rect::new(0, 0, 240, 70);
+    let (mut t, sink) = terminal(area);
+    let mut painter = Painter::new();
+    painter
+        .paint_in(&mut t, area, &mut s.app, &s.theme)
+        .unwrap();
+    let first = String::from_utf8(sink.take()).unwrap();
+    assert!(
+        first.contains(" !!"),
+        "the tenant list shows breached tenants"
+    );
+    for _ in 0..5 {
+        s.app.tick(common::frozen_start());
+        assert!(
+            !painter
+                .paint_in(&mut t, area, &mut s.app, &s.theme)
+                .unwrap()
+        );
+        assert_eq!(sink.take().len(), 0, "an unchanged screen costs nothing");
+    }
 }

@@ -15,6 +15,7 @@ mod keys;
 mod matcher;
 mod query;
 mod sort_key;
+mod summary;
 mod symbols;
 #[cfg(test)]
 mod testdata;
@@ -38,6 +39,7 @@ pub use query::{
     parse,
 };
 pub use sort_key::SortKey;
+pub use summary::{TenantState, TenantSummary, severity, worse};
 pub use tick::{LevelChange, TickReport};
 
 use symbols::{NONE, Symbols};
@@ -66,6 +68,8 @@ pub(crate) struct Facets {
     pub category: StatusCategory,
     /// Due time (ms since the epoch) of the nearest running unmet clock; `i64::MAX` if none.
     pub running_due_ms: i64,
+    /// What the entry adds to its tenant's line in the tenant list, as of the last tick.
+    pub standing: summary::Standing,
 }
 
 /// The order of entries: SLA sort key, then priority, then age, then key (24 bytes).
@@ -162,6 +166,8 @@ pub struct Queue {
     assignees: Symbols,
     related: HashMap<(u32, u32), Vec<u32>>,
     priority_counts: [usize; 4],
+    /// Entries per tenant symbol and open [`summary::Standing`] (the tenant list).
+    standings: Vec<summary::Counts>,
     stale: HashMap<SourceId, Timestamp>,
     /// Next level-change instant per entry: (instant in ms, id, low bits of its version).
     schedule: BinaryHeap<std::cmp::Reverse<(i64, u32, u32)>>,
@@ -202,6 +208,7 @@ impl Queue {
             assignees: Symbols::default(),
             related: HashMap::new(),
             priority_counts: [0; 4],
+            standings: Vec::new(),
             stale: HashMap::new(),
             schedule: BinaryHeap::new(),
             scratch: String::new(),
@@ -670,6 +677,7 @@ impl Queue {
             priority: Priority::P4,
             category: StatusCategory::New,
             running_due_ms: i64::MAX,
+            standing: summary::Standing::NotOpen,
         });
         self.keys.push(OrderKey::new(
             &SortKey::NoClock,
@@ -695,6 +703,7 @@ impl Queue {
         self.sources.release(f.source);
         self.assignees.release(f.assignee);
         self.priority_counts[f.priority.index()] -= 1;
+        self.count_standing(f.tenant, f.standing, false);
         if f.host != NONE {
             let group = (f.tenant, f.host);
             if let Some(ids) = self.related.get_mut(&group) {
@@ -720,6 +729,7 @@ impl Queue {
             priority: item.priority,
             category: item.status.category,
             running_due_ms: running_due_ms(&clocks),
+            standing: summary::Standing::of(item.status.category, &clocks, self.last_tick),
         };
         let sla = sort_key::sort_key(&clocks);
         let key = OrderKey::new(&sla, item.priority, item.created);
@@ -735,6 +745,7 @@ impl Queue {
         }
         self.scratch = hay;
         self.priority_counts[item.priority.index()] += 1;
+        self.count_standing(facets.tenant, facets.standing, true);
         if facets.host != NONE {
             self.related
                 .entry((facets.tenant, facets.host))

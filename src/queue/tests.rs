@@ -104,6 +104,8 @@ fn check_invariants(q: &Queue) {
     let related_total: usize = q.related.values().map(Vec::len).sum();
     let with_host = q.iter().filter(|(_, e)| e.item.host.is_some()).count();
     assert_eq!(related_total, with_host);
+    let t = q.last_tick();
+    assert_eq!(q.tenant_summary(t), q.compute_tenant_summary(t));
 }
 
 fn order_keys(q: &Queue) -> Vec<String> {
@@ -681,4 +683,210 @@ fn generated_queue_is_consistent_and_a_resort_changes_nothing() {
     q.resort();
     assert_eq!(q.order(), before);
     check_invariants(&q);
+}
+
+// ----- per-tenant summary -----
+
+/// A P1 alert of `tenant` created `age_mins` ago: first response due after 30 minutes,
+/// warnings at 15 and 24 (the test evaluator).
+fn p1(id: &str, tenant: &str, age_mins: i64) -> Item {
+    item("m", id, tenant, None, Priority::P1, at(-age_mins * 60))
+}
+
+fn with_status(mut it: Item, category: StatusCategory) -> Item {
+    it.status = Status::new(category, "x");
+    it
+}
+
+fn state(open: usize, worst: Option<Level>) -> TenantState {
+    TenantState { open, worst }
+}
+
+#[test]
+fn severity_orders_every_level_and_worse_does_not_depend_on_order() {
+    let rising = [
+        Level::Met,
+        Level::Paused,
+        Level::Ok,
+        Level::Warning(0),
+        Level::Warning(1),
+        Level::Warning(2),
+        Level::Breached,
+    ];
+    for pair in rising.windows(2) {
+        assert!(severity(pair[0]) < severity(pair[1]), "{pair:?}");
+    }
+    for (i, &a) in rising.iter().enumerate() {
+        for &b in &rising[i..] {
+            assert_eq!(worse(a, b), b, "{a:?} {b:?}");
+            assert_eq!(worse(b, a), b, "{b:?} {a:?}");
+        }
+    }
+}
+
+#[test]
+fn tenant_summary_counts_open_items_and_picks_the_worst_level() {
+    let mut q = queue();
+    // acme: fine, first warning, second warning; its resolved item would be breached but
+    // is neither counted nor considered.
+    q.upsert(p1("a1", "acme", 0));
+    q.upsert(p1("a2", "acme", 16));
+    q.upsert(p1("a3", "acme", 25));
+    q.upsert(with_status(p1("a4", "acme", 40), StatusCategory::Resolved));
+    // globex: the breached item comes first, the fine one after it.
+    q.upsert(p1("g1", "globex", 31));
+    q.upsert(p1("g2", "globex", 0));
+    // initech: paused (waiting for the customer) and running in time: in time is worse.
+    q.upsert(with_status(
+        p1("i1", "initech", 20),
+        StatusCategory::Waiting,
+    ));
+    q.upsert(p1("i2", "initech", 1));
+    // umbrella: one paused, one acknowledged in time (both open).
+    q.upsert(with_status(
+        p1("u1", "umbrella", 20),
+        StatusCategory::Waiting,
+    ));
+    q.upsert(with_status(
+        p1("u2", "umbrella", 0),
+        StatusCategory::Acknowledged,
+    ));
+    // hooli: only resolved.
+    q.upsert(with_status(p1("h1", "hooli", 90), StatusCategory::Resolved));
+
+    let s = q.tenant_summary(now());
+    assert_eq!(
+        s.get(&TenantId::new("acme")),
+        state(3, Some(Level::Warning(1)))
+    );
+    assert_eq!(
+        s.get(&TenantId::new("globex")),
+        state(2, Some(Level::Breached))
+    );
+    assert_eq!(s.get(&TenantId::new("initech")), state(2, Some(Level::Ok)));
+    assert_eq!(s.get(&TenantId::new("umbrella")), state(2, Some(Level::Ok)));
+    assert_eq!(s.get(&TenantId::new("hooli")), state(0, None));
+    assert_eq!(s.get(&TenantId::new("nobody")), state(0, None));
+    assert_eq!(s.len(), 4);
+
+    // Only the paused item left at umbrella.
+    q.remove(&ItemKey::new(&SourceId::new("m"), "u2"));
+    let s = q.tenant_summary(now());
+    assert_eq!(
+        s.get(&TenantId::new("umbrella")),
+        state(1, Some(Level::Paused))
+    );
+}
+
+#[test]
+fn tenant_summary_counts_items_without_a_clock_with_no_level() {
+    let mut q = Queue::with_evaluator(ContractBook::default(), now(), |_, _| SlaClocks::default());
+    q.upsert(p1("a1", "acme", 0));
+    q.upsert(p1("a2", "acme", 40));
+    let s = q.tenant_summary(now());
+    assert_eq!(s.get(&TenantId::new("acme")), state(2, None));
+}
+
+#[test]
+fn tenant_summary_follows_changes_and_ticks() {
+    let mut q = queue();
+    q.upsert(p1("a1", "acme", 0));
+    let acme = TenantId::new("acme");
+    assert_eq!(
+        q.tenant_summary(now()).get(&acme),
+        state(1, Some(Level::Ok))
+    );
+    // The first warning (15 min) arrives with the tick that crosses it.
+    assert!(q.tick(at(15 * 60 - 1)).is_empty());
+    assert_eq!(
+        q.tenant_summary(at(15 * 60 - 1)).get(&acme),
+        state(1, Some(Level::Ok))
+    );
+    assert!(!q.tick(at(15 * 60)).is_empty());
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(1, Some(Level::Warning(0)))
+    );
+    // An item arrives, changes, goes.
+    q.upsert(p1("a2", "acme", 40));
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(2, Some(Level::Breached))
+    );
+    q.upsert(with_status(p1("a2", "acme", 40), StatusCategory::Resolved));
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(1, Some(Level::Warning(0)))
+    );
+    q.remove(&ItemKey::new(&SourceId::new("m"), "a1"));
+    assert_eq!(q.tenant_summary(at(15 * 60)).get(&acme), state(0, None));
+    assert!(q.tenant_summary(at(15 * 60)).is_empty());
+    // Asked for an instant the bookkeeping has not ticked to: computed for that instant.
+    q.upsert(p1("a1", "acme", 0));
+    assert_eq!(
+        q.tenant_summary(at(31 * 60)).get(&acme),
+        state(1, Some(Level::Breached))
+    );
+    assert_eq!(
+        q.tenant_summary(at(15 * 60)).get(&acme),
+        state(1, Some(Level::Warning(0)))
+    );
+    // The clock going back.
+    q.tick(at(31 * 60));
+    assert_eq!(
+        q.tenant_summary(at(31 * 60)).get(&acme),
+        state(1, Some(Level::Breached))
+    );
+    q.tick(at(60));
+    assert_eq!(
+        q.tenant_summary(at(60)).get(&acme),
+        state(1, Some(Level::Ok))
+    );
+    check_invariants(&q);
+}
+
+#[test]
+fn counted_tenant_summary_agrees_with_a_fresh_pass_over_generated_data() {
+    let mut q = queue();
+    let mut items = testdata::items(2_000, 3);
+    q.apply_full(&SourceId::new("monitoring"), items.clone());
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut levels_changed = 0;
+    // Two days in steps of 7 minutes, with a change now and then and once back in time.
+    for step in 0..=(48 * 60 / 7) {
+        let t = if step == 200 {
+            at(100 * 7 * 60)
+        } else {
+            at(step * 7 * 60)
+        };
+        levels_changed += usize::from(!q.tick(t).is_empty());
+        if step % 3 == 0 {
+            let it = &mut items[rng.usize(..2_000)];
+            match rng.u8(..4) {
+                0 => {
+                    it.priority = Priority::ALL[rng.usize(..4)];
+                    it.created = t;
+                }
+                1 => it.status = Status::new(StatusCategory::Resolved, "gelöst"),
+                2 => it.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde"),
+                _ => {
+                    q.remove(&it.key);
+                    continue;
+                }
+            }
+            q.upsert(it.clone());
+        }
+        assert_eq!(q.tenant_summary(t), q.compute_tenant_summary(t), "at {t}");
+    }
+    assert!(
+        levels_changed > 100,
+        "{levels_changed} ticks changed a level"
+    );
+    check_invariants(&q);
+}
+
+#[test]
+fn facets_stay_32_bytes_with_the_standing() {
+    // The standing took the padding byte: the per-item memory figure did not move.
+    assert_eq!(std::mem::size_of::<Facets>(), 32);
 }

@@ -101,6 +101,9 @@ impl Queue {
         }
         self.schedule.extend(again);
         self.last_tick = now;
+        for change in &changes {
+            self.restand(change.id, now);
+        }
         TickReport { changes }
     }
 
@@ -113,6 +116,9 @@ impl Queue {
             }
         }
         self.last_tick = now;
+        for id in 0..self.slots.len() as u32 {
+            self.restand(id, now);
+        }
         self.rebuild_schedule();
         TickReport { changes }
     }

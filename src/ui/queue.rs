@@ -197,20 +197,29 @@ fn priority_cell(theme: &Theme, p: Priority) -> Cell<'static> {
     Cell::from(text).style(theme.style(name))
 }
 
-/// The SLA cell: glyph + countdown. The glyph carries the meaning without colour:
-/// `!!` breached, `! ` warning, `‖ ` paused, `✓ ` met, `  ` fine, `—` no SLA.
-fn sla_cell(theme: &Theme, clock: Option<&Clock>, now: Timestamp) -> Cell<'static> {
-    let Some(clock) = clock else {
-        return Cell::from("  —").style(theme.style("sla.none"));
-    };
-    let level = clock.level(now);
-    let (glyph, style) = match level {
+/// The glyph (two cells) and style name of an SLA level. The glyph carries the meaning
+/// without colour: `!!` breached, `! ` warning, `‖ ` paused, `✓ ` met, `  ` fine. The queue's
+/// SLA column and the tenant list's worst state use the same.
+pub fn sla_glyph(level: Level) -> (&'static str, &'static str) {
+    match level {
         Level::Breached => ("!!", "sla.breached"),
         Level::Warning(_) => ("! ", "sla.warning"),
         Level::Paused => ("‖ ", "sla.paused"),
         Level::Met => ("✓ ", "sla.met"),
         Level::Ok => ("  ", "sla.ok"),
+    }
+}
+
+/// The glyph of "no SLA" (no clock at all), with the style `sla.none`.
+pub const NO_SLA_GLYPH: &str = "—";
+
+/// The SLA cell: glyph + countdown ([`sla_glyph`]), `—` for no SLA.
+fn sla_cell(theme: &Theme, clock: Option<&Clock>, now: Timestamp) -> Cell<'static> {
+    let Some(clock) = clock else {
+        return Cell::from(format!("  {NO_SLA_GLYPH}")).style(theme.style("sla.none"));
     };
+    let level = clock.level(now);
+    let (glyph, style) = sla_glyph(level);
     let remaining = match level {
         Level::Paused => clock.remaining_when_paused().unwrap_or_default(),
         _ => clock.remaining(now),
