@@ -98,6 +98,14 @@ fn help_lists_the_bindings_of_the_active_keymap() {
     assert_eq!(tui.wait_exit(), 0);
 }
 
+/// The filter prompt is open: the line under the title bar starts with `/`.
+fn filter_open(s: &vt100::Screen) -> bool {
+    s.contents()
+        .lines()
+        .nth(1)
+        .is_some_and(|l| l.starts_with('/'))
+}
+
 #[test]
 fn a_user_keymap_rebinds_keys() {
     let home = tempfile::tempdir().unwrap();
@@ -112,12 +120,7 @@ fn a_user_keymap_rebinds_keys() {
     // `?` is unbound: the `/` after it opens the filter, and no help appeared between.
     tui.send("?");
     tui.send("/");
-    tui.wait_for("the filter prompt after ?", |s| {
-        s.contents()
-            .lines()
-            .nth(1)
-            .is_some_and(|l| l.starts_with('/'))
-    });
+    tui.wait_for("the filter prompt after ?", |s| filter_open(s));
     let screen = tui.screen();
     assert!(
         !screen.contains("Keys (default)"),
@@ -128,12 +131,7 @@ fn a_user_keymap_rebinds_keys() {
         "? went into the filter instead of being unbound:\n{screen}"
     );
     tui.send("\x1b");
-    tui.wait_for("the filter closed", |s| {
-        s.contents()
-            .lines()
-            .nth(1)
-            .is_some_and(|l| !l.starts_with('/'))
-    });
+    tui.wait_for("the filter closed", |s| !filter_open(s));
     tui.send("\x1bOQ"); // F2
     tui.wait_for_text("Keys (default)");
     let screen = tui.screen();
@@ -142,19 +140,9 @@ fn a_user_keymap_rebinds_keys() {
     tui.wait_for("help closed", |s| !s.contents().contains("Keys (default)"));
     tui.send("q");
     tui.send("/");
-    tui.wait_for("the filter prompt, so q did not quit", |s| {
-        s.contents()
-            .lines()
-            .nth(1)
-            .is_some_and(|l| l.starts_with('/'))
-    });
+    tui.wait_for("the filter prompt, so q did not quit", |s| filter_open(s));
     tui.send("\x1b");
-    tui.wait_for("the filter closed", |s| {
-        s.contents()
-            .lines()
-            .nth(1)
-            .is_some_and(|l| !l.starts_with('/'))
-    });
+    tui.wait_for("the filter closed", |s| !filter_open(s));
     tui.send("x");
     assert_eq!(tui.wait_exit(), 0);
 }

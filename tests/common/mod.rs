@@ -29,9 +29,9 @@ pub fn paths_under(home: &Path) -> Paths {
     )
 }
 
-/// A demo session with the first fetch of every source applied at `at`, in English, Berlin
-/// time and the given keymap preset; no tasks are started.
-pub fn primed_demo(home: &Path, seed: u64, at: Timestamp, keymap: &str) -> Session {
+/// The interface the render tests and benches use: English, Berlin time, the night theme,
+/// the keymap preset `keymap`.
+fn english_in_berlin(keymap: &str) -> (UiConfig, Flags) {
     let ui = UiConfig {
         time_zone: Some("Europe/Berlin".into()),
         ..UiConfig::default()
@@ -41,6 +41,13 @@ pub fn primed_demo(home: &Path, seed: u64, at: Timestamp, keymap: &str) -> Sessi
         theme: Some("night".into()),
         keymap: Some(keymap.into()),
     };
+    (ui, flags)
+}
+
+/// A demo session with the first fetch of every source applied at `at`, in English, Berlin
+/// time and the given keymap preset; no tasks are started.
+pub fn primed_demo(home: &Path, seed: u64, at: Timestamp, keymap: &str) -> Session {
+    let (ui, flags) = english_in_berlin(keymap);
     let mut session =
         setup::demo_session(&paths_under(home), &ui, &flags, seed, 1.0, frozen_start());
     session.app.filterer.set_inline_limit(usize::MAX);
@@ -67,15 +74,7 @@ pub fn bulk_session(home: &Path, n: usize) -> Session {
     use nightdesk::model::{Health, Item, SourceId};
     use nightdesk::queue::Queue;
     use nightdesk::sources::{Fetched, SourceEvent};
-    let ui = UiConfig {
-        time_zone: Some("Europe/Berlin".into()),
-        ..UiConfig::default()
-    };
-    let flags = Flags {
-        lang: Some("en".into()),
-        theme: Some("night".into()),
-        keymap: Some("default".into()),
-    };
+    let (ui, flags) = english_in_berlin("default");
     let parts = setup::ui_parts(&paths_under(home), &ui, &flags);
     let now = frozen_start();
     let tenants = nightdesk::sources::demo::bulk_tenants()
