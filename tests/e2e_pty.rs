@@ -120,7 +120,7 @@ fn a_user_keymap_rebinds_keys() {
     // `?` is unbound: the `/` after it opens the filter, and no help appeared between.
     tui.send("?");
     tui.send("/");
-    tui.wait_for("the filter prompt after ?", |s| filter_open(s));
+    tui.wait_for("the filter prompt after ?", filter_open);
     let screen = tui.screen();
     assert!(
         !screen.contains("Keys (default)"),
@@ -140,7 +140,7 @@ fn a_user_keymap_rebinds_keys() {
     tui.wait_for("help closed", |s| !s.contents().contains("Keys (default)"));
     tui.send("q");
     tui.send("/");
-    tui.wait_for("the filter prompt, so q did not quit", |s| filter_open(s));
+    tui.wait_for("the filter prompt, so q did not quit", filter_open);
     tui.send("\x1b");
     tui.wait_for("the filter closed", |s| !filter_open(s));
     tui.send("x");
