@@ -184,7 +184,10 @@ pub const MAX_WARNINGS: usize = 3;
 /// "Not set" in a clock's packed instants.
 const UNSET: i64 = i64::MIN;
 
-/// One clock of one item. Instants are kept as milliseconds in a fixed layout (80 bytes, no
+// The queue holds two or three clocks per item: their size is part of the memory budget.
+const _: () = assert!(std::mem::size_of::<Clock>() == 72);
+
+/// One clock of one item. Instants are kept as milliseconds in a fixed layout (72 bytes, no
 /// heap), since the queue holds two or three of them for each of 100k items; the accessors
 /// give them back as [`Timestamp`]s. Build one from [`ClockParts`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,8 +196,10 @@ pub struct Clock {
     /// True when the due time came from the source, not from the contract.
     pub supplied: bool,
     warnings: u8,
+    /// The target in whole seconds (`UNSET_SECONDS`: supplied due time); 4 bytes, so that
+    /// it shares the first word with the three small fields.
+    target: i32,
     started: i64,
-    target: i64,
     due: i64,
     paused_since: i64,
     remaining_when_paused: i64,
@@ -252,6 +257,20 @@ fn unpack_span(ms: i64) -> Option<SignedDuration> {
     (ms != UNSET).then(|| SignedDuration::from_millis(ms))
 }
 
+/// No target (the due time was supplied).
+const UNSET_SECONDS: i32 = i32::MIN;
+
+/// A contract's target in whole seconds (targets are minutes to weeks; 68 years fit).
+fn pack_target(d: Option<SignedDuration>) -> i32 {
+    d.map_or(UNSET_SECONDS, |d| {
+        d.as_secs().clamp(i64::from(i32::MIN) + 1, i64::from(i32::MAX)) as i32
+    })
+}
+
+fn unpack_target(secs: i32) -> Option<SignedDuration> {
+    (secs != UNSET_SECONDS).then(|| SignedDuration::from_secs(i64::from(secs)))
+}
+
 impl From<ClockParts> for Clock {
     fn from(p: ClockParts) -> Self {
         let mut warn_at = [UNSET; MAX_WARNINGS];
@@ -264,7 +283,7 @@ impl From<ClockParts> for Clock {
             supplied: p.supplied,
             warnings: warnings as u8,
             started: pack(p.started),
-            target: pack_span(p.target),
+            target: pack_target(p.target),
             due: pack(p.due),
             paused_since: pack_opt(p.paused_since),
             remaining_when_paused: pack_span(p.remaining_when_paused),
@@ -282,7 +301,7 @@ impl Clock {
 
     /// The contract's target (business time); None when the due time was supplied.
     pub fn target(&self) -> Option<SignedDuration> {
-        unpack_span(self.target)
+        unpack_target(self.target)
     }
 
     /// Absolute due time. For a paused clock: the due time if it resumed at
@@ -386,7 +405,7 @@ pub struct SlaClocks {
 
 impl SlaClocks {
     /// Clocks in an allocation of their exact size. Copied rather than shrunk: shrinking a
-    /// buffer in place leaves the freed tail behind as a hole between long-lived entries (80
+    /// buffer in place leaves the freed tail behind as a hole between long-lived entries (72
     /// bytes for each of 100k items).
     pub fn new(clocks: &[Clock]) -> Self {
         Self {

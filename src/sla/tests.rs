@@ -82,6 +82,8 @@ fn p1_around_the_clock_vs_p3_business_hours_from_friday_evening() {
             .iter()
             .all(|c| !c.supplied && c.target().is_some())
     );
+    assert_eq!(clock(&p1, ClockKind::FirstResponse).target(), Some(mins(30)));
+    assert_eq!(clock(&p3, ClockKind::Resolution).target(), Some(hours(24)));
 }
 
 #[test]
