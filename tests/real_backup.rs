@@ -247,7 +247,7 @@ fn restic_snapshots_become_fresh_stale_and_stopped_jobs() {
     assert_eq!(rpo.priority, Priority::P1, "rule-priorities rpo = 1");
     assert_eq!(
         rpo.created,
-        hours_before(repo.t0, 5),
+        nightdesk::model::Moment::new(hours_before(repo.t0, 5)),
         "stale since 31h - 26h"
     );
     assert_eq!(rpo.label("tool"), Some("restic"));
@@ -306,7 +306,10 @@ fn restic_recovery_tests_overdue_recent_and_recorded_between_fetches() {
         "{}",
         never.title
     );
-    assert_eq!(never.created, hours_before(repo.t0, 31));
+    assert_eq!(
+        never.created,
+        nightdesk::model::Moment::new(hours_before(repo.t0, 31))
+    );
 
     // The UI records a test: the next fetch takes it.
     tests.note(tested("restic-mueller", "sql", 0, repo.t0));
@@ -650,7 +653,11 @@ fn borg_local_times_are_read_in_the_configured_zone() {
             Some(hours_before(repo.t0, 31).to_string().as_str()),
             "{zone}"
         );
-        assert_eq!(dc.created, hours_before(repo.t0, 5), "{zone}");
+        assert_eq!(
+            dc.created,
+            nightdesk::model::Moment::new(hours_before(repo.t0, 5)),
+            "{zone}"
+        );
     }
 }
 

@@ -143,7 +143,10 @@ fn problems_become_items_with_tenant_priority_host_and_status() {
         http.label("output"),
         Some("HTTP CRITICAL: 503 Service Unavailable\nbody: oops")
     );
-    assert!(http.created > Timestamp::now() - jiff::SignedDuration::from_mins(5));
+    assert!(
+        http.created
+            > nightdesk::model::Moment::new(Timestamp::now() - jiff::SignedDuration::from_mins(5))
+    );
     assert!(http.updated >= http.created);
 
     let disk = by_id(&items, "web01!disk");

@@ -325,7 +325,7 @@ fn the_first_response_is_the_first_answer_in_the_history_and_stays_put() {
     w.api.update_issue(issue, json!({"notes": "Still on it"}));
     let later = fetch(&rt, &mut source).unwrap();
     assert!(
-        item(&later, issue).updated > answered,
+        item(&later, issue).updated > nightdesk::model::Moment::new(answered),
         "the issue was updated"
     );
     assert_eq!(

@@ -148,7 +148,7 @@ tenant-map = { "mm" = "mueller" }"#,
     assert_eq!(disk.label("hostgroup"), Some(web.group.as_str()));
     assert_eq!(disk.label("service"), Some("shop"));
     assert_eq!(disk.label("severity"), Some("disaster"));
-    let age = Timestamp::now() - disk.created;
+    let age = Timestamp::now() - disk.created.timestamp();
     assert!(
         age.as_secs() >= 0 && age.as_secs() < 600,
         "created {}",

@@ -187,7 +187,10 @@ fn open_tickets_with_autotasks_sla_times_company_tenant_and_pages() {
         Some("2026-11-28T00:15:00Z")
     );
     assert_eq!(vpn.label("queue"), Some("Level I Support"));
-    assert_eq!(vpn.updated, at("2026-11-28T00:15:00Z"));
+    assert_eq!(
+        vpn.updated,
+        nightdesk::model::Moment::new(at("2026-11-28T00:15:00Z"))
+    );
 
     let scanner = item(&items, "9003");
     assert_eq!(scanner.priority, Priority::P3, "Medium is P3");

@@ -249,7 +249,11 @@ fn problems_become_items_with_tenant_priority_host_and_status() {
         "unknown lowered to P4 by the config"
     );
     assert_eq!(pi.address, None, "empty host_address");
-    assert_eq!(pi.created, now(), "no last state change: now");
+    assert_eq!(
+        pi.created,
+        nightdesk::model::Moment::new(now()),
+        "no last state change: now"
+    );
 
     // The documented requests: POST with columns and a query, the automation user's bearer.
     for (domain_type, a_column) in [("host", "name"), ("service", "description")] {

@@ -105,7 +105,7 @@ fn open_tickets_with_halos_sla_dates_response_and_hold() {
     assert_eq!(server.assignee, None, "the Unassigned agent is nobody");
     assert_eq!(
         server.created,
-        at("2026-11-28T01:58:00Z"),
+        nightdesk::model::Moment::new(at("2026-11-28T01:58:00Z")),
         "Halo's times are UTC"
     );
     assert_eq!(

@@ -192,7 +192,10 @@ fn job_states_become_findings() {
     );
     assert_eq!(failed.tenant.as_str(), "mueller");
     assert_eq!(failed.priority, Priority::P2);
-    assert_eq!(failed.created, "2026-11-28T00:00:05.213Z".parse().unwrap());
+    assert_eq!(
+        failed.created.timestamp(),
+        "2026-11-28T00:00:05.213Z".parse().unwrap()
+    );
     assert_eq!(failed.label("repository"), Some("Repo-NAS01"));
     assert_eq!(failed.label("tool"), Some("veeam"));
 

@@ -180,7 +180,7 @@ fn assert_item(items: &[Item], base_url: &str) {
     assert_eq!(cpu.assignee.as_deref(), Some("ops.anna"), "from user.get");
     assert_eq!(cpu.label("hostgroup"), Some("Customers/Mueller"));
     assert_eq!(cpu.label("opdata"), Some("Current utilization: 97 %"));
-    assert_eq!(cpu.created.as_second(), 1_764_540_000);
+    assert_eq!(cpu.created.timestamp().as_second(), 1_764_540_000);
     assert_eq!(
         cpu.sla.first_response_at.map(|t| t.timestamp().as_second()),
         Some(1_764_540_300)

@@ -106,7 +106,10 @@ fn open_tickets_with_zammads_escalation_times_first_response_and_pause() {
     assert_eq!(down.status.category, StatusCategory::New);
     assert_eq!(&*down.status.label, "new");
     assert_eq!(down.assignee, None, "owner '-' is nobody");
-    assert_eq!(down.created, at("2026-11-28T01:50:00Z"));
+    assert_eq!(
+        down.created,
+        nightdesk::model::Moment::new(at("2026-11-28T01:50:00Z"))
+    );
     assert_eq!(
         down.link.as_deref(),
         Some(format!("{}/#ticket/zoom/101", h.server.uri()).as_str())

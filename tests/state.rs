@@ -755,7 +755,8 @@ fn colleague_changes(
     if let Some((category, label)) = status {
         changed.status = nightdesk::model::Status::new(category, label);
     }
-    changed.updated += SignedDuration::from_mins(1);
+    changed.updated =
+        nightdesk::model::Moment::new(changed.updated.timestamp() + SignedDuration::from_mins(1));
     s.app.on_source_event(SourceEvent::Data {
         source: item.source.clone(),
         at: s.app.now,
@@ -1148,7 +1149,8 @@ fn a_snooze_until_change_ends_when_the_item_changes() {
         },
     });
     assert!(s.app.marks.is_snoozed(&item.key));
-    same.updated += SignedDuration::from_mins(1);
+    same.updated =
+        nightdesk::model::Moment::new(same.updated.timestamp() + SignedDuration::from_mins(1));
     same.title = "got worse".into();
     s.app.on_source_event(SourceEvent::Data {
         source: item.key.source.clone(),
@@ -2094,7 +2096,7 @@ fn an_item_restored_from_a_snapshot_older_than_its_snooze_does_not_wake_it() {
         .collect();
     let older = frozen_start() - SignedDuration::from_mins(3);
     for item in items.iter_mut().filter(|i| i.key == b) {
-        item.updated = older;
+        item.updated = nightdesk::model::Moment::new(older);
     }
     let snapshot = nightdesk::store::Snapshot {
         source: b.source.clone(),
@@ -2107,7 +2109,10 @@ fn an_item_restored_from_a_snapshot_older_than_its_snooze_does_not_wake_it() {
     next.app.sources.get_mut(&b.source).unwrap().meta.cache = true;
     next.app.restore_snapshot(snapshot);
     let restored = next.app.queue.get(&b).expect("b is in the snapshot");
-    assert_ne!(Some(restored.item.updated), snooze_of_b.until_change_of);
+    assert_ne!(
+        Some(restored.item.updated.timestamp()),
+        snooze_of_b.until_change_of
+    );
     assert!(
         next.app.marks.is_snoozed(&b),
         "the snapshot does not wake it"
@@ -2161,14 +2166,14 @@ fn with_status(
     let at = frozen_start() + SignedDuration::from_mins(minutes);
     changed.status = nightdesk::model::Status::new(category, label);
     changed.sla.status_since = Some(nightdesk::model::Moment::new(at));
-    changed.updated = at;
+    changed.updated = nightdesk::model::Moment::new(at);
     changed
 }
 
 fn upsert(s: &mut Session, item: nightdesk::model::Item) {
     s.app.on_source_event(SourceEvent::Data {
         source: item.key.source.clone(),
-        at: item.updated,
+        at: item.updated.timestamp(),
         fetched: nightdesk::sources::Fetched::Delta {
             upserts: vec![item],
             removed: vec![],

@@ -31,7 +31,7 @@ impl App {
             };
             let item = &entry.item;
             let change = StatusChange {
-                at: item.sla.status_since.unwrap_or(Moment::new(item.updated)),
+                at: item.sla.status_since.unwrap_or(item.updated),
                 label: item.status.label.clone(),
             };
             let list = self.status_changes.entry(item.key.clone()).or_default();

@@ -11,7 +11,7 @@ use super::form::{NIS2_STEPS, SnoozeUntil};
 use super::state::App;
 use super::update::Effect;
 use crate::i18n::{Msg, fill, t};
-use crate::model::{Item, ItemKey, Nis2Facts, SourceId};
+use crate::model::{Item, ItemKey, Moment, Nis2Facts, SourceId};
 use crate::sources::Fetched;
 use crate::store::{AuditOutcome, Job, LocalMarks, LocalNote, Snooze};
 
@@ -50,7 +50,7 @@ impl Marks {
             .copied()
             .unwrap_or(self.baseline)
             .max(self.baseline);
-        item.updated > looked
+        item.updated > Moment::new(looked)
     }
 
     pub fn is_snoozed(&self, key: &ItemKey) -> bool {
@@ -70,7 +70,7 @@ impl App {
                     SnoozeUntil::Time(t) => Some(t),
                     SnoozeUntil::Change => None,
                 },
-                until_change_of: Some(updated),
+                until_change_of: Some(updated.timestamp()),
                 user: self.user.clone(),
                 at: self.now,
             };
@@ -171,7 +171,11 @@ impl App {
                 let s = self.marks.snoozes.get(&k)?;
                 match self.queue.get(&k) {
                     None => Some((k, "gone")),
-                    Some(e) if Some(e.item.updated) != s.until_change_of => Some((k, "changed")),
+                    // Compared to the millisecond, as items keep their times (a snooze
+                    // stored by an older nightdesk may carry finer digits).
+                    Some(e) if Some(e.item.updated) != s.until_change_of.map(Moment::new) => {
+                        Some((k, "changed"))
+                    }
                     Some(_) => None,
                 }
             })
@@ -190,9 +194,9 @@ impl App {
             return;
         }
         let (key, updated) = (item.key.clone(), item.updated);
-        self.marks.seen.insert(key.clone(), updated);
+        self.marks.seen.insert(key.clone(), updated.timestamp());
         self.outbox
-            .push(Effect::Store(Job::Seen(key, updated, self.now)));
+            .push(Effect::Store(Job::Seen(key, updated.timestamp(), self.now)));
     }
 
     /// NIS-2 facts onto items as they arrive from a source, so their clocks are computed

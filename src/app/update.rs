@@ -11,7 +11,7 @@ use crate::action::{Action, ActionId, Context, REGISTRY};
 use crate::i18n::{Msg, fill, t};
 use crate::keymap::{Key, Resolution};
 use crate::model::{
-    Health, Item, ItemKey, Kind, Priority, SlaFacts, SourceId, Status, StatusCategory,
+    Health, Item, ItemKey, Kind, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory,
 };
 use crate::queue::{FilterJob, Update};
 use crate::sources::{AsSeen, Fetched, SourceEvent, WriteBack};
@@ -610,8 +610,8 @@ impl App {
             address: None,
             priority,
             status: Status::new(StatusCategory::New, t(self.lang, Msg::HealthDown)),
-            created: since,
-            updated: since,
+            created: Moment::new(since),
+            updated: Moment::new(since),
             assignee: None,
             labels: [("source", source.as_str())].into_iter().collect(),
             link: None,

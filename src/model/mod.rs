@@ -223,8 +223,10 @@ pub struct Item {
     pub address: Option<Arc<str>>,
     pub priority: Priority,
     pub status: Status,
-    pub created: Timestamp,
-    pub updated: Timestamp,
+    /// When the source created it, to the millisecond (8 bytes; `.timestamp()` for jiff).
+    pub created: Moment,
+    /// When the source last changed it, to the millisecond.
+    pub updated: Moment,
     pub assignee: Option<Arc<str>>,
     pub labels: Labels,
     /// The item's page in the source's web UI.

@@ -12,7 +12,7 @@ use super::event::{Event, Occurrence, Subject};
 use super::rate::Window;
 use super::rule::{Channel, Rule, Trigger};
 use crate::i18n::{Lang, Msg, fill, t};
-use crate::model::{Item, ItemKey, Priority, SourceId, StatusCategory};
+use crate::model::{Item, ItemKey, Moment, Priority, SourceId, StatusCategory};
 
 /// How long an item that left the queue is remembered: if it comes back within this time
 /// it is not new. (Occurrences are forgotten with it.)
@@ -103,7 +103,7 @@ impl Notifier {
                 continue;
             }
             self.known.insert(item.key.clone(), now);
-            let baseline = first_answer && item.created < self.started;
+            let baseline = first_answer && item.created < Moment::new(self.started);
             if !baseline && item.status.category != StatusCategory::Resolved {
                 new.push(item.key.clone());
             }

@@ -732,7 +732,7 @@ impl Queue {
             standing: summary::Standing::of(item.status.category, &clocks, self.last_tick),
         };
         let sla = sort_key::sort_key(&clocks);
-        let key = OrderKey::new(&sla, item.priority, item.created);
+        let key = OrderKey::new(&sla, item.priority, item.created.timestamp());
         if sort_key::rank_is_exact(&sla) {
             self.clamped.remove(&id);
         } else {

@@ -37,8 +37,8 @@ fn item(
         address: None,
         priority,
         status: Status::new(StatusCategory::New, "firing"),
-        created,
-        updated: created,
+        created: crate::model::Moment::new(created),
+        updated: crate::model::Moment::new(created),
         assignee: None,
         labels: Labels::new(),
         link: None,
@@ -52,16 +52,18 @@ fn test_evaluator(contract: &Contract, item: &Item) -> SlaClocks {
     let mut clocks = sla::evaluate(contract, item);
     for c in &mut clocks.clocks {
         let mut p = c.parts();
-        let target = p.due.duration_since(item.created);
+        let target = p.due.duration_since(item.created.timestamp());
         p.warn_at = [0.5, 0.8]
             .iter()
-            .map(|f| item.created.checked_add(target.mul_f64(*f)).unwrap())
+            .map(|f| {
+                item.created
+                    .timestamp()
+                    .checked_add(target.mul_f64(*f))
+                    .unwrap()
+            })
             .collect();
         if item.status.category == StatusCategory::Waiting {
-            let since = item
-                .sla
-                .status_since
-                .map_or(item.created, Moment::timestamp);
+            let since = item.sla.status_since.unwrap_or(item.created).timestamp();
             p.paused_since = Some(since);
             p.remaining_when_paused = Some(p.due.duration_since(since));
         }
@@ -174,7 +176,8 @@ fn ties_break_by_priority_then_age_then_key() {
 }
 
 #[test]
-fn age_breaks_ties_to_the_nanosecond_on_both_sides_of_the_epoch() {
+fn age_breaks_ties_to_the_millisecond_on_both_sides_of_the_epoch() {
+    // Items keep their times to the millisecond (model::Moment).
     let mut q = Queue::new(
         ContractBook::new(std::sync::Arc::new(Contract {
             targets: std::array::from_fn(|_| crate::sla::PriorityTargets::NONE),
@@ -190,7 +193,7 @@ fn age_breaks_ties_to_the_nanosecond_on_both_sides_of_the_epoch() {
         ("minus-half", -500_000_000),
         ("minus-1.2", -1_200_000_000),
         ("epoch", 0),
-        ("minus-1ns", -1),
+        ("minus-1ms", -1_000_000),
     ] {
         q.upsert(item("s", id, "t", None, Priority::P3, around_epoch(nanos)));
     }
@@ -201,7 +204,7 @@ fn age_breaks_ties_to_the_nanosecond_on_both_sides_of_the_epoch() {
             "minus-1.2",
             "minus-one",
             "minus-half",
-            "minus-1ns",
+            "minus-1ms",
             "epoch",
             "plus-half"
         ]
@@ -215,7 +218,7 @@ fn paused_without_remaining(contract: &Contract, item: &Item) -> SlaClocks {
     if item.status.category == StatusCategory::Waiting {
         for c in &mut clocks.clocks {
             let mut p = c.parts();
-            p.paused_since = Some(item.created);
+            p.paused_since = Some(item.created.timestamp());
             p.remaining_when_paused = None;
             *c = p.into();
         }
@@ -446,7 +449,7 @@ fn a_medium_batch_is_merged_into_the_order() {
         .map(|it| {
             let mut it = it.clone();
             it.priority = Priority::P1;
-            it.created = at(-7_000);
+            it.created = crate::model::Moment::new(at(-7_000));
             it
         })
         .collect();
@@ -672,9 +675,11 @@ fn generated_queue_is_consistent_and_a_resort_changes_nothing() {
     let mut items = testdata::items(3_000, 1);
     // Same due second, different nanoseconds and keys: ties for the coarse rank.
     for (n, it) in items.iter_mut().enumerate().take(200) {
-        it.created = at(0)
-            .checked_add(SignedDuration::from_nanos(n as i64 * 7_919))
-            .unwrap();
+        it.created = crate::model::Moment::new(
+            at(0)
+                .checked_add(SignedDuration::from_nanos(n as i64 * 7_919))
+                .unwrap(),
+        );
     }
     q.apply_full(&SourceId::new("monitoring"), items);
     check_invariants(&q);
@@ -865,7 +870,7 @@ fn counted_tenant_summary_agrees_with_a_fresh_pass_over_generated_data() {
             match rng.u8(..4) {
                 0 => {
                     it.priority = Priority::ALL[rng.usize(..4)];
-                    it.created = t;
+                    it.created = crate::model::Moment::new(t);
                 }
                 1 => it.status = Status::new(StatusCategory::Resolved, "gelöst"),
                 2 => it.status = Status::new(StatusCategory::Waiting, "Warten auf Kunde"),

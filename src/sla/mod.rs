@@ -263,7 +263,8 @@ const UNSET_SECONDS: i32 = i32::MIN;
 /// A contract's target in whole seconds (targets are minutes to weeks; 68 years fit).
 fn pack_target(d: Option<SignedDuration>) -> i32 {
     d.map_or(UNSET_SECONDS, |d| {
-        d.as_secs().clamp(i64::from(i32::MIN) + 1, i64::from(i32::MAX)) as i32
+        d.as_secs()
+            .clamp(i64::from(i32::MIN) + 1, i64::from(i32::MAX)) as i32
     })
 }
 
@@ -470,12 +471,12 @@ pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
         warn_fractions: &contract.warn_fractions,
         past_pauses: merged_pauses(&sla.past_pauses),
         running_pause: (sla.paused_by_source || contract.pauses_on(&item.status.label))
-            .then(|| sla.status_since.map_or(item.updated, Moment::timestamp)),
+            .then(|| sla.status_since.unwrap_or(item.updated).timestamp()),
     };
     let mut clocks = Vec::with_capacity(6);
     clocks.extend(ctx.clock(
         ClockKind::FirstResponse,
-        item.created,
+        item.created.timestamp(),
         targets.first_response,
         at(sla.supplied_first_response_due),
         at(sla.first_response_at.or(sla.resolved_at)),
@@ -492,7 +493,7 @@ pub fn evaluate(contract: &Contract, item: &Item) -> SlaClocks {
     }
     clocks.extend(ctx.clock(
         ClockKind::Resolution,
-        item.created,
+        item.created.timestamp(),
         targets.resolution,
         at(sla.supplied_resolution_due),
         at(sla.resolved_at),

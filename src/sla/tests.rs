@@ -36,8 +36,8 @@ fn item(priority: Priority, created: Timestamp) -> Item {
         address: None,
         priority,
         status: Status::new(StatusCategory::New, "new"),
-        created,
-        updated: created,
+        created: crate::model::Moment::new(created),
+        updated: crate::model::Moment::new(created),
         assignee: None,
         labels: Labels::new(),
         link: None,
@@ -82,7 +82,10 @@ fn p1_around_the_clock_vs_p3_business_hours_from_friday_evening() {
             .iter()
             .all(|c| !c.supplied && c.target().is_some())
     );
-    assert_eq!(clock(&p1, ClockKind::FirstResponse).target(), Some(mins(30)));
+    assert_eq!(
+        clock(&p1, ClockKind::FirstResponse).target(),
+        Some(mins(30))
+    );
     assert_eq!(clock(&p3, ClockKind::Resolution).target(), Some(hours(24)));
 }
 
@@ -289,10 +292,10 @@ fn pause_status_without_status_since_falls_back_to_updated() {
     let created = berlin(2026, 3, 10, 9, 0);
     let mut it = item(Priority::P3, created);
     it.status = Status::new(StatusCategory::Waiting, "  On Hold ");
-    it.updated = berlin(2026, 3, 10, 10, 0);
+    it.updated = crate::model::Moment::new(berlin(2026, 3, 10, 10, 0));
     let clocks = evaluate(&Contract::default(), &it);
     let fr = clock(&clocks, ClockKind::FirstResponse);
-    assert_eq!(fr.paused_since(), Some(it.updated));
+    assert_eq!(fr.paused_since(), Some(it.updated.timestamp()));
     assert_eq!(fr.remaining_when_paused(), Some(hours(3)));
 }
 

@@ -286,11 +286,13 @@ impl Alertmanager {
             .map(|v| host_of(v));
         item.host = instance.clone().map(Arc::from);
         item.address = instance.map(Arc::from);
-        item.updated = alert
-            .updated_at
-            .as_deref()
-            .and_then(parse_time)
-            .unwrap_or(started);
+        item.updated = Moment::new(
+            alert
+                .updated_at
+                .as_deref()
+                .and_then(parse_time)
+                .unwrap_or(started),
+        );
         item.link = alert
             .generator_url
             .clone()

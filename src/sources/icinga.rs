@@ -718,7 +718,7 @@ impl Icinga {
             .as_deref()
             .filter(|a| !a.trim().is_empty())
             .map(Arc::from);
-        item.updated = updated;
+        item.updated = Moment::new(updated);
         item.labels = labels.into();
         if problem.check.is_acknowledged()
             && let Some(ack) = acks.get(&id)
@@ -992,7 +992,7 @@ mod tests {
         assert_eq!(groups, ["linux", "cust-mueller"]);
         assert_eq!(item.label("service"), Some("http"));
         assert_eq!(item.label("output"), Some("HTTP CRITICAL: 503\nbody"));
-        assert_eq!(item.created.as_second(), 1_796_104_876);
+        assert_eq!(item.created.timestamp().as_second(), 1_796_104_876);
     }
 
     #[test]
@@ -1087,7 +1087,7 @@ mod tests {
         assert_eq!(item.priority, Priority::P2);
         assert_eq!(item.label("state-type"), Some("soft"));
         assert_eq!(
-            item.created.as_second(),
+            item.created.timestamp().as_second(),
             1_796_104_876,
             "a soft problem began at its state change"
         );

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use crate::config::MappingConfig;
-use crate::model::{Item, ItemKey, Kind, Label, Labels, Priority, SlaFacts, Status, TenantId};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Labels, Moment, Priority, SlaFacts, Status, TenantId,
+};
 
 /// Longest title kept from a source (a 1 MB summary stays a row, not a memory problem).
 pub const MAX_TITLE_CHARS: usize = 500;
@@ -242,8 +244,8 @@ pub fn new_item(
         address: None,
         priority,
         status,
-        created,
-        updated: created,
+        created: Moment::new(created),
+        updated: Moment::new(created),
         assignee: None,
         labels: Labels::new(),
         link: None,

@@ -170,7 +170,7 @@ impl AsSeen {
     /// The item as the queue shows it now.
     pub fn of(item: &Item) -> Self {
         Self {
-            updated: item.updated,
+            updated: item.updated.timestamp(),
             status: item.status.label.to_string(),
             assignee: item.assignee.as_deref().map(str::to_string),
         }

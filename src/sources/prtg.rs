@@ -22,7 +22,7 @@ use super::mapping::{
 use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, WriteBack};
 use crate::config::{Credentials, SourceConfig};
 use crate::model::{
-    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// Settings of `kind = "prtg"`.
@@ -271,7 +271,7 @@ impl Prtg {
             .map(str::trim)
             .filter(|h| !h.is_empty())
             .map(|h| Arc::from(&*clip(h, MAX_TEXT_CHARS)));
-        item.updated = checked.unwrap_or(started).max(started);
+        item.updated = Moment::new(checked.unwrap_or(started).max(started));
         item.link = Some(format!("{}/sensor.htm?id={}", self.endpoint.base(), sensor.objid).into());
         item.labels = labels.into();
         item

@@ -475,7 +475,7 @@ impl Rt {
             status,
             ticket.created,
         );
-        item.updated = updated(ticket);
+        item.updated = Moment::new(updated(ticket));
         item.assignee = assignee(ticket).map(|o| Arc::from(&*o));
         item.link = is_ticket_id(&ticket.id)
             .then(|| format!("{}/Ticket/Display.html?id={}", self.web, ticket.id).into());
@@ -491,7 +491,7 @@ impl Rt {
         });
         item.sla.last_update_at = ticket.told.map(Moment::new);
         if item.status.category == StatusCategory::Resolved {
-            item.sla.resolved_at = Some(Moment::new(ticket.resolved.unwrap_or(item.updated)));
+            item.sla.resolved_at = Some(ticket.resolved.map_or(item.updated, Moment::new));
         }
         item
     }

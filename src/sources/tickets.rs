@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use super::mapping::{Decoded, Mapping, label, new_item};
 use super::{BoxFuture, SourceError, WriteBack};
-use crate::model::{Item, ItemKey, Kind, Label, SlaFacts, SourceId, Status, StatusCategory};
+use crate::model::{
+    Item, ItemKey, Kind, Label, Moment, SlaFacts, SourceId, Status, StatusCategory,
+};
 
 /// Pages read at most in one fetch; a list longer than this is read in part and the
 /// source shows as degraded.
@@ -564,7 +566,7 @@ impl Ticket {
             self.status,
             self.created,
         );
-        item.updated = self.updated.unwrap_or(self.created).max(self.created);
+        item.updated = Moment::new(self.updated.unwrap_or(self.created).max(self.created));
         item.assignee = self
             .assignee
             .map(|a| Arc::from(&*super::mapping::clip(&a, 200)));

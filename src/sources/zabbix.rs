@@ -490,13 +490,15 @@ impl Zabbix {
         item.address = host
             .and_then(|h| context.addresses.get(&h.hostid))
             .map(|a| Arc::from(a.as_str()));
-        item.updated = problem
-            .acknowledges
-            .iter()
-            .filter_map(|u| timestamp(u.clock))
-            .max()
-            .unwrap_or(created)
-            .max(created);
+        item.updated = Moment::new(
+            problem
+                .acknowledges
+                .iter()
+                .filter_map(|u| timestamp(u.clock))
+                .max()
+                .unwrap_or(created)
+                .max(created),
+        );
         item.assignee =
             assignee(problem, &context.users).map(|a| Arc::from(&*clip(&a, MAX_TITLE_CHARS)));
         item.sla.first_response_at = problem

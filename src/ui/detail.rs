@@ -85,8 +85,16 @@ fn fields<'a>(app: &'a App, theme: &Theme, item: &'a Item) -> Vec<Line<'a>> {
             t(l, Msg::DetailPriority),
             format!("{}  {}", item.priority, sanitize(&item.status.label)),
         ),
-        field(theme, t(l, Msg::DetailCreated), when(item.created)),
-        field(theme, t(l, Msg::DetailUpdated), when(item.updated)),
+        field(
+            theme,
+            t(l, Msg::DetailCreated),
+            when(item.created.timestamp()),
+        ),
+        field(
+            theme,
+            t(l, Msg::DetailUpdated),
+            when(item.updated.timestamp()),
+        ),
         field(
             theme,
             t(l, Msg::DetailAssignee),
@@ -240,7 +248,7 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
     let l = app.lang;
     let mut events: Vec<(jiff::Timestamp, String, &'static str)> = Vec::new();
     events.push((
-        item.created,
+        item.created.timestamp(),
         t(l, Msg::TimelineCreated).to_string(),
         "text.muted",
     ));
@@ -274,7 +282,7 @@ fn timeline<'a>(app: &'a App, theme: &Theme, item: &Item) -> Vec<Line<'a>> {
         ));
     }
     if let Some(at) = (item.sla.status_since)
-        .filter(|at| *at != Moment::new(item.created))
+        .filter(|at| *at != item.created)
         .filter(|at| {
             !seen
                 .iter()

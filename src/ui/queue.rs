@@ -149,7 +149,9 @@ fn build_row<'a>(
         Col::Title => title_cell(app, theme, item, stale, w),
         Col::Host => Cell::from(fit(short_host(item.host.as_deref(), width), w)),
         Col::Status => status_cell(app.lang, theme, item, w),
-        Col::Age => Cell::from(format::age(app.now.duration_since(item.created))),
+        Col::Age => Cell::from(format::age(
+            app.now.duration_since(item.created.timestamp()),
+        )),
     });
     let mut style = if stale.is_some() {
         theme.style("data.stale")

@@ -151,8 +151,10 @@ pub fn countdown_items(
             priority: Priority::P1,
             status: Status::new(StatusCategory::New, "firing"),
             // Spread over the minute, so countdowns differ.
-            created: created + jiff::SignedDuration::from_secs(i as i64),
-            updated: created,
+            created: nightdesk::model::Moment::new(
+                created + jiff::SignedDuration::from_secs(i as i64),
+            ),
+            updated: nightdesk::model::Moment::new(created),
             assignee: None,
             labels: Labels::new(),
             link: None,

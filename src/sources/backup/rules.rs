@@ -25,7 +25,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::{Period, PriorityValue, Toggle};
 use crate::model::{
-    Item, ItemKey, Kind, Label, Priority, SourceId, Status, StatusCategory, TenantId,
+    Item, ItemKey, Kind, Label, Moment, Priority, SourceId, Status, StatusCategory, TenantId,
 };
 use crate::sources::build::BuildContext;
 use crate::sources::mapping::{MAX_TEXT_CHARS, clip, label, new_item};
@@ -560,7 +560,7 @@ impl Rules {
             Status::new(StatusCategory::New, status),
             since,
         );
-        item.updated = obs.last_run.as_ref().map_or(since, |r| r.at.max(since));
+        item.updated = Moment::new(obs.last_run.as_ref().map_or(since, |r| r.at.max(since)));
         item.host = job.host.as_deref().map(Arc::from);
         item.link = obs.link.clone();
         item.labels = self.labels(job, rule).into();
@@ -740,7 +740,10 @@ mod tests {
         assert_eq!(rpo.tenant.as_str(), "mueller");
         assert_eq!(rpo.host.as_deref(), Some("sql-01"));
         // Stale since the restore point plus the RPO.
-        assert_eq!(rpo.created, now() - SignedDuration::from_hours(5));
+        assert_eq!(
+            rpo.created,
+            crate::model::Moment::new(now() - SignedDuration::from_hours(5))
+        );
         assert_eq!(rpo.label("finding"), Some("rpo"));
         assert_eq!(rpo.label("job"), Some("sql-nightly"));
         let stopped = find(&items, "stopped");
@@ -790,7 +793,10 @@ mod tests {
             &*failed.title,
             "Backup 'SQL-Nightly' on sql-01 failed 4h ago: Error: VSS snapshot failed"
         );
-        assert_eq!(failed.created, now() - SignedDuration::from_hours(4));
+        assert_eq!(
+            failed.created,
+            crate::model::Moment::new(now() - SignedDuration::from_hours(4))
+        );
         assert_eq!(failed.label("last-result"), Some("failed"));
         assert_eq!(
             failed.label("message"),
@@ -839,7 +845,10 @@ mod tests {
         assert_eq!(ids(&items), ["sql-nightly/restore-test"]);
         let test = find(&items, "restore-test");
         // 2026-08-01 00:00 Berlin (summer time: 22:00 UTC the day before) + 90 × 24h.
-        assert_eq!(test.created, at("2026-10-29T22:00:00Z"));
+        assert_eq!(
+            test.created,
+            crate::model::Moment::new(at("2026-10-29T22:00:00Z"))
+        );
         assert_eq!(
             &*test.title,
             "Backup 'SQL-Nightly' on sql-01: recovery test overdue for 29d (last 2026-08-01, every 90d)"
@@ -878,7 +887,10 @@ restore-test-by-tenant = { mueller = "30d", schmidt = "off" }
             &*test.title,
             "Backup 'SQL-Nightly' on sql-01: never recovery-tested (restore points since 2026-05-01)"
         );
-        assert_eq!(test.created, at("2026-05-01T01:00:00Z"));
+        assert_eq!(
+            test.created,
+            crate::model::Moment::new(at("2026-05-01T01:00:00Z"))
+        );
     }
 
     #[test]
@@ -949,7 +961,10 @@ jobs = [{ id = "SQL-Nightly", name = "SQL nightly", tenant = "schmidt", host = "
         let items = r.findings(&[o], now());
         assert_eq!(items.len(), 1, "{items:#?}");
         assert_eq!(&*items[0].title, "Backup 'DB': no restore point (RPO 26h)");
-        assert_eq!(items[0].created, at("2026-11-28T06:00:00Z"));
+        assert_eq!(
+            items[0].created,
+            crate::model::Moment::new(at("2026-11-28T06:00:00Z"))
+        );
     }
 
     #[test]

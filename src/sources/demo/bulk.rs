@@ -226,7 +226,7 @@ impl Bulk {
         if roll < 40 {
             return;
         }
-        let answered = instant_between(&mut self.rng, item.created, self.now);
+        let answered = instant_between(&mut self.rng, item.created.timestamp(), self.now);
         let agent = self.agent();
         lifecycle::answer(&mut self.words, item, agent, answered);
         if roll < 80 {
@@ -237,7 +237,7 @@ impl Bulk {
             lifecycle::wait_for(&mut self.words, item, status::WAITING_CUSTOMER, answered);
             lifecycle::customer_replied(&mut self.words, item, replied);
         }
-        let since = instant_between(&mut self.rng, item.updated, self.now);
+        let since = instant_between(&mut self.rng, item.updated.timestamp(), self.now);
         lifecycle::wait_for(&mut self.words, item, status::WAITING_CUSTOMER, since);
     }
 
@@ -284,7 +284,7 @@ impl Bulk {
     }
 
     fn ack(&mut self, item: &mut Item) {
-        let at = instant_between(&mut self.rng, item.created, self.now);
+        let at = instant_between(&mut self.rng, item.created.timestamp(), self.now);
         let agent = self.agent();
         lifecycle::ack(
             &mut self.words,
@@ -396,14 +396,14 @@ mod tests {
         let items = generate_items(2_000, 4, now());
         let oldest = now() - SignedDuration::from_hours(48);
         assert!(
-            items
-                .iter()
-                .all(|i| oldest <= i.created && i.created <= now())
+            items.iter().all(|i| oldest <= i.created.timestamp()
+                && i.created <= crate::model::Moment::new(now()))
         );
         assert!(
             items
                 .iter()
-                .any(|i| i.created < now() - SignedDuration::from_hours(40))
+                .any(|i| i.created
+                    < crate::model::Moment::new(now() - SignedDuration::from_hours(40)))
         );
         assert!(items.iter().all(|i| i.updated >= i.created));
     }

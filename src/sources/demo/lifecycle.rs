@@ -18,7 +18,7 @@ pub fn set_status(item: &mut Item, new: Status, at: Timestamp) {
     }
     item.status = new;
     item.sla.status_since = Some(Moment::new(at));
-    item.updated = item.updated.max(at);
+    item.updated = item.updated.max(Moment::new(at));
 }
 
 fn close_pause(item: &mut Item, at: Timestamp) {
@@ -150,8 +150,8 @@ mod tests {
             address: None,
             priority: Priority::P3,
             status: Status::new(StatusCategory::New, status::NEW),
-            created: t(0),
-            updated: t(0),
+            created: crate::model::Moment::new(t(0)),
+            updated: crate::model::Moment::new(t(0)),
             assignee: None,
             labels: Labels::new(),
             link: None,
@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(item.status.category, StatusCategory::Acknowledged);
         assert_eq!(&*item.status.label, status::OPEN);
         assert_eq!(item.sla.status_since, Some(Moment::new(t(50))));
-        assert_eq!(item.updated, t(50));
+        assert_eq!(item.updated, crate::model::Moment::new(t(50)));
     }
 
     #[test]

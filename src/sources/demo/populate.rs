@@ -149,8 +149,8 @@ impl World {
     /// The first response came some time within the first-response target (or the age).
     fn answer_in_past(&mut self, item: &mut Item) {
         let target = vocab::nominal_first_response(item.priority);
-        let age = self.start.duration_since(item.created);
-        let at = item.created + share(&mut self.rng, target.min(age), 0.1, 0.9);
+        let age = self.start.duration_since(item.created.timestamp());
+        let at = item.created.timestamp() + share(&mut self.rng, target.min(age), 0.1, 0.9);
         let agent = self.agent();
         lifecycle::answer(&mut self.words, item, agent, at);
     }
@@ -158,7 +158,7 @@ impl World {
     /// Waiting since some time after the last change; sometimes after an earlier pause.
     fn wait_in_past(&mut self, item: &mut Item) {
         let latest = self.start - SignedDuration::from_mins(1);
-        let mut since = item.updated;
+        let mut since = item.updated.timestamp();
         if chance(&mut self.rng, 2, 5) {
             let third = since + latest.duration_since(since) / 3;
             let asked = instant_between(&mut self.rng, since, third);
@@ -278,7 +278,7 @@ impl World {
 
     fn ack_in_past(&mut self, tracked: &mut Tracked, how: AckKind, age: SignedDuration) {
         let target = vocab::nominal_first_response(tracked.item.priority);
-        let at = tracked.item.created + share(&mut self.rng, target.min(age), 0.1, 0.9);
+        let at = tracked.item.created.timestamp() + share(&mut self.rng, target.min(age), 0.1, 0.9);
         let agent = self.agent();
         let restore = lifecycle::ack(&mut self.words, &mut tracked.item, how, agent, None, at);
         tracked.life.restore = Some(restore);

@@ -151,7 +151,7 @@ impl World {
     /// An internal note: the customer does not see it, so it is no first response.
     fn note_on_ticket(&mut self, index: usize, text: &str, at: Timestamp) {
         let item = &mut self.live.tickets[index].item;
-        item.updated = item.updated.max(at);
+        item.updated = item.updated.max(Moment::new(at));
         let first_line = text.lines().next().unwrap_or_default();
         item.labels.retain(|name, _| name != "last-note");
         item.labels.push(Label::new("last-note", first_line));

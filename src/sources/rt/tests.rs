@@ -110,8 +110,14 @@ fn a_recorded_ticket_becomes_an_item() {
     );
     assert_eq!(item.sla.first_response_at, None, "Told 1970 is unset");
     assert_eq!(item.sla.resolved_at, None);
-    assert_eq!(item.created, "2026-11-28T19:25:56Z".parse().unwrap());
-    assert_eq!(item.updated, "2026-11-28T20:00:00Z".parse().unwrap());
+    assert_eq!(
+        item.created.timestamp(),
+        "2026-11-28T19:25:56Z".parse().unwrap()
+    );
+    assert_eq!(
+        item.updated.timestamp(),
+        "2026-11-28T20:00:00Z".parse().unwrap()
+    );
     assert_eq!(item.label("queue"), Some("Mueller"));
     assert_eq!(item.label("requestor"), Some("kunde@mueller.example"));
     assert_eq!(item.label("priority"), Some("85"));
