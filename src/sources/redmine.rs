@@ -17,14 +17,14 @@ use super::build::BuildContext;
 use super::http::{Answer, Endpoint, secret_header};
 use super::mapping::{Mapping, attributed, decode_each, label};
 use super::tickets::{
-    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, TicketWrites, agent_named,
-    error_text, optional_time, owned_or_new, read_pages, refusal, required_time, status_named,
+    Agent, Agents, Choices, Page, ReadAt, StatusRules, Ticket, TicketSystem, TicketWrites,
+    agent_named, error_text, optional_time, owned_or_new, read_pages, refusal, required_time,
+    status_named,
 };
-use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
+use super::{SourceError, Vocabulary};
 use crate::config::{Credentials, SourceConfig};
-use crate::model::{
-    Item, ItemKey, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId,
-};
+use crate::model::{Item, Moment, Priority, SlaFacts, SourceId, Status, StatusCategory, TenantId};
+use std::future::Future;
 
 /// Settings of `kind = "redmine"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -577,54 +577,40 @@ impl TicketWrites for Redmine {
     }
 }
 
-impl Source for Redmine {
-    fn id(&self) -> &SourceId {
+impl TicketSystem for Redmine {
+    const KIND: &'static str = "redmine";
+
+    fn source_id(&self) -> &SourceId {
         &self.id
     }
 
-    fn kind(&self) -> &'static str {
-        "redmine"
-    }
-
-    fn tenant(&self) -> Option<TenantId> {
+    fn fixed_tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
     }
 
-    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
-        Box::pin(async move { self.fetch_all(now).await.map(Fetched::Full) })
+    fn read_tickets(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send {
+        self.fetch_all(now)
     }
 
-    fn degraded(&self) -> Option<String> {
+    fn partial_read(&self) -> Option<String> {
         self.degraded.clone()
     }
 
-    fn check(&mut self, _now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
-        Box::pin(async move { self.describe().await })
+    fn check_line(
+        &mut self,
+        _now: Timestamp,
+    ) -> impl Future<Output = Result<String, SourceError>> + Send {
+        self.describe()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            assign: true,
-            set_status: true,
-            note: true,
-            ..Capabilities::default()
-        }
-    }
-
-    fn vocabulary(&self) -> Vocabulary {
+    fn known_words(&self) -> Vocabulary {
         Vocabulary {
             agents: self.agents.names(),
             statuses: self.statuses.names(),
         }
-    }
-
-    fn write_back<'a>(
-        &'a mut self,
-        item: &'a ItemKey,
-        action: &'a WriteBack,
-        _now: Timestamp,
-    ) -> BoxFuture<'a, Result<(), SourceError>> {
-        super::tickets::write_back(self, item, action)
     }
 }
 

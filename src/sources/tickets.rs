@@ -1,8 +1,8 @@
 //! What the ticket-system connectors (Redmine, Zammad, Autotask, HaloPSA) share: reading a
 //! paged list to its end, the table that turns a status word into its category, the
 //! agents and statuses a write-back names (read now and then, not every poll), the times
-//! ticket APIs write, the errors they explain in JSON, and the one way a ticket becomes a
-//! queue item.
+//! ticket APIs write, the errors they explain in JSON, the one way a ticket becomes a
+//! queue item, and their one `Source` implementation ([`TicketSystem`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -15,9 +15,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::mapping::{Decoded, Mapping, label, new_item};
-use super::{BoxFuture, SourceError, WriteBack};
+use super::{BoxFuture, Capabilities, Fetched, Source, SourceError, Vocabulary, WriteBack};
 use crate::model::{
-    Item, ItemKey, Kind, Label, Moment, SlaFacts, SourceId, Status, StatusCategory,
+    Item, ItemKey, Kind, Label, Moment, SlaFacts, SourceId, Status, StatusCategory, TenantId,
 };
 
 /// Pages read at most in one fetch; a list longer than this is read in part and the
@@ -492,6 +492,85 @@ pub trait TicketWrites: Send {
         text: &str,
         author: &str,
     ) -> impl std::future::Future<Output = Result<(), SourceError>> + Send;
+}
+
+/// A ticket system as the queue sees it: it reads its open tickets in full, takes assign,
+/// status and internal notes, and names its agents and statuses. Whatever implements this
+/// is a [`Source`] (below), so the connectors state only what differs between them.
+pub trait TicketSystem: TicketWrites {
+    /// The connector kind as written in the config.
+    const KIND: &'static str;
+
+    fn source_id(&self) -> &SourceId;
+
+    /// The tenant configured for the whole source, if any.
+    fn fixed_tenant(&self) -> Option<TenantId>;
+
+    /// Every open ticket, as items.
+    fn read_tickets(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send;
+
+    /// What the last read could not read (records, pages, agents), if anything.
+    fn partial_read(&self) -> Option<String>;
+
+    /// One line for `config check`: who the credentials are, what was read.
+    fn check_line(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<String, SourceError>> + Send;
+
+    /// The agents and statuses read last.
+    fn known_words(&self) -> Vocabulary;
+}
+
+impl<T: TicketSystem> Source for T {
+    fn id(&self) -> &SourceId {
+        self.source_id()
+    }
+
+    fn kind(&self) -> &'static str {
+        T::KIND
+    }
+
+    fn tenant(&self) -> Option<TenantId> {
+        self.fixed_tenant()
+    }
+
+    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
+        Box::pin(async move { self.read_tickets(now).await.map(Fetched::Full) })
+    }
+
+    fn degraded(&self) -> Option<String> {
+        self.partial_read()
+    }
+
+    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
+        Box::pin(self.check_line(now))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            assign: true,
+            set_status: true,
+            note: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn vocabulary(&self) -> Vocabulary {
+        self.known_words()
+    }
+
+    fn write_back<'a>(
+        &'a mut self,
+        item: &'a ItemKey,
+        action: &'a WriteBack,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        write_back(self, item, action)
+    }
 }
 
 /// Carries out `action` on the ticket behind `item` (take and assign, status, internal
