@@ -23,13 +23,14 @@ use serde::Deserialize;
 
 use super::command::{Invocation, ProcessLimit, Tool};
 use super::rules::{DEFAULT_TIME_ZONE, JobSpec, Observation, RestorePoints, Rules, Run, RunResult};
-use super::{Backup, SecretRef, cache_dir, repository_secret, resolve_secret};
+use super::{Backup, BackupSystem, SecretRef, cache_dir, repository_secret, resolve_secret};
 use crate::config::{Secret, SecretString, SourceConfig};
 use crate::model::{Item, SourceId, TenantId};
+use crate::sources::SourceError;
 use crate::sources::build::BuildContext;
 use crate::sources::http::redact;
 use crate::sources::mapping::{Decoded, Mapping, decode_each, label};
-use crate::sources::{BoxFuture, Fetched, Source, SourceError};
+use std::future::Future;
 
 /// The job of a repository without configured jobs.
 pub const WHOLE_REPOSITORY_JOB: &str = "archives";
@@ -425,46 +426,46 @@ fn check_spec(spec: &JobSpec) -> Result<(), SourceError> {
     Ok(())
 }
 
-impl Source for Borg {
-    fn id(&self) -> &SourceId {
+impl BackupSystem for Borg {
+    const KIND: &'static str = "borg";
+
+    fn source_id(&self) -> &SourceId {
         &self.id
     }
 
-    fn kind(&self) -> &'static str {
-        "borg"
-    }
-
-    fn tenant(&self) -> Option<TenantId> {
+    fn fixed_tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
     }
 
-    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
-        Box::pin(async move { self.fetch_all(now).await.map(Fetched::Full) })
+    fn read_findings(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send {
+        self.fetch_all(now)
     }
 
-    fn degraded(&self) -> Option<String> {
+    fn partial_read(&self) -> Option<String> {
         self.degraded.clone()
     }
 
-    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
-        Box::pin(async move {
-            let items = self.fetch_all(now).await?;
-            let archives = self.last_read.as_ref().map_or(0, |(_, a)| a.len());
-            let mut text = format!(
-                "borg repository {}: {archives} archives, {} findings",
-                self.repository,
-                items.len()
-            );
-            if self.unmatched > 0 {
-                text.push_str(&format!(
-                    "; {} archives match no job's prefix",
-                    self.unmatched
-                ));
-            }
-            Ok(text)
-        })
+    fn summary(&self, findings: &[Item]) -> String {
+        let archives = self.last_read.as_ref().map_or(0, |(_, a)| a.len());
+        let mut text = format!(
+            "borg repository {}: {archives} archives, {} findings",
+            self.repository,
+            findings.len()
+        );
+        if self.unmatched > 0 {
+            text.push_str(&format!(
+                "; {} archives match no job's prefix",
+                self.unmatched
+            ));
+        }
+        text
     }
 }
+
+super::backup_source!(Borg);
 
 #[cfg(test)]
 mod tests {

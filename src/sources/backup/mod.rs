@@ -12,14 +12,106 @@ pub mod rules;
 pub mod veeam;
 pub mod vspc;
 
+use std::future::Future;
 use std::time::Duration;
+
+use jiff::Timestamp;
 
 use serde::{Deserialize, Deserializer};
 
 use crate::config::{DURATION_HINT, Secret, parse_duration};
-use crate::model::Priority;
+use crate::model::{Item, Priority, SourceId, TenantId};
+use crate::sources::{BoxFuture, Fetched, SourceError};
 
 pub use rules::RuleSettings;
+
+/// A backup system as the queue sees it: each read gives every finding its jobs have now
+/// (through [`rules`]), and `config check` says what was read. Whatever implements this is
+/// a [`crate::sources::Source`] through [`backup_source!`]: the connectors state only what
+/// differs between them.
+pub trait BackupSystem: Send {
+    /// The connector kind as written in the config.
+    const KIND: &'static str;
+
+    fn source_id(&self) -> &SourceId;
+
+    /// The tenant configured for the whole source, if any.
+    fn fixed_tenant(&self) -> Option<TenantId>;
+
+    /// Every finding of every job, as items.
+    fn read_findings(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send;
+
+    /// What the last read could not read, if anything.
+    fn partial_read(&self) -> Option<String>;
+
+    /// The `config check` line after a read that gave `findings`.
+    fn summary(&self, findings: &[Item]) -> String;
+}
+
+/// The [`Source`] of a [`BackupSystem`] type. A macro, not a blanket impl: the ticket
+/// systems have theirs ([`crate::sources::tickets::TicketSystem`]), and two blanket impls of
+/// one trait may not meet.
+macro_rules! backup_source {
+    ($system:ty) => {
+        impl $crate::sources::Source for $system {
+            fn id(&self) -> &$crate::model::SourceId {
+                $crate::sources::backup::BackupSystem::source_id(self)
+            }
+
+            fn kind(&self) -> &'static str {
+                <$system as $crate::sources::backup::BackupSystem>::KIND
+            }
+
+            fn tenant(&self) -> Option<$crate::model::TenantId> {
+                $crate::sources::backup::BackupSystem::fixed_tenant(self)
+            }
+
+            fn fetch(
+                &mut self,
+                now: jiff::Timestamp,
+            ) -> $crate::sources::BoxFuture<
+                '_,
+                Result<$crate::sources::Fetched, $crate::sources::SourceError>,
+            > {
+                $crate::sources::backup::fetch(self, now)
+            }
+
+            fn degraded(&self) -> Option<String> {
+                $crate::sources::backup::BackupSystem::partial_read(self)
+            }
+
+            fn check(
+                &mut self,
+                now: jiff::Timestamp,
+            ) -> $crate::sources::BoxFuture<'_, Result<String, $crate::sources::SourceError>> {
+                $crate::sources::backup::check(self, now)
+            }
+        }
+    };
+}
+pub(crate) use backup_source;
+
+/// A full read of a backup system's findings.
+pub fn fetch<T: BackupSystem>(
+    system: &mut T,
+    now: Timestamp,
+) -> BoxFuture<'_, Result<Fetched, SourceError>> {
+    Box::pin(async move { system.read_findings(now).await.map(Fetched::Full) })
+}
+
+/// A read, then the system's `config check` line.
+pub fn check<T: BackupSystem>(
+    system: &mut T,
+    now: Timestamp,
+) -> BoxFuture<'_, Result<String, SourceError>> {
+    Box::pin(async move {
+        let findings = system.read_findings(now).await?;
+        Ok(system.summary(&findings))
+    })
+}
 
 /// The settings of a backup source: the rules every backup kind shares, and the kind's own.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,14 +15,15 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::Backup;
 use super::rules::{Observation, RestorePoints, Rules, Run, RunResult};
+use super::{Backup, BackupSystem};
 use crate::config::{Credentials, SourceConfig};
 use crate::model::{Item, SourceId, TenantId};
+use crate::sources::SourceError;
 use crate::sources::build::BuildContext;
 use crate::sources::http::{Endpoint, redact};
 use crate::sources::mapping::{Decoded, Mapping, decode_each, label};
-use crate::sources::{BoxFuture, Fetched, Source, SourceError};
+use std::future::Future;
 
 /// The label whose value names the tenant unless configured.
 const DEFAULT_TENANT_LABEL: &str = "datastore";
@@ -304,38 +305,38 @@ fn safe_id(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-impl Source for Pbs {
-    fn id(&self) -> &SourceId {
+impl BackupSystem for Pbs {
+    const KIND: &'static str = "pbs";
+
+    fn source_id(&self) -> &SourceId {
         &self.id
     }
 
-    fn kind(&self) -> &'static str {
-        "pbs"
-    }
-
-    fn tenant(&self) -> Option<TenantId> {
+    fn fixed_tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
     }
 
-    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
-        Box::pin(async move { self.fetch_all(now).await.map(Fetched::Full) })
+    fn read_findings(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send {
+        self.fetch_all(now)
     }
 
-    fn degraded(&self) -> Option<String> {
+    fn partial_read(&self) -> Option<String> {
         self.degraded.clone()
     }
 
-    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
-        Box::pin(async move {
-            let items = self.fetch_all(now).await?;
-            Ok(format!(
-                "PBS: {} snapshot groups, {} findings",
-                self.group_count,
-                items.len()
-            ))
-        })
+    fn summary(&self, findings: &[Item]) -> String {
+        format!(
+            "PBS: {} snapshot groups, {} findings",
+            self.group_count,
+            findings.len()
+        )
     }
 }
+
+super::backup_source!(Pbs);
 
 #[cfg(test)]
 mod tests {

@@ -18,13 +18,16 @@ use tokio::task::JoinHandle;
 
 use super::command::{Invocation, Output, ProcessLimit, RunError, Tool};
 use super::rules::{CHECK_JOB, JobSpec, Observation, RestorePoints, Rules, Run, RunResult, Watch};
-use super::{Backup, Period, SecretRef, cache_dir, repository_secret, resolve_secret};
+use super::{
+    Backup, BackupSystem, Period, SecretRef, cache_dir, repository_secret, resolve_secret,
+};
 use crate::config::{Secret, SecretString, SourceConfig};
 use crate::model::{Item, SourceId, TenantId};
+use crate::sources::SourceError;
 use crate::sources::build::BuildContext;
 use crate::sources::http::redact;
 use crate::sources::mapping::{Decoded, Mapping, decode_list, label};
-use crate::sources::{BoxFuture, Fetched, Source, SourceError};
+use std::future::Future;
 
 /// Longest a `restic check` may take unless configured.
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -416,39 +419,39 @@ fn check_spec(spec: &JobSpec) -> Result<(), SourceError> {
     Ok(())
 }
 
-impl Source for Restic {
-    fn id(&self) -> &SourceId {
+impl BackupSystem for Restic {
+    const KIND: &'static str = "restic";
+
+    fn source_id(&self) -> &SourceId {
         &self.id
     }
 
-    fn kind(&self) -> &'static str {
-        "restic"
-    }
-
-    fn tenant(&self) -> Option<TenantId> {
+    fn fixed_tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
     }
 
-    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
-        Box::pin(async move { self.fetch_all(now).await.map(Fetched::Full) })
+    fn read_findings(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send {
+        self.fetch_all(now)
     }
 
-    fn degraded(&self) -> Option<String> {
+    fn partial_read(&self) -> Option<String> {
         self.degraded.clone()
     }
 
-    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
-        Box::pin(async move {
-            let items = self.fetch_all(now).await?;
-            Ok(format!(
-                "restic repository {}: {} snapshots, {} findings",
-                self.repository,
-                self.snapshot_count,
-                items.len()
-            ))
-        })
+    fn summary(&self, findings: &[Item]) -> String {
+        format!(
+            "restic repository {}: {} snapshots, {} findings",
+            self.repository,
+            self.snapshot_count,
+            findings.len()
+        )
     }
 }
+
+super::backup_source!(Restic);
 
 #[cfg(test)]
 mod tests {

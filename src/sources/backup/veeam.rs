@@ -13,14 +13,15 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::Backup;
 use super::rules::{Observation, RestorePoints, Rules, Run, RunResult};
+use super::{Backup, BackupSystem};
 use crate::config::{Credentials, SecretString, SourceConfig};
 use crate::model::{Item, SourceId, TenantId};
+use crate::sources::SourceError;
 use crate::sources::build::BuildContext;
 use crate::sources::http::{Answer, Endpoint, redact};
 use crate::sources::mapping::{Decoded, Mapping, decode_each, label};
-use crate::sources::{BoxFuture, Fetched, Source, SourceError};
+use std::future::Future;
 
 /// The `x-api-version` unless configured (Veeam B&R 12.1).
 pub const DEFAULT_API_VERSION: &str = "1.1-rev2";
@@ -403,35 +404,35 @@ fn veeam_error(answer: &Answer) -> Option<String> {
         .or_else(|| text("error"))
 }
 
-impl Source for Veeam {
-    fn id(&self) -> &SourceId {
+impl BackupSystem for Veeam {
+    const KIND: &'static str = "veeam";
+
+    fn source_id(&self) -> &SourceId {
         &self.id
     }
 
-    fn kind(&self) -> &'static str {
-        "veeam"
-    }
-
-    fn tenant(&self) -> Option<TenantId> {
+    fn fixed_tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
     }
 
-    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
-        Box::pin(async move { self.fetch_all(now).await.map(Fetched::Full) })
+    fn read_findings(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send {
+        self.fetch_all(now)
     }
 
-    fn degraded(&self) -> Option<String> {
+    fn partial_read(&self) -> Option<String> {
         self.degraded.clone()
     }
 
-    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
-        Box::pin(async move {
-            let items = self.fetch_all(now).await?;
-            Ok(format!(
-                "Veeam B&R: {} jobs, {} findings",
-                self.job_count,
-                items.len()
-            ))
-        })
+    fn summary(&self, findings: &[Item]) -> String {
+        format!(
+            "Veeam B&R: {} jobs, {} findings",
+            self.job_count,
+            findings.len()
+        )
     }
 }
+
+super::backup_source!(Veeam);

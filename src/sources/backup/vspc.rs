@@ -19,14 +19,15 @@ use reqwest::header::ACCEPT;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::Backup;
 use super::rules::{Observation, RestorePoints, Rules, Run, RunResult};
+use super::{Backup, BackupSystem};
 use crate::config::SourceConfig;
 use crate::model::{Item, SourceId, TenantId};
+use crate::sources::SourceError;
 use crate::sources::build::BuildContext;
 use crate::sources::http::{Answer, Endpoint};
 use crate::sources::mapping::{Decoded, Mapping, decode_each, label};
-use crate::sources::{BoxFuture, Fetched, Source, SourceError};
+use std::future::Future;
 
 /// Records asked per page unless configured (the API's maximum).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -269,35 +270,31 @@ fn vspc_error(answer: &Answer) -> Option<String> {
     (!messages.is_empty()).then(|| messages.join("; "))
 }
 
-impl Source for Vspc {
-    fn id(&self) -> &SourceId {
+impl BackupSystem for Vspc {
+    const KIND: &'static str = "vspc";
+
+    fn source_id(&self) -> &SourceId {
         &self.id
     }
 
-    fn kind(&self) -> &'static str {
-        "vspc"
-    }
-
-    fn tenant(&self) -> Option<TenantId> {
+    fn fixed_tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
     }
 
-    fn fetch(&mut self, now: Timestamp) -> BoxFuture<'_, Result<Fetched, SourceError>> {
-        Box::pin(async move { self.fetch_all(now).await.map(Fetched::Full) })
+    fn read_findings(
+        &mut self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Item>, SourceError>> + Send {
+        self.fetch_all(now)
     }
 
-    fn degraded(&self) -> Option<String> {
+    fn partial_read(&self) -> Option<String> {
         self.degraded.clone()
     }
 
-    fn check(&mut self, now: Timestamp) -> BoxFuture<'_, Result<String, SourceError>> {
-        Box::pin(async move {
-            let items = self.fetch_all(now).await?;
-            Ok(format!(
-                "VSPC: {} jobs, {} findings",
-                self.job_count,
-                items.len()
-            ))
-        })
+    fn summary(&self, findings: &[Item]) -> String {
+        format!("VSPC: {} jobs, {} findings", self.job_count, findings.len())
     }
 }
+
+super::backup_source!(Vspc);
