@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::path::Path;
+use common::recorded::{ids, item, json_body};
 
 use jiff::{SignedDuration, Timestamp};
 use nightdesk::model::{Health, Item, Priority};
@@ -89,7 +89,7 @@ datastores = [{{ name = "main" }}, {{ name = "tenants", namespace = "schmidt", t
                 Mock::given(method("GET"))
                     .and(path(format!("{MAIN}/{what}")))
                     .and(header("authorization", token.as_str()))
-                    .respond_with(json_body(200, &fixture(file))),
+                    .respond_with(json_body(&fixture(file))),
             );
         }
         for (what, file) in [
@@ -101,7 +101,7 @@ datastores = [{{ name = "main" }}, {{ name = "tenants", namespace = "schmidt", t
                     .and(path(format!("{TENANTS}/{what}")))
                     .and(query_param("ns", "schmidt"))
                     .and(header("authorization", token.as_str()))
-                    .respond_with(json_body(200, &fixture(file))),
+                    .respond_with(json_body(&fixture(file))),
             );
         }
     }
@@ -136,35 +136,12 @@ datastores = [{{ name = "main" }}, {{ name = "tenants", namespace = "schmidt", t
     }
 }
 
-fn fixture(name: &str) -> String {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/recorded/pbs")
-        .join(name);
-    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
-
-fn json_body(status: u16, body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
-}
-
 fn now() -> Timestamp {
     "2026-11-28T08:00:00Z".parse().unwrap()
 }
 
-fn item<'a>(items: &'a [Item], external_id: &str) -> &'a Item {
-    items
-        .iter()
-        .find(|i| &*i.key.external_id == external_id)
-        .unwrap_or_else(|| panic!("no {external_id} in {:#?}", ids(items)))
-}
-
-fn ids(items: &[Item]) -> Vec<String> {
-    let mut ids: Vec<String> = items
-        .iter()
-        .map(|i| i.key.external_id.to_string())
-        .collect();
-    ids.sort();
-    ids
+fn fixture(name: &str) -> String {
+    common::recorded::fixture("pbs", name)
 }
 
 #[test]
@@ -316,7 +293,7 @@ fn rate_limits_server_errors_and_malformed_answers_are_explained() {
     h.mount(
         Mock::given(method("GET"))
             .and(path(format!("{MAIN}/groups")))
-            .respond_with(json_body(200, r#"{"data": null}"#)),
+            .respond_with(json_body(r#"{"data": null}"#)),
     );
     assert!(matches!(h.fetch_error(), SourceError::Protocol(m) if m.starts_with("malformed JSON")));
 }

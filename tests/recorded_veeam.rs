@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::path::Path;
+use common::recorded::{ids, item, json_body, status_json};
 
 use jiff::Timestamp;
 use nightdesk::model::{Health, Item, Priority};
@@ -72,7 +72,7 @@ jobs = [{{ id = "Exchange-Hourly", interval = "1h", grace = "30m" }}]
         self.mount(
             Mock::given(method("POST"))
                 .and(path("/api/oauth2/token"))
-                .respond_with(json_body(200, &fixture("token.json"))),
+                .respond_with(json_body(&fixture("token.json"))),
         );
     }
 
@@ -88,7 +88,7 @@ jobs = [{{ id = "Exchange-Hourly", interval = "1h", grace = "30m" }}]
                     .and(path("/api/v1/jobs/states"))
                     .and(query_param("skip", skip))
                     .and(query_param("limit", "3"))
-                    .respond_with(json_body(200, &fixture(page))),
+                    .respond_with(json_body(&fixture(page))),
             );
         }
         self.mount(
@@ -96,7 +96,7 @@ jobs = [{{ id = "Exchange-Hourly", interval = "1h", grace = "30m" }}]
                 .and(path("/api/v1/sessions"))
                 .and(query_param("jobIdFilter", SQL_JOB))
                 .and(query_param("resultFilter", "Success"))
-                .respond_with(json_body(200, &fixture("sessions-sql-success.json")))
+                .respond_with(json_body(&fixture("sessions-sql-success.json")))
                 .with_priority(1),
         );
         for (job, sessions) in [(SQL_JOB, "sessions-sql.json"), (DC_JOB, "sessions-dc.json")] {
@@ -104,7 +104,7 @@ jobs = [{{ id = "Exchange-Hourly", interval = "1h", grace = "30m" }}]
                 Mock::given(method("GET"))
                     .and(path("/api/v1/sessions"))
                     .and(query_param("jobIdFilter", job))
-                    .respond_with(json_body(200, &fixture(sessions))),
+                    .respond_with(json_body(&fixture(sessions))),
             );
         }
     }
@@ -134,36 +134,13 @@ jobs = [{{ id = "Exchange-Hourly", interval = "1h", grace = "30m" }}]
     }
 }
 
-fn fixture(name: &str) -> String {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/recorded/veeam")
-        .join(name);
-    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
-
-fn json_body(status: u16, body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
-}
-
 /// The instant the fixtures were "recorded".
 fn now() -> Timestamp {
     "2026-11-28T08:00:00Z".parse().unwrap()
 }
 
-fn item<'a>(items: &'a [Item], external_id: &str) -> &'a Item {
-    items
-        .iter()
-        .find(|i| &*i.key.external_id == external_id)
-        .unwrap_or_else(|| panic!("no {external_id} in {:#?}", ids(items)))
-}
-
-fn ids(items: &[Item]) -> Vec<String> {
-    let mut ids: Vec<String> = items
-        .iter()
-        .map(|i| i.key.external_id.to_string())
-        .collect();
-    ids.sort();
-    ids
+fn fixture(name: &str) -> String {
+    common::recorded::fixture("veeam", name)
 }
 
 #[test]
@@ -292,14 +269,13 @@ fn the_configured_api_version_is_sent() {
         Mock::given(method("POST"))
             .and(path("/api/oauth2/token"))
             .and(header("x-api-version", "1.3-rev1"))
-            .respond_with(json_body(200, &fixture("token.json"))),
+            .respond_with(json_body(&fixture("token.json"))),
     );
     h.mount(
         Mock::given(method("GET"))
             .and(path("/api/v1/jobs/states"))
             .and(header("x-api-version", "1.3-rev1"))
             .respond_with(json_body(
-                200,
                 r#"{"data": [], "pagination": {"total": 0, "count": 0}}"#,
             )),
     );
@@ -314,7 +290,7 @@ fn an_expired_token_is_replaced_once() {
     h.mount(
         Mock::given(method("GET"))
             .and(path("/api/v1/jobs/states"))
-            .respond_with(json_body(401, &fixture("error-401.json")))
+            .respond_with(status_json(401, &fixture("error-401.json")))
             .up_to_n_times(1)
             .with_priority(1),
     );
@@ -322,7 +298,6 @@ fn an_expired_token_is_replaced_once() {
         Mock::given(method("GET"))
             .and(path("/api/v1/jobs/states"))
             .respond_with(json_body(
-                200,
                 r#"{"data": [], "pagination": {"total": 0, "count": 0}}"#,
             )),
     );
@@ -336,7 +311,7 @@ fn a_refused_login_is_auth_failed_without_the_password() {
     h.mount(
         Mock::given(method("POST"))
             .and(path("/api/oauth2/token"))
-            .respond_with(json_body(401, &fixture("token-refused.json"))),
+            .respond_with(status_json(401, &fixture("token-refused.json"))),
     );
     let e = h.fetch_error();
     assert_eq!(
@@ -349,7 +324,7 @@ fn a_refused_login_is_auth_failed_without_the_password() {
     h.mount(
         Mock::given(method("POST"))
             .and(path("/api/oauth2/token"))
-            .respond_with(json_body(400, r#"{"error": "invalid_grant", "error_description": "invalid user name or password"}"#)),
+            .respond_with(status_json(400, r#"{"error": "invalid_grant", "error_description": "invalid user name or password"}"#)),
     );
     assert!(
         matches!(h.fetch_error(), SourceError::Auth(m) if m.contains("invalid user name or password"))
@@ -363,7 +338,7 @@ fn a_token_refused_twice_is_auth_failed() {
     h.mount(
         Mock::given(method("GET"))
             .and(path("/api/v1/jobs/states"))
-            .respond_with(json_body(401, &fixture("error-401.json"))),
+            .respond_with(status_json(401, &fixture("error-401.json"))),
     );
     let e = h.fetch_error();
     assert!(
@@ -388,8 +363,7 @@ fn rate_limits_server_errors_and_malformed_answers_are_explained() {
     h.mount(
         Mock::given(method("GET"))
             .and(path("/api/v1/jobs/states"))
-            .respond_with(json_body(
-                500,
+            .respond_with(status_json(500,
                 r#"{"errorCode": "UnknownError", "message": "Failed to connect to the configuration database."}"#,
             )),
     );

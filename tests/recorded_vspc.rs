@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::Path;
+use common::recorded::{ids, item, json_body, status_json};
 
 use jiff::Timestamp;
 use nightdesk::model::{Health, Item, Priority};
@@ -79,7 +79,7 @@ rule-priorities = {{ failed = 1 }}
                     "authorization",
                     format!("Bearer {API_KEY}").as_str(),
                 ))
-                .respond_with(json_body(200, &fixture(file))),
+                .respond_with(json_body(&fixture(file))),
         );
     }
 
@@ -113,35 +113,12 @@ rule-priorities = {{ failed = 1 }}
     }
 }
 
-fn fixture(name: &str) -> String {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/recorded/vspc")
-        .join(name);
-    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
-
-fn json_body(status: u16, body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
-}
-
 fn now() -> Timestamp {
     "2026-11-28T08:00:00Z".parse().unwrap()
 }
 
-fn item<'a>(items: &'a [Item], external_id: &str) -> &'a Item {
-    items
-        .iter()
-        .find(|i| &*i.key.external_id == external_id)
-        .unwrap_or_else(|| panic!("no {external_id} in {:#?}", ids(items)))
-}
-
-fn ids(items: &[Item]) -> Vec<String> {
-    let mut ids: Vec<String> = items
-        .iter()
-        .map(|i| i.key.external_id.to_string())
-        .collect();
-    ids.sort();
-    ids
+fn fixture(name: &str) -> String {
+    common::recorded::fixture("vspc", name)
 }
 
 #[test]
@@ -230,7 +207,7 @@ fn a_refused_key_is_auth_failed_with_the_server_s_words() {
     h.mount(
         Mock::given(method("GET"))
             .and(path(COMPANIES))
-            .respond_with(json_body(401, &fixture("error-401.json"))),
+            .respond_with(status_json(401, &fixture("error-401.json"))),
     );
     assert_eq!(
         h.fetch_error().health(),
@@ -252,8 +229,7 @@ fn rate_limits_server_errors_and_malformed_answers_are_explained() {
     let mut h = Harness::new();
     h.companies();
     h.mount(
-        Mock::given(method("GET")).and(path(JOBS)).respond_with(json_body(
-            500,
+        Mock::given(method("GET")).and(path(JOBS)).respond_with(status_json(500,
             r#"{"meta": null, "data": null, "errors": [{"message": "Internal server error.", "type": "unspecified", "code": 500}]}"#,
         )),
     );
@@ -271,7 +247,6 @@ fn rate_limits_server_errors_and_malformed_answers_are_explained() {
         Mock::given(method("GET"))
             .and(path(JOBS))
             .respond_with(json_body(
-                200,
                 r#"{"meta": {"pagingInfo": {"total": 1}}, "data": {"not": "a list"}}"#,
             )),
     );

@@ -197,6 +197,16 @@ pub fn item<'a>(items: &'a [Item], external_id: &str) -> &'a Item {
         .unwrap_or_else(|| panic!("no item {external_id} in {items:#?}"))
 }
 
+/// The items' external ids, sorted.
+pub fn ids(items: &[Item]) -> Vec<String> {
+    let mut ids: Vec<String> = items
+        .iter()
+        .map(|i| i.key.external_id.to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
 pub fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
