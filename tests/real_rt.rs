@@ -4,7 +4,7 @@
 //! read with tenant, priority, due, status and link; take, assign, status and internal
 //! notes checked on the server; a change behind the connector's back is a conflict that
 //! names it and keeps it, also when a read of the queue picked it up after the user saw the
-//! ticket; RT itself answers a stale `If-Match` with 412; a wrong password is an auth
+//! ticket, and when it came in the same second as the queue's read; RT itself answers a stale `If-Match` with 412; a wrong password is an auth
 //! failure; a token works.
 
 mod common;
@@ -438,6 +438,54 @@ fn a_change_behind_the_connectors_back_is_a_conflict_that_names_it() {
     fetch(&rt, &mut source);
     write_back(&rt, &mut source, &id, resolve).expect("resolve after a read");
     assert_eq!(status(&desk.api.ticket(&id)), "resolved");
+}
+
+/// RT's times are to the second: a comment in the very second the queue read the ticket
+/// leaves `LastUpdated` as the queue saw it, and is still news to both kinds of write.
+/// Rounds until the comment fell in that second (RT answers in well under a second, so
+/// the first round nearly always does); the comment's own time says whether it did.
+#[test]
+fn a_comment_in_the_second_the_queue_read_the_ticket_is_still_a_conflict() {
+    let desk = Desk::new();
+    let id = desk.ticket(json!({"Subject": "Certificate expires", "Priority": 60}));
+    let rt = common::runtime();
+    let mut source = desk.agent_source();
+    let colleague = RtApi::as_user(&desk.other);
+    let open = WriteBack::SetStatus {
+        status: "open".into(),
+    };
+    let mut same_second_rounds = 0;
+    for round in 0..10 {
+        colleague.add_message(&id, "comment", &format!("round {round}: looking"));
+        let shown = AsSeen::of(by_id(&fetch(&rt, &mut source), &id));
+        colleague.add_message(&id, "comment", &format!("round {round}: renewed"));
+        let comment = desk.api.history(&id).pop().expect("the comment");
+        if rt_time(&comment["Created"]).as_second() != shown.updated.as_second() {
+            continue;
+        }
+        same_second_rounds += 1;
+        let e = write_back(&rt, &mut source, &id, open.clone()).unwrap_err();
+        assert!(
+            matches!(&e, SourceError::Conflict(m) if m.contains(&format!("comment by {}", desk.other.name))),
+            "a write from the queue's read: {e}"
+        );
+        let e = write_back_seen(&rt, &mut source, &id, open.clone(), &shown).unwrap_err();
+        assert!(
+            matches!(&e, SourceError::Conflict(m) if m.contains(&format!("comment by {}", desk.other.name))),
+            "a write from the form: {e}"
+        );
+        assert_eq!(status(&desk.api.ticket(&id)), "new", "nothing was changed");
+        break;
+    }
+    assert_eq!(
+        same_second_rounds, 1,
+        "no comment fell in the second of a read"
+    );
+
+    // Read again, the same write goes through.
+    fetch(&rt, &mut source);
+    write_back(&rt, &mut source, &id, open).expect("after a read");
+    assert_eq!(status(&desk.api.ticket(&id)), "open");
 }
 
 #[test]

@@ -389,6 +389,14 @@ impl Answer {
         snippet(&String::from_utf8_lossy(&self.body))
     }
 
+    /// The server's clock when it answered: its `Date` header (to the second).
+    pub fn server_time(&self) -> Option<jiff::Timestamp> {
+        let date = self.headers.get(reqwest::header::DATE)?.to_str().ok()?;
+        jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(date.trim())
+            .ok()
+    }
+
     /// Seconds from a `Retry-After: <seconds>` header.
     pub fn retry_after(&self) -> Option<u64> {
         self.headers
@@ -670,6 +678,24 @@ mod tests {
             headers,
             body: body.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn the_date_header_is_the_servers_clock() {
+        let mut dated = answer(200, "", None);
+        dated.headers.insert(
+            reqwest::header::DATE,
+            "Tue, 01 Dec 2026 06:05:09 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            dated.server_time(),
+            Some("2026-12-01T06:05:09Z".parse().unwrap())
+        );
+        dated
+            .headers
+            .insert(reqwest::header::DATE, "yesterday".parse().unwrap());
+        assert_eq!(dated.server_time(), None, "unreadable: unknown");
+        assert_eq!(answer(200, "", None).server_time(), None, "none sent");
     }
 
     #[test]

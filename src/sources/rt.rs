@@ -111,6 +111,11 @@ const AGENTS_FRESH_FOR: SignedDuration = SignedDuration::from_mins(10);
 const MAX_GROUPS: usize = 50;
 /// Tickets asked about per transaction search (first responses).
 const TICKETS_PER_LOOKUP: usize = 100;
+/// Tickets updated at most this long before a search began are read again for their
+/// ETag (the `Date` header is to the second; a second of margin).
+const SAME_SECOND_MARGIN: SignedDuration = SignedDuration::from_secs(2);
+/// Tickets read again per fetch for their ETag at most (see `pin_same_second_reads`).
+const MAX_SAME_SECOND_READS: usize = 50;
 /// Longest user name kept as an assignee.
 const MAX_NAME_CHARS: usize = 200;
 /// Longest status word kept.
@@ -126,6 +131,23 @@ struct Search {
 }
 
 /// A ticket of this fetch and the tenant its search gave it.
+/// A collection as [`Rt::collection`] read it.
+struct Collected<T> {
+    decoded: Decoded<T>,
+    truncated: bool,
+    /// The server's clock when it began to answer (its `Date` less the time the answer
+    /// took; our clock when it sent none).
+    began: Timestamp,
+}
+
+/// When RT began on an answer that took `took`, by its `Date` header, else `fallback`.
+fn began(answer: &Answer, took: std::time::Duration, fallback: Timestamp) -> Timestamp {
+    let took = SignedDuration::try_from(took).unwrap_or(SignedDuration::ZERO);
+    answer
+        .server_time()
+        .map_or(fallback, |date| date.saturating_sub(took).unwrap_or(date))
+}
+
 struct Found {
     tenant: Option<TenantId>,
     ticket: TicketRecord,
@@ -208,18 +230,23 @@ impl Rt {
         self.send(request).await?.ok_explained(|a| explain(&a.body))
     }
 
-    /// Every page of a collection, `per_page` records a page; and whether it had more than
-    /// `MAX_PAGES` pages (the rest is not read). `body`: a JSON query, sent as `POST`.
+    /// Every page of a collection, `per_page` records a page; whether it had more than
+    /// `MAX_PAGES` pages (the rest is not read); and when, by the server's clock, RT
+    /// began to answer. `body`: a JSON query, sent as `POST`.
     async fn collection<T: DeserializeOwned>(
         &self,
         path: &str,
         params: &[(&str, &str)],
         body: Option<&Value>,
-    ) -> Result<(Decoded<T>, bool), SourceError> {
-        let mut all = Decoded {
-            records: Vec::new(),
-            skipped: 0,
-            first_error: None,
+    ) -> Result<Collected<T>, SourceError> {
+        let mut all = Collected {
+            decoded: Decoded {
+                records: Vec::new(),
+                skipped: 0,
+                first_error: None,
+            },
+            truncated: true,
+            began: Timestamp::now(),
         };
         let per_page = self.per_page.to_string();
         for page in 1..=MAX_PAGES {
@@ -237,26 +264,31 @@ impl Rt {
             if let Some(body) = body {
                 request = request.json(body);
             }
+            let sent = std::time::Instant::now();
             let answer = self.call(request).await?;
+            if page == 1 {
+                all.began = began(&answer, sent.elapsed(), all.began);
+            }
             let page_answer = page_of(&answer)?;
             let count = page_answer.items.len();
             let decoded = decode_each::<T>(page_answer.items);
-            all.records.extend(decoded.records);
-            all.skipped += decoded.skipped;
-            if all.first_error.is_none() {
-                all.first_error = decoded.first_error;
+            all.decoded.records.extend(decoded.records);
+            all.decoded.skipped += decoded.skipped;
+            if all.decoded.first_error.is_none() {
+                all.decoded.first_error = decoded.first_error;
             }
             let last = count < self.per_page as usize
                 || page_answer.pages.is_some_and(|p| u64::from(page) >= p);
             if last {
-                return Ok((all, false));
+                all.truncated = false;
+                return Ok(all);
             }
         }
-        Ok((all, true))
+        Ok(all)
     }
 
     /// The tickets of one TicketSQL search, oldest first.
-    async fn search(&self, sql: &str) -> Result<(Decoded<TicketRecord>, bool), SourceError> {
+    async fn search(&self, sql: &str) -> Result<Collected<TicketRecord>, SourceError> {
         let params = [
             ("query", sql),
             ("fields", TICKET_FIELDS),
@@ -271,8 +303,13 @@ impl Rt {
         let mut found: Vec<Found> = Vec::new();
         let mut ids = HashSet::new();
         let mut notes = Vec::new();
+        let mut same_second = Vec::new();
         for search in &self.searches {
-            let (decoded, truncated) = self.search(&search.sql).await?;
+            let Collected {
+                decoded,
+                truncated,
+                began,
+            } = self.search(&search.sql).await?;
             notes.extend(decoded.problem("tickets"));
             if truncated {
                 notes.push(format!(
@@ -281,9 +318,13 @@ impl Rt {
                     clip(&search.sql, 80)
                 ));
             }
+            let cutoff = began - SAME_SECOND_MARGIN;
             for ticket in decoded.records {
                 // A ticket two searches find belongs to the first.
                 if ids.insert(ticket.id.clone()) {
+                    if ticket.last_updated.is_some_and(|t| t >= cutoff) {
+                        same_second.push(ticket.id.clone());
+                    }
                     found.push(Found {
                         tenant: search.tenant.clone(),
                         ticket,
@@ -300,8 +341,26 @@ impl Rt {
             .iter()
             .map(|f| (f.ticket.id.clone(), seen_in_search(&f.ticket)))
             .collect();
+        self.pin_same_second_reads(&same_second).await;
         self.update_vocabulary(&found);
         Ok(found.iter().map(|f| self.item(f)).collect())
+    }
+
+    /// RT's times are to the second: a change in the second a search read a ticket leaves
+    /// its `LastUpdated` as the search saw it. The tickets updated that late are read once
+    /// more, and when the read shows what the search showed, its ETag (RT's newest
+    /// transaction) marks what the user saw, so that such a change is still a conflict.
+    async fn pin_same_second_reads(&mut self, ids: &[String]) {
+        for id in ids.iter().take(MAX_SAME_SECOND_READS) {
+            let Ok(current) = self.read_ticket(id).await else {
+                continue;
+            };
+            if let Some(seen) = self.seen.get_mut(id)
+                && seen.view == current.view
+            {
+                seen.etag = current.etag;
+            }
+        }
     }
 
     /// Looks up the first staff reply of tickets that were replied to (RT's `Told` is the
@@ -330,7 +389,7 @@ impl Rt {
                 .collection::<TransactionRecord>("/transactions", &params, Some(&query))
                 .await
             {
-                Ok(answer) => answer,
+                Ok(answer) => (answer.decoded, answer.truncated),
                 Err(e) => return Some(format!("first responses unknown: {e}")),
             };
             for ticket in chunk {
@@ -382,10 +441,10 @@ impl Rt {
         let mut pending = Vec::new();
         for name in &self.agent_groups {
             let query = json!([{"field": "Name", "value": name}]);
-            let (groups, _) = self
+            let groups = self
                 .collection::<Ref>("/groups", &[("fields", "Name")], Some(&query))
                 .await?;
-            let ids: Vec<String> = groups.records.into_iter().map(|g| g.id).collect();
+            let ids: Vec<String> = groups.decoded.records.into_iter().map(|g| g.id).collect();
             if ids.is_empty() {
                 return Err(SourceError::Refused(format!(
                     "no group `{name}` (or the user may not see it: SeeGroup)"
@@ -585,7 +644,11 @@ impl Rt {
     /// Whether a user who saw ticket `id` as `seen` has missed nothing of it as it is now:
     /// `current` is what they saw, or came from there by changes they know of.
     fn knows(&self, id: &str, seen: &AsSeen, current: &Current) -> bool {
-        seen.same_as(&as_seen(&current.ticket))
+        let changed_since_read = self
+            .seen
+            .get(id)
+            .is_some_and(|last| last.shows(seen) && last.etag_differs(current));
+        (seen.same_as(&as_seen(&current.ticket)) && !changed_since_read)
             || self
                 .known
                 .get(id)

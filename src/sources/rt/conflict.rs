@@ -106,13 +106,30 @@ pub struct Current {
 }
 
 impl Seen {
-    /// Whether the ticket is no longer what the user saw: another ETag and a later update,
-    /// or another value in one of the fields.
+    /// Whether the ticket is no longer what the user saw: another ETag (a transaction
+    /// since, also in the same second), or without one a later update or another value
+    /// in one of the fields.
     pub fn outdated_by(&self, current: &Current) -> bool {
-        if self.etag.is_some() && self.etag == current.etag {
-            return false;
+        match &self.etag {
+            Some(_) => self.etag_differs(current),
+            None => self.view != current.view,
         }
-        self.view.last_updated != current.view.last_updated || self.view != current.view
+    }
+
+    /// Whether the ETag this was read with is known and RT's is another now.
+    pub fn etag_differs(&self, current: &Current) -> bool {
+        self.etag.is_some() && self.etag != current.etag
+    }
+
+    /// Whether the user's `seen` shows the ticket as this view does (update to the
+    /// second, owner, status).
+    pub fn shows(&self, seen: &AsSeen) -> bool {
+        self.view.last_updated.map(|t| t.as_second()) == Some(seen.updated.as_second())
+            && self.view.status.eq_ignore_ascii_case(seen.status.trim())
+            && match &seen.assignee {
+                Some(name) => self.view.owner.eq_ignore_ascii_case(name.trim()),
+                None => self.view.owner == NOBODY,
+            }
     }
 }
 
@@ -322,9 +339,17 @@ mod tests {
             etag: Some("41".into()),
         };
         assert!(!own.outdated_by(&current(later, "41", "x")), "our own read");
-        let mut same_second = seen_view;
+        let mut same_second = seen_view.clone();
         same_second.owner = "alice".into();
         assert!(seen.outdated_by(&current(same_second, "42", "x")));
+        let read = Seen {
+            view: seen_view.clone(),
+            etag: Some("40".into()),
+        };
+        assert!(
+            read.outdated_by(&current(seen_view, "41", "x")),
+            "a comment in the second it was read: another ETag, nothing else"
+        );
     }
 
     fn shown(updated: &str, owner: Option<&str>, status: &str) -> AsSeen {
