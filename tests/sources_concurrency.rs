@@ -1,7 +1,7 @@
 //! The shared request limit: hundreds of sources polled at once stay within the bound on
 //! requests in flight, and servers that hang do not take the slots healthy ones need. The
 //! servers here are tiny local TCP servers that only count connections and answer `[]` (an
-//! empty Alertmanager alert list), or never answer at all.
+//! empty Alertmanager alert list), never answer at all, or hang up without an answer.
 
 mod common;
 
@@ -66,18 +66,23 @@ where
     url
 }
 
+/// Reads a request's head (up to the blank line) off `socket`.
+async fn read_head(socket: &mut tokio::net::TcpStream) {
+    let mut buf = vec![0u8; 4096];
+    let mut seen = Vec::new();
+    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = socket.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+}
+
 /// Like [`counting_server`], counting on `gauge`.
 async fn counting_server_on(delay: Duration, gauge: Gauge) -> String {
     local_server(gauge, move |mut socket, gauge| async move {
-        let mut buf = vec![0u8; 4096];
-        let mut seen = Vec::new();
-        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut buf).await.unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            seen.extend_from_slice(&buf[..n]);
-        }
+        read_head(&mut socket).await;
         // The server's think time, so that requests overlap.
         tokio::time::sleep(delay).await;
         gauge.closed();
@@ -95,6 +100,20 @@ async fn tarpit(gauge: Gauge) -> String {
         let mut buf = vec![0u8; 4096];
         while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
         gauge.closed();
+    })
+    .await
+}
+
+/// A dead server the client sees fail in transport: holds each request for `hold` and
+/// hangs up without an answer. Counted as closed before it hangs up, so that the client's
+/// slot is free only after the count went down (a client-side timeout instead would
+/// free it while the server may not yet have noticed the close).
+async fn hang_up_server(hold: Duration, gauge: Gauge) -> String {
+    local_server(gauge, move |mut socket, gauge| async move {
+        read_head(&mut socket).await;
+        tokio::time::sleep(hold).await;
+        gauge.closed();
+        drop(socket);
     })
     .await
 }
@@ -170,8 +189,8 @@ fn dead_and_healthy_servers_together_stay_within_the_bound() {
     rt.block_on(async {
         let gauge = Gauge::default();
         let limiter = Limiter::new(8);
-        let dead_url = tarpit(gauge.clone()).await;
-        let mut dead = sources(&vec![dead_url; 12], "1s", &limiter);
+        let dead_url = hang_up_server(Duration::from_millis(300), gauge.clone()).await;
+        let mut dead = sources(&vec![dead_url; 12], "10s", &limiter);
         let healthy_url = counting_server_on(Duration::from_millis(20), gauge.clone()).await;
         let mut healthy = sources(&vec![healthy_url; 60], "10s", &limiter);
         let now = Timestamp::now();
@@ -181,7 +200,12 @@ fn dead_and_healthy_servers_together_stay_within_the_bound() {
             join_all(dead.iter_mut().map(|s| s.fetch(now))),
             join_all(healthy.iter_mut().map(|s| s.fetch(now))),
         );
-        assert!(dead_results.iter().all(Result::is_err));
+        assert!(
+            dead_results
+                .iter()
+                .all(|r| matches!(r, Err(nightdesk::sources::SourceError::Unreachable(_)))),
+            "{dead_results:?}"
+        );
         assert!(healthy_results.iter().all(Result::is_ok));
         let most = gauge.most();
         assert!(
