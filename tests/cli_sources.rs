@@ -112,14 +112,14 @@ fn list_json_merges_the_sources_and_reports_the_dead_one() {
     assert_eq!(disk["priority"], "P1");
     assert_eq!(disk["clock"]["clock"], "first-response");
     assert!(disk["clock"]["remaining_seconds"].as_i64().unwrap() > 0);
-    // Queue order: nearest due first.
-    let dues: Vec<&str> = items
+    // Queue order: nearest due first (as times: "…32.6Z" is before "…32.646Z").
+    let dues: Vec<jiff::Timestamp> = items
         .iter()
         .filter_map(|i| i["clock"]["due"].as_str())
+        .map(|due| due.parse().expect("an RFC 3339 due time"))
         .collect();
-    let mut sorted = dues.clone();
-    sorted.sort();
-    assert_eq!(dues, sorted);
+    assert_eq!(dues.len(), 3, "every item has a due time");
+    assert!(dues.is_sorted(), "{dues:?}");
 }
 
 /// `nightdesk list ARGS` with two live Alertmanagers, one alert on the first; asserts a
