@@ -48,6 +48,17 @@ fn filtered_to(screen: &vt100::Screen, query: &str, kind_letter: char) -> bool {
     applied && !rows.is_empty() && rows.iter().all(|r| kind(r) == Some(kind_letter))
 }
 
+/// Whether the status line says every source answered ("sources ok 18/18").
+fn every_source_answered(screen: &str) -> bool {
+    let Some(at) = screen.rfind("sources ok ") else {
+        return false;
+    };
+    let counts = screen[at + "sources ok ".len()..].split_whitespace().next();
+    counts
+        .and_then(|c| c.split_once('/'))
+        .is_some_and(|(ok, all)| ok == all)
+}
+
 fn start_demo(home: &std::path::Path, extra: &[&str]) -> Tui {
     let mut args = vec!["demo", "--seed", "7", "--start", "2026-11-27T01:30:00Z"];
     args.extend_from_slice(extra);
@@ -346,8 +357,12 @@ fn the_demo_says_that_it_runs_without_a_broken_config() {
 #[test]
 fn a_local_note_is_there_after_a_restart() {
     let home = tempfile::tempdir().unwrap();
-    // The same item in both runs: the top row of the same filter in the same world.
+    // The same item in both runs: the top row of the same filter in the same world, once
+    // every source answered (a backup source that answers late adds rows above it).
     let pick = |tui: &mut Tui| {
+        tui.wait_for("every source to answer", |s| {
+            every_source_answered(&s.contents())
+        });
         tui.send("/");
         tui.type_text("Scanner speichert");
         // The whole query typed (not only its first keys): the same top row each time.
