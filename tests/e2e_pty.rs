@@ -246,8 +246,9 @@ fn ack_from_the_keyboard_reaches_the_source_and_comes_back() {
     tui.wait_for("the filter to apply", |s| {
         filtered_to(s, "k:alert s:new", 'A')
     });
-    // The selected alert is the first row; the demo world moves, so it is followed by
-    // its title and host, not by the count.
+    // The first row, selected (the selection stays on its item while a filter changes);
+    // the demo world moves, so it is followed by its title and host, not by the count.
+    tui.send("gg");
     let acked = title_and_host(rows(&tui.screen())[0]);
     tui.send("a");
     // The form asks for duration and comment; what is typed goes to the source.
@@ -358,7 +359,8 @@ fn the_demo_says_that_it_runs_without_a_broken_config() {
 fn a_local_note_is_there_after_a_restart() {
     let home = tempfile::tempdir().unwrap();
     // The same item in both runs: the top row of the same filter in the same world, once
-    // every source answered (a backup source that answers late adds rows above it).
+    // every source answered (a backup source that answers late adds rows above it), and
+    // selected as the top row.
     let pick = |tui: &mut Tui| {
         tui.wait_for("every source to answer", |s| {
             every_source_answered(&s.contents())
@@ -373,7 +375,10 @@ fn a_local_note_is_there_after_a_restart() {
                 .is_some_and(|l| l.trim() == "/ Scanner speichert")
                 && shown_count(&c).is_some_and(|(n, t)| n < t)
         });
+        // The selection stays on its item while rows arrive and filters change: go to
+        // the top row.
         tui.send("\r");
+        tui.send("gg");
     };
     let mut tui = start_demo(home.path(), &["--lang", "en"]);
     pick(&mut tui);
