@@ -124,12 +124,14 @@ impl Seen {
     /// Whether the user's `seen` shows the ticket as this view does (update to the
     /// second, owner, status).
     pub fn shows(&self, seen: &AsSeen) -> bool {
-        self.view.last_updated.map(|t| t.as_second()) == Some(seen.updated.as_second())
-            && self.view.status.eq_ignore_ascii_case(seen.status.trim())
-            && match &seen.assignee {
-                Some(name) => self.view.owner.eq_ignore_ascii_case(name.trim()),
-                None => self.view.owner == NOBODY,
-            }
+        self.view.last_updated.is_some_and(|updated| {
+            let shown = AsSeen {
+                updated,
+                status: self.view.status.clone(),
+                assignee: (self.view.owner != NOBODY).then(|| self.view.owner.clone()),
+            };
+            shown.same_as(seen)
+        })
     }
 }
 
