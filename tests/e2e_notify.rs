@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::pty::{PATIENCE, Tui};
+use common::pty::{PATIENCE, Tui, shown_count};
 
 /// The OSC 777 of the demo's host-down P1.
 const P1_OSC777: &[u8] =
@@ -77,18 +77,10 @@ fn wait_for_output(tui: &Tui, what: &str, cond: impl Fn(&[u8]) -> bool) -> Vec<u
     }
 }
 
-/// "N of M" from the top line.
-fn shown_count(screen: &str) -> Option<usize> {
-    let top = screen.lines().next()?;
-    let words: Vec<&str> = top.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "of")?;
-    words.get(at + 1)?.parse().ok()
-}
-
 /// Waits until the queue shows the demo's items (the initial load is on screen).
 fn wait_for_queue(tui: &Tui) {
     tui.wait_for("the queue to fill", |s| {
-        shown_count(&s.contents()).is_some_and(|n| n >= 200)
+        shown_count(&s.contents()).is_some_and(|(_, total)| total >= 200)
     });
 }
 

@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::pty::Tui;
-
-/// Reads "N of M" from the top line.
-fn shown_count(screen: &str) -> Option<(usize, usize)> {
-    let top = screen.lines().next()?;
-    let words: Vec<&str> = top.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "of")?;
-    Some((
-        words.get(at - 1)?.parse().ok()?,
-        words.get(at + 1)?.parse().ok()?,
-    ))
-}
+use common::pty::{Tui, every_source_answered, shown_count};
 
 /// The queue's rows on a 100-column screen: the lines below the top line, the filter line
 /// and the header that start with a priority.
@@ -46,17 +35,6 @@ fn filtered_to(screen: &vt100::Screen, query: &str, kind_letter: char) -> bool {
         .is_some_and(|l| l.trim() == format!("/ {query}"));
     let rows = rows(&text);
     applied && !rows.is_empty() && rows.iter().all(|r| kind(r) == Some(kind_letter))
-}
-
-/// Whether the status line says every source answered ("sources ok 18/18").
-fn every_source_answered(screen: &str) -> bool {
-    let Some(at) = screen.rfind("sources ok ") else {
-        return false;
-    };
-    let counts = screen[at + "sources ok ".len()..].split_whitespace().next();
-    counts
-        .and_then(|c| c.split_once('/'))
-        .is_some_and(|(ok, all)| ok == all)
 }
 
 fn start_demo(home: &std::path::Path, extra: &[&str]) -> Tui {

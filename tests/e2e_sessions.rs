@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::pty::{PATIENCE, Tui};
+use common::pty::{PATIENCE, Tui, every_source_answered, shown_count};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -105,7 +105,7 @@ impl Home {
         let tui = Tui::start(&args, self.path(), cols, rows, &all);
         // Every demo source has answered: the queue no longer changes under the keys.
         tui.wait_for("every source to answer", |s| {
-            s.contents().contains("sources ok 18/18")
+            every_source_answered(&s.contents())
         });
         tui
     }
@@ -115,17 +115,6 @@ impl Home {
 fn demo_address(text: &str) -> bool {
     text.parse::<std::net::Ipv4Addr>()
         .is_ok_and(|a| a.is_private())
-}
-
-/// Reads "N of M" from the top line.
-fn shown_count(screen: &str) -> Option<(usize, usize)> {
-    let top = screen.lines().next()?;
-    let words: Vec<&str> = top.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "of")?;
-    Some((
-        words.get(at - 1)?.parse().ok()?,
-        words.get(at + 1)?.parse().ok()?,
-    ))
 }
 
 /// Filters the queue with `query` and waits until the filter applied.

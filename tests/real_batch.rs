@@ -6,21 +6,11 @@
 
 mod common;
 
-use common::pty::Tui;
+use common::pty::{Tui, shown_count};
 use common::servers::{Alertmanager, firing_alert, wait_until};
 use serde_json::{Value, json};
 
 const MARKED: usize = 12;
-
-fn shown_count(screen: &str) -> Option<(usize, usize)> {
-    let top = screen.lines().next()?;
-    let words: Vec<&str> = top.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "of")?;
-    Some((
-        words.get(at - 1)?.parse().ok()?,
-        words.get(at + 1)?.parse().ok()?,
-    ))
-}
 
 fn write_config(home: &std::path::Path, am: &Alertmanager) {
     let dir = home.join("config/nightdesk");

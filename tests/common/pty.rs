@@ -10,6 +10,28 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+/// Reads "N of M" (items shown, items in the queue) from the top line.
+pub fn shown_count(screen: &str) -> Option<(usize, usize)> {
+    let top = screen.lines().next()?;
+    let words: Vec<&str> = top.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "of")?;
+    Some((
+        words.get(at - 1)?.parse().ok()?,
+        words.get(at + 1)?.parse().ok()?,
+    ))
+}
+
+/// Whether the status line says every source answered ("sources ok 18/18").
+pub fn every_source_answered(screen: &str) -> bool {
+    let Some(at) = screen.rfind("sources ok ") else {
+        return false;
+    };
+    let counts = screen[at + "sources ok ".len()..].split_whitespace().next();
+    counts
+        .and_then(|c| c.split_once('/'))
+        .is_some_and(|(ok, all)| ok == all)
+}
+
 pub struct Tui {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
